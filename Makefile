@@ -1,0 +1,38 @@
+# The two commands of the README:
+#   make site   sets up .venv, installs the pinned stack, generates docs_src/ and builds site/
+#   make test   sets up .venv with the test tools and runs the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: site pages test check serve golden clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+pages: $(STAMP)
+	$(PY) -m generator build
+
+site: pages
+	$(VENV)/bin/mkdocs build --strict
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+check: $(STAMP)
+	$(PY) -m generator check
+
+serve: pages
+	$(VENV)/bin/mkdocs serve
+
+# Regenerate tests/golden/ after an intended change to templates or data; review the diff.
+golden: $(STAMP)
+	UPDATE_GOLDEN=1 $(PY) -m pytest tests/test_golden.py -q
+
+clean:
+	rm -rf site $(VENV) .pytest_cache

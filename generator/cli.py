@@ -1,0 +1,98 @@
+"""Command line: a thin layer over the pipeline.
+
+Exit codes: 0 clean; 1 errors (or warnings under --strict); 2 usage or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .diagnostics import format_json, format_summary, format_text, has_failures
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would print English and exit 2
+        self.print_usage(sys.stderr)
+        print(f"命令行参数错误：{message}\n用法见：python -m generator --help", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m generator", description="预算公开静态站点生成器：校验 budget_data/ 并生成 docs_src/ 中的页面。")
+    commands = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+    common = _Parser(add_help=False)
+    common.add_argument("--data", default="budget_data", help="数据文件夹（默认 budget_data）")
+    common.add_argument("--root", default=".", help="仓库根目录，诊断中的路径相对于它（默认当前目录）")
+    common.add_argument("--strict", action="store_true", help="警告也视为失败")
+
+    build = commands.add_parser("build", parents=[common], help="校验数据并生成页面到 docs_src/")
+    build.add_argument("--out", default="docs_src", help="页面输出文件夹（默认 docs_src）")
+    build.add_argument("--templates", default="site_templates", help="模板文件夹（默认 site_templates）")
+
+    check = commands.add_parser("check", parents=[common], help="只校验数据并列出问题，不生成页面")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
+    return parser
+
+
+def _resolve(root: Path, value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else root / path
+
+
+def run(argv: list[str] | None = None) -> int:
+    from . import pipeline  # imported here so usage errors stay fast
+
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help(sys.stderr)
+        return EXIT_USAGE
+    root = Path(args.root).resolve()
+    data_dir = _resolve(root, args.data)
+
+    if args.command == "check":
+        gathered = pipeline.gather(data_dir, root)
+        if args.format == "json":
+            print(format_json(gathered.diagnostics))
+        else:
+            if gathered.diagnostics:
+                print(format_text(gathered.diagnostics))
+            print(format_summary(gathered.diagnostics))
+        return EXIT_FINDINGS if has_failures(gathered.diagnostics, strict=args.strict) else EXIT_OK
+
+    started = time.perf_counter()
+    result = pipeline.build(data_dir, _resolve(root, args.out), _resolve(root, args.templates), root,
+                            strict=args.strict)
+    if result.diagnostics:
+        print(format_text(result.diagnostics), file=sys.stderr)
+    if result.failed:
+        print(f"{format_summary(result.diagnostics)}生成失败，docs_src/ 未做任何修改。", file=sys.stderr)
+        return EXIT_FINDINGS
+    written = result.written
+    print(
+        f"{format_summary(result.diagnostics)}已生成 {result.project_count} 个项目："
+        f"写入 {len(written.written)} 页，未变 {len(written.unchanged)} 页，删除 {len(written.removed)} 页，"
+        f"用时 {time.perf_counter() - started:.2f} 秒。"
+    )
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except SystemExit as leaving:
+        return leaving.code if isinstance(leaving.code, int) else EXIT_USAGE
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:  # never show authors a traceback
+        if os.environ.get("GENERATOR_DEBUG"):
+            raise
+        print(f"内部错误：{type(error).__name__}: {error}\n这是生成器本身的问题，不是数据的问题。"
+              "请把这条信息发给维护人员；设置环境变量 GENERATOR_DEBUG=1 可查看详细信息。", file=sys.stderr)
+        return EXIT_USAGE

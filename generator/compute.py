@@ -1,0 +1,176 @@
+"""Compute: every published figure, derived from a valid dataset.
+
+Everything a template shows is prepared here, already formatted, so templates do no
+arithmetic. Nothing here reads files or looks at paths.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from . import money
+from .model import Dataset, Indicator, Project, Unit
+
+
+@dataclass(frozen=True)
+class Amount:
+    value: Decimal
+    yuan: str  # "660,000.00"
+    wan: str  # "66.00"
+    capitals: str  # "人民币陆拾陆万元整"
+
+
+def amount(value: Decimal) -> Amount:
+    return Amount(value, money.format_yuan(value), money.format_wan(value), money.rmb_capitals(value))
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    depth: int  # 0 for a top-level item
+    number: str  # "1", "2", "2.1"
+    name: str
+    quantity: str
+    measure_unit: str
+    unit_price: str
+    product: str  # quantity × unit price, when both are given
+    amount: Amount
+    share: str  # of the project total
+    basis: str
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    id: str
+    indicator: Indicator
+    level1_span: int  # rows this 一级 cell spans; 0 where an earlier row's cell covers it
+    level2_span: int
+    level1_id: str
+    level2_id: str
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    project: Project
+    unit: Unit
+    total: Amount
+    items: tuple[ItemRow, ...]
+    indicators: tuple[IndicatorRow, ...]
+
+
+@dataclass(frozen=True)
+class TotalRow:
+    key: str
+    count: int
+    total: Amount
+
+
+@dataclass(frozen=True)
+class PortalView:
+    projects: tuple[ProjectView, ...]  # sorted by (year, id)
+    by_year: tuple[TotalRow, ...]
+    by_unit: tuple[TotalRow, ...]  # key = unit id; units without projects have count 0
+    by_year_unit: dict[tuple[int, str], TotalRow]
+    grand_total: Amount
+
+
+def project_total(project: Project) -> Decimal:
+    return sum((item.amount for item in project.budget_items if item.parent is None), Decimal(0))
+
+
+def _item_rows(project: Project, total: Decimal) -> tuple[ItemRow, ...]:
+    children: dict[str | None, list] = defaultdict(list)
+    for item in project.budget_items:
+        children[item.parent].append(item)
+    rows: list[ItemRow] = []
+
+    def walk(parent: str | None, depth: int, prefix: str) -> None:
+        for index, item in enumerate(children.get(parent, ()), start=1):
+            number = f"{prefix}{index}"
+            product = ""
+            if item.quantity is not None and item.unit_price is not None:
+                product = money.format_yuan(item.quantity * item.unit_price)
+            rows.append(ItemRow(
+                depth=depth,
+                number=number,
+                name=item.name,
+                quantity="" if item.quantity is None else money.format_quantity(item.quantity),
+                measure_unit=item.measure_unit,
+                unit_price="" if item.unit_price is None else money.format_yuan(item.unit_price),
+                product=product,
+                amount=amount(item.amount),
+                share=money.format_share(item.amount, total),
+                basis=item.basis,
+            ))
+            walk(item.name, depth + 1, f"{number}.")
+
+    walk(None, 0, "")
+    return tuple(rows)
+
+
+def _indicator_rows(indicators: tuple[Indicator, ...]) -> tuple[IndicatorRow, ...]:
+    """Row spans for the merged 一级/二级 cells of the official layout.
+
+    Consecutive rows with the same 一级 merge; within them, consecutive rows with the
+    same 二级 merge. Ids let each data cell name its headers for screen readers.
+    """
+    spans1 = [0] * len(indicators)
+    spans2 = [0] * len(indicators)
+    ids1 = [""] * len(indicators)
+    ids2 = [""] * len(indicators)
+    start1 = start2 = 0
+    for index, indicator in enumerate(indicators):
+        if index == 0 or indicator.level1 != indicators[start1].level1:
+            start1 = start2 = index
+        elif indicator.level2 != indicators[start2].level2:
+            start2 = index
+        spans1[start1] += 1
+        spans2[start2] += 1
+        ids1[index] = f"ind-l1-{start1 + 1}"
+        ids2[index] = f"ind-l2-{start2 + 1}"
+    return tuple(
+        IndicatorRow(f"ind-{i + 1}", ind, spans1[i], spans2[i], ids1[i], ids2[i])
+        for i, ind in enumerate(indicators)
+    )
+
+
+def project_view(project: Project, unit: Unit) -> ProjectView:
+    total = project_total(project)
+    return ProjectView(project, unit, amount(total), _item_rows(project, total), _indicator_rows(project.indicators))
+
+
+def _totals(frame, key: str) -> dict:
+    grouped = frame.groupby(key, sort=True)["fen"].agg(["count", "sum"])
+    return {k: (int(row["count"]), int(row["sum"])) for k, row in grouped.iterrows()}
+
+
+def portal_view(dataset: Dataset) -> PortalView:
+    import pandas as pd  # deferred: only a full build aggregates
+
+    views = tuple(project_view(p, dataset.units[p.unit.value]) for p in dataset.projects)
+    # Aggregation runs on exact integer 分 (int64), never on floats.
+    frame = pd.DataFrame(
+        {
+            "year": pd.Series([v.project.year for v in views], dtype="int64"),
+            "unit": pd.Series([v.unit.id for v in views], dtype="object"),
+            "fen": pd.Series([money.to_fen(v.total.value) for v in views], dtype="int64"),
+        }
+    )
+    by_year = _totals(frame, "year")
+    by_unit = _totals(frame, "unit")
+    by_year_unit = {
+        (int(year), str(unit)): (int(row["count"]), int(row["sum"]))
+        for (year, unit), row in frame.groupby(["year", "unit"], sort=True)["fen"].agg(["count", "sum"]).iterrows()
+    }
+    grand = int(frame["fen"].sum()) if len(frame) else 0
+    return PortalView(
+        projects=views,
+        by_year=tuple(TotalRow(str(y), c, amount(money.from_fen(f))) for y, (c, f) in sorted(by_year.items())),
+        by_unit=tuple(
+            TotalRow(uid, by_unit.get(uid, (0, 0))[0], amount(money.from_fen(by_unit.get(uid, (0, 0))[1])))
+            for uid in sorted(dataset.units)
+        ),
+        by_year_unit={k: TotalRow(f"{k[0]}", c, amount(money.from_fen(f))) for k, (c, f) in by_year_unit.items()},
+        grand_total=amount(money.from_fen(grand)),
+    )

@@ -1,0 +1,194 @@
+"""Exact money arithmetic and its Chinese presentation.
+
+Every amount in the pipeline is a :class:`decimal.Decimal` (or an ``int`` of 分 when
+pandas aggregates); no value here ever passes through ``float``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+TEN_THOUSAND = Decimal(10000)
+
+# Notes a parse can attach; the schema layer turns them into diagnostics.
+NOTE_FULLWIDTH = "fullwidth"
+NOTE_THOUSANDS = "thousands"
+NOTE_YUAN_SUFFIX = "yuan-suffix"
+
+ERR_EMPTY = "empty"
+ERR_WAN = "wan"
+ERR_NEGATIVE = "negative"
+ERR_SCIENTIFIC = "scientific"
+ERR_PRECISION = "precision"
+ERR_SYNTAX = "syntax"
+
+_PLAIN = re.compile(r"\d+(?:\.\d+)?\Z")
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?\Z")
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+\Z")
+
+
+@dataclass(frozen=True)
+class ParsedNumber:
+    """Outcome of reading one numeric cell: a value, or an error kind, plus notes."""
+
+    value: Decimal | None
+    error: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+def parse_decimal(text: str, *, max_places: int | None = 2, allow_yuan_suffix: bool = True) -> ParsedNumber:
+    """Read a non-negative decimal the way an Excel user writes it.
+
+    Accepted with a note (the intent is unambiguous): full-width digits, thousands
+    separators ("660,000"), a trailing 元. Rejected: 万 (changes the magnitude),
+    negatives, scientific notation (Excel's display form loses digits), more
+    decimal places than ``max_places``, and anything else.
+    """
+    notes: list[str] = []
+    stripped = text.strip()
+    if not stripped:
+        return ParsedNumber(None, ERR_EMPTY)
+    normalized = unicodedata.normalize("NFKC", stripped).replace(" ", "")
+    if normalized != stripped.replace(" ", "") and any(ord(c) > 0x7F for c in stripped):
+        notes.append(NOTE_FULLWIDTH)
+    if normalized.endswith("万元") or normalized.endswith("万"):
+        return ParsedNumber(None, ERR_WAN, tuple(notes))
+    if normalized.endswith("元"):
+        if not allow_yuan_suffix:
+            return ParsedNumber(None, ERR_SYNTAX, tuple(notes))
+        normalized = normalized[:-1]
+        notes.append(NOTE_YUAN_SUFFIX)
+    if normalized.startswith("-") or (normalized.startswith("(") and normalized.endswith(")")):
+        return ParsedNumber(None, ERR_NEGATIVE, tuple(notes))
+    if normalized.startswith("+"):
+        normalized = normalized[1:]
+    if _SCIENTIFIC.match(normalized):
+        return ParsedNumber(None, ERR_SCIENTIFIC, tuple(notes))
+    if _GROUPED.match(normalized):
+        normalized = normalized.replace(",", "")
+        notes.append(NOTE_THOUSANDS)
+    if not _PLAIN.match(normalized):
+        return ParsedNumber(None, ERR_SYNTAX, tuple(notes))
+    value = Decimal(normalized)
+    if max_places is not None and "." in normalized and len(normalized.split(".")[1].rstrip("0")) > max_places:
+        return ParsedNumber(None, ERR_PRECISION, tuple(notes))
+    return ParsedNumber(value, None, tuple(notes))
+
+
+def to_fen(amount: Decimal) -> int:
+    """Exact integer 分 for aggregation; callers guarantee at most two places."""
+    fen = amount * 100
+    if fen != fen.to_integral_value():
+        raise ValueError(f"amount {amount} has sub-分 precision")
+    return int(fen)
+
+
+def from_fen(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(CENT)
+
+
+def format_yuan(amount: Decimal) -> str:
+    """660000 -> '660,000.00'."""
+    return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+
+
+def format_wan(amount: Decimal) -> str:
+    """Amount in 万元 with two decimals, rounded half up: 660000 -> '66.00'."""
+    return f"{(amount / TEN_THOUSAND).quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+
+
+def format_share(part: Decimal, whole: Decimal) -> str:
+    """Percentage with two decimals, or an em dash when the whole is zero."""
+    if whole == 0:
+        return "—"
+    return f"{(part * 100 / whole).quantize(CENT, rounding=ROUND_HALF_UP)}%"
+
+
+def format_quantity(quantity: Decimal) -> str:
+    """Quantities print as written, without trailing zeros: 200 -> '200', 1.50 -> '1.5'."""
+    text = format(quantity.normalize(), "f")
+    return text
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_SMALL_UNITS = ("", "拾", "佰", "仟")
+_SECTION_UNITS = ("", "万", "亿", "万亿")
+
+
+def _four_digits(n: int) -> str:
+    """Write 0 < n < 10000 in capitals, with one 零 for each run of inner zeros."""
+    out: list[str] = []
+    zero_pending = False
+    for position in range(3, -1, -1):
+        digit = (n // 10**position) % 10
+        if digit == 0:
+            if out:
+                zero_pending = True
+            continue
+        if zero_pending:
+            out.append("零")
+            zero_pending = False
+        out.append(_DIGITS[digit] + _SMALL_UNITS[position])
+    return "".join(out)
+
+
+def _integer_capitals(n: int) -> str:
+    if n == 0:
+        return "零"
+    sections: list[int] = []
+    while n:
+        sections.append(n % 10000)
+        n //= 10000
+    if len(sections) > len(_SECTION_UNITS):
+        raise ValueError("amount too large for 人民币大写")
+    out: list[str] = []
+    need_zero = False
+    for index in range(len(sections) - 1, -1, -1):
+        section = sections[index]
+        if section == 0:
+            if out:
+                need_zero = True
+            continue
+        # A section below 1000 after a higher section hides a zero: 100700 -> 壹拾万零柒佰.
+        if out and (need_zero or section < 1000):
+            out.append("零")
+        need_zero = False
+        out.append(_four_digits(section) + _SECTION_UNITS[index])
+    return "".join(out)
+
+
+def rmb_capitals(amount: Decimal) -> str:
+    """人民币大写 following 《会计基础工作规范》第五十二条.
+
+    - 到元或角为止的金额后写"整"；有分的不写"整"。
+    - 数字中间有 0 写"零"，连续多个 0 只写一个"零"。
+    - 元位为 0 而角位不为 0 时写"零"（规范允许写或不写，这里取写的形式，与规范示例
+      "壹仟陆佰捌拾元零叁角贰分"一致）；角位为 0 而分位不为 0 时必须写"零"。
+    """
+    if amount < 0:
+        raise ValueError("negative amounts have no 大写 form here")
+    fen_total = to_fen(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+    yuan, rest = divmod(fen_total, 100)
+    jiao, fen = divmod(rest, 10)
+    out = ["人民币"]
+    if yuan:
+        out.append(_integer_capitals(yuan) + "元")
+    if jiao == 0 and fen == 0:
+        if not yuan:
+            out.append("零元")
+        out.append("整")
+        return "".join(out)
+    if jiao == 0:
+        if yuan:
+            out.append("零")
+        out.append(_DIGITS[fen] + "分")
+        return "".join(out)
+    if yuan and yuan % 10 == 0:
+        out.append("零")
+    out.append(_DIGITS[jiao] + "角")
+    out.append(_DIGITS[fen] + "分" if fen else "整")
+    return "".join(out)

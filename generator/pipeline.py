@@ -1,0 +1,89 @@
+"""The pipeline: load → validate → compute → render → write.
+
+Gather everything and collect every diagnostic first; decide pass or fail once;
+only then render and write. A failed run writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import schema, validate
+from .compute import portal_view
+from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
+from .load import load_tree
+from .model import Dataset, Project, Unit
+from .output import WriteResult, find_collisions, write_pages
+from .render import render_site
+
+
+@dataclass
+class Gathered:
+    dataset: Dataset | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def gather(data_dir: Path, root: Path) -> Gathered:
+    """Load and validate everything under ``data_dir``. Paths are shown relative to ``root``."""
+    raw = load_tree(data_dir, root)
+    diagnostics = list(raw.diagnostics)
+
+    portal, found = schema.read_portal(raw.portal, raw.portal_path)
+    diagnostics += found
+
+    units: dict[str, Unit] = {}
+    for unit_id, path, node in raw.units:
+        id_problems = list(validate.check_slug(unit_id, "单位文件名", Location(path)))
+        diagnostics += id_problems
+        unit, found = schema.read_unit(node, path, unit_id)
+        diagnostics += found
+        if unit is not None and not id_problems:
+            units[unit_id] = unit
+
+    projects: list[Project] = []
+    for raw_project in raw.projects:
+        folder = Location(raw_project.folder)
+        id_problems = list(validate.check_year(raw_project.year_name, folder))
+        id_problems += validate.check_slug(raw_project.project_id, "项目文件夹名", folder)
+        diagnostics += id_problems
+        fields, found = schema.read_project_yaml(raw_project.project, raw_project.project_path)
+        diagnostics += found
+        items, found = schema.read_budget_items(raw_project.budget, raw_project.budget_path)
+        diagnostics += found
+        indicators, found = schema.read_indicators(raw_project.indicators, raw_project.indicators_path)
+        diagnostics += found
+        if id_problems or fields is None or items is None or indicators is None:
+            continue
+        project = schema.assemble_project(raw_project.project_id, int(raw_project.year_name),
+                                          raw_project.folder, fields, items, indicators)
+        diagnostics += validate.check_project(project, units)
+        projects.append(project)
+
+    diagnostics = sort_diagnostics(diagnostics)
+    if portal is None or has_failures(diagnostics, strict=False):
+        return Gathered(None, diagnostics)
+    dataset = Dataset(portal=portal, units=units, projects=tuple(sorted(projects, key=lambda p: p.key)),
+                      format_doc=raw.format_doc)
+    return Gathered(dataset, diagnostics)
+
+
+@dataclass
+class BuildResult:
+    diagnostics: list[Diagnostic]
+    failed: bool
+    written: WriteResult | None = None
+    project_count: int = 0
+
+
+def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False) -> BuildResult:
+    gathered = gather(data_dir, root)
+    diagnostics = gathered.diagnostics
+    if gathered.dataset is None or has_failures(diagnostics, strict=strict):
+        return BuildResult(diagnostics, failed=True)
+    pages = render_site(gathered.dataset, portal_view(gathered.dataset), templates)
+    collisions = find_collisions(pages, out_dir, root)
+    if collisions:
+        return BuildResult(sort_diagnostics(diagnostics + collisions), failed=True)
+    result = write_pages(pages, out_dir)
+    return BuildResult(diagnostics, failed=False, written=result, project_count=len(gathered.dataset.projects))

@@ -1,0 +1,96 @@
+"""Render: computed views → Markdown pages, through the Jinja2 templates in site_templates/.
+
+Data only ever reaches a page escaped: autoescaping makes it HTML-safe, and the
+``md`` filter additionally neutralises Markdown syntax where text sits in Markdown
+(headings, link text, table cells). Narrative and tables are emitted as HTML
+blocks, which Python-Markdown passes through without interpreting.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from .compute import PortalView, ProjectView
+from .model import Dataset
+
+GENERATED_MARKER = "<!-- 本页由 python -m generator build 根据 budget_data/ 生成，请勿手工修改。 -->"
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|!])")
+
+
+def md_inline(value: object) -> Markup:
+    """Escape text for a Markdown inline context (backslashes first, then HTML)."""
+    return Markup(escape(_MD_SPECIAL.sub(r"\\\1", str(value))))
+
+
+def project_page(view: ProjectView) -> str:
+    return f"projects/{view.project.year}/{view.project.id}.md"
+
+
+def unit_page(unit_id: str) -> str:
+    return f"units/{unit_id}.md"
+
+
+HOME_PAGE = "index.md"
+UNITS_INDEX = "units/index.md"
+PROJECTS_INDEX = "projects/index.md"
+FORMAT_PAGE = "data-format.md"
+
+
+def make_environment(templates: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates)),
+        autoescape=select_autoescape(enabled_extensions=("j2",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md_inline
+    env.globals["project_page"] = project_page
+    env.globals["unit_page"] = unit_page
+    return env
+
+
+class _Page:
+    """Per-page helpers: relative links between generated pages."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def link(self, target: str) -> str:
+        return posixpath.relpath(target, posixpath.dirname(self.path) or ".")
+
+
+def render_site(dataset: Dataset, portal: PortalView, templates: Path) -> dict[str, str]:
+    """All generated pages, keyed by path relative to docs_src/."""
+    env = make_environment(templates)
+    units = dataset.units
+    projects_by_unit: dict[str, list[ProjectView]] = {uid: [] for uid in units}
+    for view in portal.projects:
+        projects_by_unit[view.unit.id].append(view)
+    years = sorted({view.project.year for view in portal.projects})
+    common = {"portal": dataset.portal, "site": portal, "units": units, "years": years,
+              "projects_by_unit": projects_by_unit}
+
+    def render(template: str, path: str, **context: object) -> tuple[str, str]:
+        text = env.get_template(template).render(page=_Page(path), **common, **context)
+        return path, f"{GENERATED_MARKER}\n{text}"
+
+    pages = [
+        render("home.md.j2", HOME_PAGE),
+        render("units_index.md.j2", UNITS_INDEX),
+        render("projects_index.md.j2", PROJECTS_INDEX),
+        render("data_format.md.j2", FORMAT_PAGE, format_doc=Markup(dataset.format_doc)),
+    ]
+    for unit_id, unit in sorted(units.items()):
+        pages.append(render("unit.md.j2", unit_page(unit_id), unit=unit, projects=projects_by_unit[unit_id],
+                            totals=portal.by_year_unit))
+    for view in portal.projects:
+        pages.append(render("project.md.j2", project_page(view), view=view))
+    return dict(sorted(pages))

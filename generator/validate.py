@@ -1,0 +1,73 @@
+"""Validate: checks across records, each a small generator that yields diagnostics."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+
+from . import rules
+from .diagnostics import Diagnostic, Location
+from .model import Project, Unit
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+_YEAR = re.compile(r"(19|20|21)\d\d\Z")
+
+
+def check_slug(name: str, kind: str, location: Location) -> Iterator[Diagnostic]:
+    if not _SLUG.match(name):
+        yield rules.make("S213", location, name=name, kind=kind,
+                         detail="只能用小写英文字母、数字和连字符（-），不能以连字符开头或结尾")
+
+
+def check_year(name: str, location: Location) -> Iterator[Diagnostic]:
+    if not _YEAR.match(name):
+        yield rules.make("S213", location, name=name, kind="年度文件夹", detail="必须是四位数字年份，如 2026")
+
+
+def check_unit_reference(project: Project, units: dict[str, Unit]) -> Iterator[Diagnostic]:
+    if project.unit.value not in units:
+        match = difflib.get_close_matches(project.unit.value, sorted(units), n=1, cutoff=0.5)
+        hint = f"是不是要写“{match[0]}”？" if match else None
+        yield rules.make("X301", project.unit.location, hint=hint, unit=project.unit.value)
+
+
+def check_unique_item_names(project: Project) -> Iterator[Diagnostic]:
+    first_seen: dict[str, int] = {}
+    for item in project.budget_items:
+        line = item.location.line or 0
+        if item.name in first_seen:
+            yield rules.make("X302", item.cells["name"], item=item.name, first_line=first_seen[item.name])
+        else:
+            first_seen[item.name] = line
+
+
+def check_parents_exist(project: Project) -> Iterator[Diagnostic]:
+    names = {item.name for item in project.budget_items}
+    for item in project.budget_items:
+        if item.parent is not None and item.parent not in names:
+            match = difflib.get_close_matches(item.parent, sorted(names), n=1, cutoff=0.5)
+            hint = f"是不是要写“{match[0]}”？" if match else None
+            yield rules.make("X303", item.cells["parent"], hint=hint, parent=item.parent)
+
+
+def check_parent_cycles(project: Project) -> Iterator[Diagnostic]:
+    parent_of = {item.name: item.parent for item in project.budget_items}
+    for item in project.budget_items:
+        seen = {item.name}
+        current = item.parent
+        while current is not None and current in parent_of:
+            if current in seen:
+                yield rules.make("X304", item.cells["parent"], item=item.name)
+                break
+            seen.add(current)
+            current = parent_of[current]
+
+
+PROJECT_CHECKS = (check_unique_item_names, check_parents_exist, check_parent_cycles)
+
+
+def check_project(project: Project, units: dict[str, Unit]) -> Iterator[Diagnostic]:
+    yield from check_unit_reference(project, units)
+    for check in PROJECT_CHECKS:
+        yield from check(project)
