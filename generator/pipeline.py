@@ -33,6 +33,8 @@ def gather(data_dir: Path, root: Path) -> Gathered:
     diagnostics += found
 
     units: dict[str, Unit] = {}
+    # A unit whose own file has errors still exists: projects referring to it are not "unknown".
+    unit_ids = {unit_id for unit_id, _, _ in raw.units}
     for unit_id, path, node in raw.units:
         id_problems = list(validate.check_slug(unit_id, "单位文件名", Location(path)))
         diagnostics += id_problems
@@ -47,18 +49,20 @@ def gather(data_dir: Path, root: Path) -> Gathered:
         id_problems = list(validate.check_year(raw_project.year_name, folder))
         id_problems += validate.check_slug(raw_project.project_id, "项目文件夹名", folder)
         diagnostics += id_problems
-        fields, found = schema.read_project_yaml(raw_project.project, raw_project.project_path)
+        fields, fields_ok, found = schema.read_project_yaml(raw_project.project, raw_project.project_path)
         diagnostics += found
+        if fields and fields.get("unit") is not None:
+            diagnostics += validate.check_unit_reference(fields["unit"], unit_ids)
         items, found = schema.read_budget_items(raw_project.budget, raw_project.budget_path)
         diagnostics += found
+        if items is not None:
+            diagnostics += validate.check_budget_items(items)
         indicators, found = schema.read_indicators(raw_project.indicators, raw_project.indicators_path)
         diagnostics += found
-        if id_problems or fields is None or items is None or indicators is None:
+        if id_problems or not fields_ok or items is None or indicators is None:
             continue
-        project = schema.assemble_project(raw_project.project_id, int(raw_project.year_name),
-                                          raw_project.folder, fields, items, indicators)
-        diagnostics += validate.check_project(project, units)
-        projects.append(project)
+        projects.append(schema.assemble_project(raw_project.project_id, int(raw_project.year_name),
+                                                raw_project.folder, fields, items, indicators))
 
     diagnostics = sort_diagnostics(diagnostics)
     if portal is None or has_failures(diagnostics, strict=False):

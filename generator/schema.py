@@ -228,12 +228,16 @@ def _read_target(parent: MapReader | None, key: str) -> PerformanceTarget | None
     return PerformanceTarget(period, paragraphs) if period and paragraphs else None
 
 
-def read_project_yaml(node: YNode | None, path: str) -> tuple[dict | None, list[Diagnostic]]:
-    """The narrative part of a project; tables are read separately and joined by the pipeline."""
+def read_project_yaml(node: YNode | None, path: str) -> tuple[dict | None, bool, list[Diagnostic]]:
+    """The narrative part of a project: (fields read so far, ok, diagnostics).
+
+    Fields come back even when something failed, so that cross-reference checks can
+    still run and the author sees every problem in one pass.
+    """
     diagnostics: list[Diagnostic] = []
     reader = _root_map(node, path, diagnostics)
     if reader is None:
-        return None, diagnostics
+        return None, False, diagnostics
     reader.allow(*PROJECT_KEYS)
     fields: dict = {"name": reader.text("name"), "unit": reader.text("unit")}
     bases = []
@@ -256,7 +260,7 @@ def read_project_yaml(node: YNode | None, path: str) -> tuple[dict | None, list[
     fields["annual_target"] = _read_target(targets, "annual")
     if targets is not None:
         reader.failed |= targets.failed
-    return (None if reader.failed else fields), diagnostics
+    return fields, not reader.failed, diagnostics
 
 
 # ---- CSV tables ----------------------------------------------------------------------------

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from . import rules
 from .diagnostics import Diagnostic, Location
-from .model import Project, Unit
+from .model import BudgetItem, Text
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _YEAR = re.compile(r"(19|20|21)\d\d\Z")
@@ -25,16 +25,16 @@ def check_year(name: str, location: Location) -> Iterator[Diagnostic]:
         yield rules.make("S213", location, name=name, kind="年度文件夹", detail="必须是四位数字年份，如 2026")
 
 
-def check_unit_reference(project: Project, units: dict[str, Unit]) -> Iterator[Diagnostic]:
-    if project.unit.value not in units:
-        match = difflib.get_close_matches(project.unit.value, sorted(units), n=1, cutoff=0.5)
+def check_unit_reference(unit: Text, units: Collection[str]) -> Iterator[Diagnostic]:
+    if unit.value not in units:
+        match = difflib.get_close_matches(unit.value, sorted(units), n=1, cutoff=0.5)
         hint = f"是不是要写“{match[0]}”？" if match else None
-        yield rules.make("X301", project.unit.location, hint=hint, unit=project.unit.value)
+        yield rules.make("X301", unit.location, hint=hint, unit=unit.value)
 
 
-def check_unique_item_names(project: Project) -> Iterator[Diagnostic]:
+def check_unique_item_names(items: tuple[BudgetItem, ...]) -> Iterator[Diagnostic]:
     first_seen: dict[str, int] = {}
-    for item in project.budget_items:
+    for item in items:
         line = item.location.line or 0
         if item.name in first_seen:
             yield rules.make("X302", item.cells["name"], item=item.name, first_line=first_seen[item.name])
@@ -42,18 +42,18 @@ def check_unique_item_names(project: Project) -> Iterator[Diagnostic]:
             first_seen[item.name] = line
 
 
-def check_parents_exist(project: Project) -> Iterator[Diagnostic]:
-    names = {item.name for item in project.budget_items}
-    for item in project.budget_items:
+def check_parents_exist(items: tuple[BudgetItem, ...]) -> Iterator[Diagnostic]:
+    names = {item.name for item in items}
+    for item in items:
         if item.parent is not None and item.parent not in names:
             match = difflib.get_close_matches(item.parent, sorted(names), n=1, cutoff=0.5)
             hint = f"是不是要写“{match[0]}”？" if match else None
             yield rules.make("X303", item.cells["parent"], hint=hint, parent=item.parent)
 
 
-def check_parent_cycles(project: Project) -> Iterator[Diagnostic]:
-    parent_of = {item.name: item.parent for item in project.budget_items}
-    for item in project.budget_items:
+def check_parent_cycles(items: tuple[BudgetItem, ...]) -> Iterator[Diagnostic]:
+    parent_of = {item.name: item.parent for item in items}
+    for item in items:
         seen = {item.name}
         current = item.parent
         while current is not None and current in parent_of:
@@ -64,10 +64,9 @@ def check_parent_cycles(project: Project) -> Iterator[Diagnostic]:
             current = parent_of[current]
 
 
-PROJECT_CHECKS = (check_unique_item_names, check_parents_exist, check_parent_cycles)
+BUDGET_ITEM_CHECKS = (check_unique_item_names, check_parents_exist, check_parent_cycles)
 
 
-def check_project(project: Project, units: dict[str, Unit]) -> Iterator[Diagnostic]:
-    yield from check_unit_reference(project, units)
-    for check in PROJECT_CHECKS:
-        yield from check(project)
+def check_budget_items(items: tuple[BudgetItem, ...]) -> Iterator[Diagnostic]:
+    for check in BUDGET_ITEM_CHECKS:
+        yield from check(items)

@@ -84,14 +84,10 @@ _PROBLEMS = [
     ("did not find expected '-' indicator", "列表项缩进不一致"),
     ("found unknown escape character", "双引号中的反斜杠（\\）转义无效；请改用单引号或把 \\ 写成 \\\\"),
     ("special characters are not allowed", "文件中含有不可打印的控制字符"),
-    ("found character '@' that cannot start any token", "@ 不能作为值的开头，请给该值加引号"),
-    ("found character '`' that cannot start any token", "` 不能作为值的开头，请给该值加引号"),
     ("found unexpected ':'", "冒号的位置不对，请给含有冒号的文字加引号"),
     ("found undefined tag handle", "不认识的标签（!）；如果文字以 ! 开头，请给它加引号"),
     ("did not find expected node content", "此处缺少内容；如果文字以特殊字符开头，请加引号"),
     ("did not find expected comment or line break", "引号结束后还有多余的文字"),
-    ("found a tab character", "TAB"),
-    ("'\\t'", "TAB"),
 ]
 
 
@@ -105,19 +101,41 @@ def _mark(mark) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
-def _diagnose_yaml_error(error: yaml.YAMLError, path: str) -> Diagnostic:
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    if 0 < line <= len(lines) and 0 < column <= len(lines[line - 1]):
+        return lines[line - 1][column - 1]
+    return ""
+
+
+def _diagnose_yaml_error(error: yaml.YAMLError, text: str, path: str) -> Diagnostic:
+    if isinstance(error, yaml.reader.ReaderError):
+        # libyaml counts bytes of the UTF-8 input; the pure-Python reader counts characters.
+        if _Loader is getattr(yaml, "CSafeLoader", None):
+            before = text.encode("utf-8")[: error.position].decode("utf-8", errors="ignore")
+        else:
+            before = text[: error.position]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        return rules.make("F104", Location(path, line, column),
+                          detail=f"文件中含有不可打印的控制字符（U+{error.character:04X}）"
+                          if isinstance(error.character, int) else "文件中含有不可打印的控制字符")
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line, column = _mark(mark) if mark is not None else (1, 1)
     problem = str(getattr(error, "problem", None) or error)
     context = str(getattr(error, "context", None) or "")
-    if "expected a single document" in problem:
+    # libyaml does not name the offending character; look it up.
+    offending = _char_at(text, line, column)
+    if offending == "\t" or "tab character" in problem:
+        return rules.make("F105", Location(path, line, column))
+    if "cannot start any token" in problem and offending:
+        return rules.make("F104", Location(path, line, column),
+                          detail=f"“{offending}”不能作为值的开头，请给该值加引号")
+    if "expected a single document" in problem + context:
         return rules.make("F107", Location(path, line, column), detail="一个文件只能有一个文档（不能用 --- 分隔多个）")
     if "found undefined alias" in problem or "found duplicate anchor" in problem:
         return rules.make("F107", Location(path, line, column), detail="锚点与别名（& 和 *）")
     for needle, detail in _PROBLEMS:
         if needle in problem or needle in context:
-            if detail == "TAB":
-                return rules.make("F105", Location(path, line, column))
             return rules.make("F104", Location(path, line, column), detail=detail)
     return rules.make("F104", Location(path, line, column), detail=f"无法解析（{problem}）")
 
@@ -131,7 +149,7 @@ def _convert(node: yaml.Node, path: str, seen: set[int], diagnostics: list[Diagn
         kind = SCALAR_KINDS.get(node.tag)
         if kind is None:
             raise _Unsupported(f"标签 {node.tag.replace(_CORE, '!!')}", line, column)
-        return YScalar(line, column, raw=node.value, kind=kind, plain=node.style is None, literal=node.style == "|")
+        return YScalar(line, column, raw=node.value, kind=kind, plain=not node.style, literal=node.style == "|")
     if isinstance(node, yaml.SequenceNode):
         if node.tag != SEQ_TAG:
             raise _Unsupported(f"标签 {node.tag.replace(_CORE, '!!')}", line, column)
@@ -168,7 +186,7 @@ def parse_yaml(text: str, path: str) -> tuple[YNode | None, list[Diagnostic]]:
         finally:
             loader.dispose()
     except yaml.YAMLError as error:
-        return None, [_diagnose_yaml_error(error, path)]
+        return None, [_diagnose_yaml_error(error, text, path)]
     except RecursionError:
         return None, [rules.make("F107", Location(path, 1, 1), detail="嵌套层级过深")]
     if root is None:  # only comments

@@ -1,0 +1,110 @@
+"""Output hygiene: reproducible, stale pages removed, hand-written pages kept, failures write nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from conftest import PROJECT_DIR, Workspace
+
+PROJECT_PAGE = "docs_src/projects/2026/talent-service-funds.md"
+GENERATED = {
+    "index.md",
+    "data-format.md",
+    "units/index.md",
+    "units/chenggong-employment-talent-center.md",
+    "projects/index.md",
+    "projects/2026/talent-service-funds.md",
+}
+
+
+def _pages(ws: Workspace) -> dict[str, bytes]:
+    return {path: data for path, (data, _) in ws.snapshot().items()}
+
+
+def test_build_writes_the_generated_pages_and_keeps_hand_written_ones(workspace):
+    result = workspace.build()
+    assert result.code == 0, result.stderr
+    pages = _pages(workspace)
+    assert GENERATED <= set(pages)
+    assert "about.md" in pages and "assets/stylesheets/extra.css" in pages
+    manifest = json.loads(workspace.read("docs_src/.generated.json"))
+    assert set(manifest["files"]) == GENERATED
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    first, second = Workspace(tmp_path / "a"), Workspace(tmp_path / "b")
+    assert first.build().code == 0
+    assert second.build().code == 0
+    assert _pages(first) == _pages(second)
+
+
+def test_rebuild_leaves_unchanged_files_untouched(workspace):
+    assert workspace.build().code == 0
+    before = workspace.snapshot()
+    result = workspace.build()
+    assert result.code == 0
+    assert "写入 0 页" in result.stdout
+    assert workspace.snapshot() == before  # same bytes and same mtimes
+
+
+def test_changed_project_rewrites_only_what_changed(workspace):
+    assert workspace.build().code == 0
+    before = workspace.snapshot()
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展呈贡区", "- 2、开展呈贡区（改）")
+    assert workspace.build().code == 0
+    after = workspace.snapshot()
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert changed == {"projects/2026/talent-service-funds.md"}
+
+
+def test_removed_project_disappears_at_next_build(workspace):
+    assert workspace.build().code == 0
+    assert workspace.path(PROJECT_PAGE).exists()
+    shutil.rmtree(workspace.path(PROJECT_DIR))
+    result = workspace.build()
+    assert result.code == 0, result.stderr
+    assert "删除 1 页" in result.stdout
+    assert not workspace.path(PROJECT_PAGE).exists()
+    assert not workspace.path("docs_src/projects/2026").exists()  # emptied folder pruned
+    assert workspace.path("docs_src/about.md").exists()
+    assert "talent-service-funds" not in workspace.read("docs_src/index.md")
+
+
+def test_failed_build_leaves_docs_src_exactly_as_it_was(workspace):
+    assert workspace.build().code == 0
+    before = workspace.snapshot()
+    workspace.replace(f"{PROJECT_DIR}/budget_items.csv", ",650000,", ",65万,")
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展呈贡区", "- 2、开展呈贡区（改）")
+    result = workspace.build()
+    assert result.code == 1
+    assert "S210" in result.stderr
+    assert workspace.snapshot() == before
+
+
+def test_hand_written_page_at_a_generated_path_is_never_overwritten(workspace):
+    workspace.write("docs_src/index.md", "# 手写首页\n")
+    result = workspace.build()
+    assert result.code == 1
+    assert "X305" in result.stderr
+    assert workspace.read("docs_src/index.md") == "# 手写首页\n"
+    assert not workspace.path(PROJECT_PAGE).exists()  # nothing else was written either
+
+
+def test_hand_written_page_is_never_deleted_even_if_listed_in_manifest(workspace):
+    assert workspace.build().code == 0
+    manifest = json.loads(workspace.read("docs_src/.generated.json"))
+    manifest["files"].append("about.md")
+    workspace.write("docs_src/.generated.json", json.dumps(manifest))
+    assert workspace.build().code == 0
+    assert workspace.path("docs_src/about.md").exists()
+
+
+def test_output_does_not_depend_on_the_clock(workspace, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    assert workspace.build().code == 0
+    first = _pages(workspace)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    shutil.rmtree(workspace.path("docs_src/projects"))
+    assert workspace.build().code == 0
+    assert _pages(workspace) == first

@@ -1,0 +1,89 @@
+"""Exit codes and output formats of the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import PROJECT_DIR, REPO, run_cli
+
+from generator import cli
+
+
+def test_check_on_shipped_data_exits_zero():
+    result = run_cli("check", "--root", str(REPO))
+    assert result.code == 0, result.stdout
+    assert "共 0 个错误" in result.stdout
+
+
+def test_check_json_shape(workspace):
+    workspace.replace(f"{PROJECT_DIR}/budget_items.csv", ",650000,", ",65万,")
+    result = workspace.check()
+    assert result.code == 1
+    payload = json.loads(result.stdout)
+    assert list(payload) == ["diagnostics"]
+    (diagnostic,) = payload["diagnostics"]
+    assert set(diagnostic) == {"code", "severity", "path", "line", "column", "message", "hint"}
+    assert (diagnostic["code"], diagnostic["severity"], diagnostic["path"], diagnostic["line"], diagnostic["column"]) \
+        == ("S210", "error", f"{PROJECT_DIR}/budget_items.csv", 4, 23)
+    assert "65万" in diagnostic["message"]
+
+
+def test_check_text_format_is_path_line_column(workspace):
+    workspace.replace(f"{PROJECT_DIR}/budget_items.csv", ",650000,", ",65万,")
+    result = run_cli("check", "--root", str(workspace.root))
+    assert result.code == 1
+    assert result.stdout.startswith(f"{PROJECT_DIR}/budget_items.csv:4:23: S210 [错误] ")
+    assert "提示：" in result.stdout
+
+
+def test_all_diagnostics_are_reported_in_one_run(workspace):
+    workspace.replace(f"{PROJECT_DIR}/budget_items.csv", ",650000,", ",65万,")
+    workspace.replace(f"{PROJECT_DIR}/indicators.csv", "=,100%,", "=,,")
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "unit: chenggong-employment-talent-center", "unit: nobody")
+    codes = {d["code"] for d in workspace.check().diagnostics}
+    assert {"S210", "S212", "X301"} <= codes
+
+
+def test_exit_code_1_for_errors_and_for_warnings_under_strict(workspace):
+    workspace.replace(f"{PROJECT_DIR}/budget_items.csv", ",650000,", ",６５００００,")
+    assert workspace.check().code == 0
+    assert workspace.check("--strict").code == 1
+    workspace.replace(f"{PROJECT_DIR}/budget_items.csv", "６５００００", "-1")
+    assert workspace.check().code == 1
+
+
+def test_usage_errors_exit_2():
+    assert run_cli().code == 2
+    assert run_cli("publish").code == 2
+    result = run_cli("check", "--format", "xml")
+    assert result.code == 2
+    assert "命令行参数错误" in result.stderr
+
+
+def test_missing_data_folder_is_a_finding_not_a_crash(tmp_path):
+    result = run_cli("check", "--root", str(tmp_path), "--format", "json")
+    assert result.code == 1
+    assert result.diagnostics[0]["code"] == "F110"
+
+
+def test_internal_error_exits_2_without_traceback(monkeypatch, workspace):
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("generator.pipeline.gather", explode)
+    result = workspace.check()
+    assert result.code == 2
+    assert "内部错误" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_module_entry_point_runs_as_a_process():
+    completed = subprocess.run([sys.executable, "-m", "generator", "check", "--format", "json"],
+                               cwd=REPO, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout) == {"diagnostics": []}
+
+
+def test_main_returns_codes_rather_than_exiting():
+    assert cli.main(["--help"]) == 0

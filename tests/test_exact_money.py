@@ -1,0 +1,78 @@
+"""Amounts never become float: not when read, not when computed, not when aggregated."""
+
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO
+
+from generator import schema
+from generator.compute import portal_view
+from generator.csvsource import parse_csv
+from generator.pipeline import gather
+
+
+def _walk(value, seen=None):
+    """Every leaf value reachable from a dataclass graph."""
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if is_dataclass(value):
+        for f in fields(value):
+            yield from _walk(getattr(value, f.name), seen)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _walk(k, seen)
+            yield from _walk(v, seen)
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            yield from _walk(item, seen)
+    else:
+        yield value
+
+
+def test_no_float_anywhere_in_the_model_or_the_computed_views():
+    dataset = gather(REPO / "budget_data", REPO).dataset
+    view = portal_view(dataset)
+    leaves = list(_walk(dataset)) + list(_walk(view))
+    assert not [leaf for leaf in leaves if isinstance(leaf, float)]
+    amounts = [leaf for leaf in leaves if isinstance(leaf, Decimal)]
+    assert Decimal(660000) in amounts and Decimal(25) in amounts
+
+
+def test_project_total_is_exact_decimal():
+    view = portal_view(gather(REPO / "budget_data", REPO).dataset)
+    (project,) = view.projects
+    assert project.total.value == Decimal("660000")
+    assert isinstance(project.total.value, Decimal)
+    assert view.grand_total.value == Decimal("660000.00")
+    assert view.by_year[0].total.value == Decimal("660000.00")
+
+
+@settings(max_examples=200)
+@given(st.lists(st.integers(min_value=0, max_value=10**12), min_size=1, max_size=12))
+def test_amounts_with_cents_sum_exactly(fens):
+    """Values that floats cannot hold (0.1, 0.07, ...) survive reading and summing exactly."""
+    header = ",".join(schema.BUDGET_COLUMNS.values())
+    rows = [f"项{i},,,,,{Decimal(f) / 100:.2f}," for i, f in enumerate(fens)]
+    table, problems = parse_csv("\n".join([header, *rows]), "t.csv")
+    assert problems == []
+    items, problems = schema.read_budget_items(table, "t.csv")
+    assert problems == []
+    assert all(isinstance(item.amount, Decimal) for item in items)
+    assert sum(item.amount for item in items) == Decimal(sum(fens)) / 100
+
+
+def test_pandas_is_never_used_to_parse_amounts():
+    # Amount parsing lives in generator/money.py; pandas only aggregates integer 分.
+    for path in sorted((REPO / "generator").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert "read_csv" not in text, path
+        assert "float(" not in text, path
+        assert "astype(float" not in text and "float64" not in text, path
+
