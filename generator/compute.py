@@ -35,6 +35,7 @@ class ItemRow:
     measure_unit: str
     unit_price: str
     product: str  # quantity × unit price, when both are given
+    calculation: str  # the three above as one readable phrase: "200 份 × 25.00 元 = 5,000.00 元"
     amount: Amount
     share: str  # of the project total
     basis: str
@@ -79,6 +80,15 @@ def project_total(project: Project) -> Decimal:
     return sum((item.amount for item in project.budget_items if item.parent is None), Decimal(0))
 
 
+def _calculation(quantity: str, measure_unit: str, price: str, product: str) -> str:
+    counted = f"{quantity} {measure_unit}".strip()
+    if product:
+        return f"{counted} × {price} 元 = {product} 元"
+    if price:
+        return f"{price} 元/{measure_unit}" if measure_unit else f"单价 {price} 元"
+    return counted
+
+
 def _item_rows(project: Project, total: Decimal) -> tuple[ItemRow, ...]:
     children: dict[str | None, list] = defaultdict(list)
     for item in project.budget_items:
@@ -88,6 +98,8 @@ def _item_rows(project: Project, total: Decimal) -> tuple[ItemRow, ...]:
     def walk(parent: str | None, depth: int, prefix: str) -> None:
         for index, item in enumerate(children.get(parent, ()), start=1):
             number = f"{prefix}{index}"
+            quantity = "" if item.quantity is None else money.format_quantity(item.quantity)
+            price = "" if item.unit_price is None else money.format_yuan(item.unit_price)
             product = ""
             if item.quantity is not None and item.unit_price is not None:
                 product = money.format_yuan(item.quantity * item.unit_price)
@@ -95,10 +107,11 @@ def _item_rows(project: Project, total: Decimal) -> tuple[ItemRow, ...]:
                 depth=depth,
                 number=number,
                 name=item.name,
-                quantity="" if item.quantity is None else money.format_quantity(item.quantity),
+                quantity=quantity,
                 measure_unit=item.measure_unit,
-                unit_price="" if item.unit_price is None else money.format_yuan(item.unit_price),
+                unit_price=price,
                 product=product,
+                calculation=_calculation(quantity, item.measure_unit, price, product),
                 amount=amount(item.amount),
                 share=money.format_share(item.amount, total),
                 basis=item.basis,

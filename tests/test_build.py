@@ -108,3 +108,26 @@ def test_output_does_not_depend_on_the_clock(workspace, monkeypatch):
     shutil.rmtree(workspace.path("docs_src/projects"))
     assert workspace.build().code == 0
     assert _pages(workspace) == first
+
+
+def test_portal_with_several_units_and_years(workspace):
+    """The model is for a whole district: more units, more projects, more fiscal years."""
+    unit = workspace.read("budget_data/units/chenggong-employment-talent-center.yaml")
+    workspace.write("budget_data/units/chenggong-finance-bureau.yaml",
+                    unit.replace("昆明市呈贡区公共就业和人才服务中心", "昆明市呈贡区财政局"))
+    shutil.copytree(workspace.path(PROJECT_DIR), workspace.path("budget_data/projects/2027/talent-service-funds"))
+    workspace.replace("budget_data/projects/2027/talent-service-funds/budget_items.csv", ",650000,", ",640000,")
+    shutil.copytree(workspace.path(PROJECT_DIR), workspace.path("budget_data/projects/2027/archive-postage"))
+    workspace.replace("budget_data/projects/2027/archive-postage/project.yaml",
+                      "unit: chenggong-employment-talent-center", "unit: chenggong-finance-bureau")
+    result = workspace.build()
+    assert result.code == 0, result.stderr
+    assert "已生成 3 个项目" in result.stdout
+    home = workspace.read("docs_src/index.md")
+    assert "<th scope=\"row\">2026年</th><td class=\"num\">1</td><td class=\"num\">660,000.00</td>" in home
+    assert "<th scope=\"row\">2027年</th><td class=\"num\">2</td><td class=\"num\">1,310,000.00</td>" in home
+    assert "<th scope=\"row\">合计</th><td class=\"num\">3</td><td class=\"num\">1,970,000.00</td>" in home
+    bureau = workspace.read("docs_src/units/chenggong-finance-bureau.md")
+    assert "../projects/2027/archive-postage.md" in bureau
+    assert "talent-service-funds" not in bureau
+    assert workspace.path("docs_src/projects/2027/talent-service-funds.md").exists()

@@ -271,3 +271,27 @@ def test_strict_turns_warnings_into_failures(workspace):
     assert workspace.check().code == 0
     assert workspace.check("--strict").code == 1
     assert workspace.build("--strict").code == 1
+
+
+def test_yaml_locations_are_exact_line_and_column(workspace):
+    workspace.replace(PROJECT_YAML, "unit: chenggong-employment-talent-center", "unit: nobody")
+    workspace.replace(PROJECT_YAML, "  - number: 呈办通〔2024〕18号\n", "  - number: 呈办通〔2024〕18号\n    numbr: x\n")
+    workspace.replace(UNIT_FILE, "phone: \"67473328\"", "phone: \"67473328\"\nphone: \"67473329\"")
+    located = {(d["code"], d["path"], d["line"], d["column"]) for d in workspace.check().diagnostics}
+    assert ("X301", PROJECT_YAML, line_of(workspace, PROJECT_YAML, "unit: nobody"), len("unit: ") + 1) in located
+    assert ("S202", PROJECT_YAML, line_of(workspace, PROJECT_YAML, "numbr:"), 5) in located
+    assert ("F106", UNIT_FILE, line_of(workspace, UNIT_FILE, "67473329"), 1) in located
+
+
+def test_csv_locations_are_exact_line_and_column(workspace):
+    # Column counts characters on the physical line, so a cell after multi-line quoted text is still found.
+    _budget(workspace, '"多行\n说明",,,,,10,a\n人才管理经费,,,,,-5,b\n')
+    located = {(d["code"], d["line"], d["column"]) for d in workspace.check().diagnostics}
+    assert ("S209", 4, len("人才管理经费,,,,,") + 1) in located
+
+
+def test_crlf_line_endings_are_read_without_diagnostics(workspace):
+    for relative in (BUDGET, INDICATORS, PROJECT_YAML, UNIT_FILE, PORTAL):
+        workspace.write(relative, workspace.read(relative).replace("\n", "\r\n"))
+    result = workspace.check()
+    assert (result.code, result.diagnostics) == (0, [])

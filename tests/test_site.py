@@ -119,7 +119,8 @@ def test_project_page_sections_are_in_source_order(site):
 def test_project_page_shows_computed_figures(site):
     page = squash(article_text(site / PROJECT_HTML))
     for figure in ("660,000.00", "66.00", "人民币陆拾陆万元整", "650,000.00", "65.00", "98.48%",
-                   "10,000.00", "1.00", "1.52%", "5,000.00", "0.50", "0.76%"):
+                   "10,000.00", "1.00", "1.52%", "5,000.00", "0.50", "0.76%",
+                   "200 份 × 25.00 元 = 5,000.00 元", "5,000.00 元/场", "合计（大写）人民币陆拾陆万元整"):
         assert squash(figure) in page, figure
 
 
