@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from .diagnostics import format_json, format_summary, format_text, has_failures
+from .diagnostics import format_github, format_json, format_summary, format_text, has_failures
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -34,9 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", parents=[common], help="校验数据并生成页面到 docs_src/")
     build.add_argument("--out", default="docs_src", help="页面输出文件夹（默认 docs_src）")
     build.add_argument("--templates", default="site_templates", help="模板文件夹（默认 site_templates）")
+    build.add_argument("--review", action="store_true",
+                       help="供财政部门审核：增加“数据核查”页，项目页显示问题数（不要公开发布）")
 
     check = commands.add_parser("check", parents=[common], help="只校验数据并列出问题，不生成页面")
-    check.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
+    check.add_argument("--format", choices=("text", "json", "github"), default="text",
+                       help="输出格式：text（默认）、json 或 github（GitHub Actions 注释）")
     return parser
 
 
@@ -59,6 +62,9 @@ def run(argv: list[str] | None = None) -> int:
         gathered = pipeline.gather(data_dir, root)
         if args.format == "json":
             print(format_json(gathered.diagnostics))
+        elif args.format == "github":
+            if gathered.diagnostics:
+                print(format_github(gathered.diagnostics))
         else:
             if gathered.diagnostics:
                 print(format_text(gathered.diagnostics))
@@ -67,7 +73,7 @@ def run(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     result = pipeline.build(data_dir, _resolve(root, args.out), _resolve(root, args.templates), root,
-                            strict=args.strict)
+                            strict=args.strict, review_report=args.review)
     if result.diagnostics:
         print(format_text(result.diagnostics), file=sys.stderr)
     if result.failed:

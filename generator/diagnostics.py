@@ -47,6 +47,7 @@ class Diagnostic:
     location: Location
     message: str
     hint: str = ""
+    acknowledged: str | None = None  # the author's reason, when the finding is acknowledged
 
     @property
     def sort_key(self) -> tuple:
@@ -54,14 +55,18 @@ class Diagnostic:
         return (loc.path, loc.line or 0, loc.column or 0, self.code, self.message)
 
     def as_dict(self) -> dict:
+        from .rules import RULES  # rules imports this module
+
         return {
             "code": self.code,
+            "rule": RULES[self.code].name,
             "severity": self.severity.value,
             "path": self.location.path,
             "line": self.location.line,
             "column": self.location.column,
             "message": self.message,
             "hint": self.hint,
+            "acknowledged": self.acknowledged,
         }
 
 
@@ -70,27 +75,88 @@ def sort_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 
 def has_failures(diagnostics: list[Diagnostic], *, strict: bool) -> bool:
+    """Acknowledged findings never fail a run."""
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
-    return any(d.severity in failing for d in diagnostics)
+    return any(d.severity in failing and d.acknowledged is None for d in diagnostics)
+
+
+GROUP_THRESHOLD = 3  # a rule firing this often gets one header instead of repeated hints
+
+
+def _line(d: Diagnostic) -> str:
+    return f"{d.location}: {d.code} [{d.severity.label}] {d.message}"
 
 
 def format_text(diagnostics: list[Diagnostic]) -> str:
+    """`path:line:col: CODE [severity] message`, grouping a rule that fires many times."""
+    from .rules import RULES  # rules imports this module
+
+    open_ = [d for d in diagnostics if d.acknowledged is None]
+    counts: dict[str, int] = {}
+    for d in open_:
+        counts[d.code] = counts.get(d.code, 0) + 1
     lines: list[str] = []
+    grouped: set[str] = set()
+    for d in open_:
+        if counts[d.code] < GROUP_THRESHOLD:
+            lines.append(_line(d))
+            if d.hint:
+                lines.append(f"    提示：{d.hint}")
+            continue
+        if d.code in grouped:
+            continue
+        grouped.add(d.code)
+        rule = RULES[d.code]
+        lines.append(f"── {d.code} {rule.name}（{d.severity.label}，共 {counts[d.code]} 处；"
+                     f"规则说明见网站 rules/{d.code}/）")
+        lines += [f"  {_line(x)}" for x in open_ if x.code == d.code]
+        lines.append(f"    提示：{rule.fix}")
+    acknowledged = [d for d in diagnostics if d.acknowledged is not None]
+    if acknowledged:
+        lines.append("已确认的问题（不计入失败）：")
+        lines += [f"  {_line(d)}（确认理由：{d.acknowledged}）" for d in acknowledged]
+    return "\n".join(lines)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(diagnostics: list[Diagnostic]) -> str:
+    """GitHub Actions workflow commands, one annotation per open finding."""
+    from .rules import RULES
+
+    level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+    lines = []
     for d in diagnostics:
-        lines.append(f"{d.location}: {d.code} [{d.severity.label}] {d.message}")
-        if d.hint:
-            lines.append(f"    提示：{d.hint}")
+        if d.acknowledged is not None:
+            continue
+        props = [f"file={_escape_property(d.location.path)}"]
+        if d.location.line is not None:
+            props.append(f"line={d.location.line}")
+        if d.location.column is not None:
+            props.append(f"col={d.location.column}")
+        props.append(f"title={_escape_property(f'{d.code} {RULES[d.code].name}')}")
+        body = _escape_data(f"{d.message}\n提示：{d.hint}" if d.hint else d.message)
+        lines.append(f"::{level[d.severity]} {','.join(props)}::{body}")
     return "\n".join(lines)
 
 
 def format_summary(diagnostics: list[Diagnostic]) -> str:
     counts = {s: 0 for s in Severity}
+    acknowledged = 0
     for d in diagnostics:
-        counts[d.severity] += 1
-    return (
-        f"共 {counts[Severity.ERROR]} 个错误，{counts[Severity.WARNING]} 个警告，"
-        f"{counts[Severity.INFO]} 个提示。"
-    )
+        if d.acknowledged is None:
+            counts[d.severity] += 1
+        else:
+            acknowledged += 1
+    text = (f"共 {counts[Severity.ERROR]} 个错误，{counts[Severity.WARNING]} 个警告，"
+            f"{counts[Severity.INFO]} 个提示")
+    return text + (f"，另有 {acknowledged} 个已确认。" if acknowledged else "。")
 
 
 def format_json(diagnostics: list[Diagnostic]) -> str:

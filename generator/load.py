@@ -47,6 +47,7 @@ class RawData:
     projects: list[RawProject] = field(default_factory=list)
     format_doc: str = ""
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # every decoded data file, for the personal-data scan
 
 
 def _ignored(name: str) -> bool:
@@ -55,8 +56,8 @@ def _ignored(name: str) -> bool:
 
 
 class _Reader:
-    def __init__(self, root: Path, diagnostics: list[Diagnostic]):
-        self.root, self.diagnostics = root, diagnostics
+    def __init__(self, root: Path, diagnostics: list[Diagnostic], texts: dict[str, str]):
+        self.root, self.diagnostics, self.texts = root, diagnostics, texts
 
     def display(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.root)).as_posix()
@@ -70,6 +71,8 @@ class _Reader:
             return None
         decoded = decode(data, shown, allow_legacy_chinese=allow_legacy)
         self.diagnostics.extend(decoded.diagnostics)
+        if decoded.text is not None:
+            self.texts[shown] = decoded.text
         return decoded.text
 
     def yaml(self, path: Path) -> YNode | None:
@@ -106,7 +109,7 @@ class _Reader:
 
 def load_tree(data_dir: Path, root: Path) -> RawData:
     raw = RawData()
-    reader = _Reader(root, raw.diagnostics)
+    reader = _Reader(root, raw.diagnostics, raw.texts)
     if not data_dir.is_dir():
         raw.diagnostics.append(rules.make("F110", Location(reader.display(data_dir)), detail="数据文件夹不存在"))
         return raw
@@ -125,6 +128,7 @@ def load_tree(data_dir: Path, root: Path) -> RawData:
     doc_path = data_dir / FORMAT_DOC
     if doc_path.is_file():
         raw.format_doc = reader.read_text(doc_path, allow_legacy=False) or ""
+        raw.texts.pop(reader.display(doc_path), None)  # documentation, not data
 
     if units_dir.is_dir():
         for entry in reader.listing(units_dir):

@@ -22,6 +22,15 @@ class Text:
 
 
 @dataclass(frozen=True)
+class RuleSettings:
+    """portal.yaml ``rules``: which review rules run and how severe they are."""
+
+    select: tuple[Text, ...] = ()  # when given, only these configurable rules run
+    ignore: tuple[Text, ...] = ()
+    severity: tuple[tuple[Text, Text], ...] = ()  # (code, severity)
+
+
+@dataclass(frozen=True)
 class Portal:
     path: str
     title: Text
@@ -31,6 +40,8 @@ class Portal:
     website_code: Text | None = None  # 网站标识码
     icp_record: Text | None = None  # ICP备案号
     police_record: Text | None = None  # 公安机关备案号
+    rules: RuleSettings = RuleSettings()
+    public_fields: tuple[Text, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,7 @@ class Unit:
     legal_representative: Text
     funding_source: Text
     duties: tuple[Text, ...]
+    public_fields: tuple[Text, ...] = ()  # fields whose phone numbers are official and may be published
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,15 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class Acknowledgement:
+    """An author's note that a finding is known and accepted: rule, where, and why."""
+
+    rule: Text
+    location: Text  # "indicators.csv:12" or "project.yaml", relative to the project folder
+    reason: Text
+
+
+@dataclass(frozen=True)
 class Project:
     id: str
     year: int
@@ -114,6 +135,7 @@ class Project:
     annual_target: PerformanceTarget
     budget_items: tuple[BudgetItem, ...]
     indicators: tuple[Indicator, ...]
+    acknowledgements: tuple[Acknowledgement, ...] = ()
 
     @property
     def key(self) -> tuple[int, str]:

@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import schema, validate
+from . import checks, review, rules, schema, validate
+from .checks import personal
 from .compute import portal_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
 from .load import load_tree
-from .model import Dataset, Project, Unit
+from .model import Dataset, Portal, Project, Text, Unit
 from .output import WriteResult, find_collisions, write_pages
 from .render import render_site
+from .report import review_view
 
 
 @dataclass
@@ -64,12 +66,48 @@ def gather(data_dir: Path, root: Path) -> Gathered:
         projects.append(schema.assemble_project(raw_project.project_id, int(raw_project.year_name),
                                                 raw_project.folder, fields, items, indicators))
 
+    for unit in units.values():
+        diagnostics += checks.run_unit_checks(unit)
+    for project in projects:
+        diagnostics += checks.run_project_checks(project)
+    diagnostics += _personal_data(raw.texts, portal, units, diagnostics)
+
+    if portal is not None:
+        diagnostics = review.apply_settings(diagnostics, portal.rules)
+    diagnostics = review.apply_acknowledgements(diagnostics, projects)
     diagnostics = sort_diagnostics(diagnostics)
     if portal is None or has_failures(diagnostics, strict=False):
         return Gathered(None, diagnostics)
     dataset = Dataset(portal=portal, units=units, projects=tuple(sorted(projects, key=lambda p: p.key)),
                       format_doc=raw.format_doc)
     return Gathered(dataset, diagnostics)
+
+
+_PUBLIC_UNIT_FIELDS = ("phone", "address", "legal_representative")
+_PUBLIC_PORTAL_FIELDS = ("contact", "publisher")
+
+
+def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str, Unit],
+                   diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Scan every file; skip only lines of fields explicitly listed in ``public_fields``."""
+    public: dict[str, set[int]] = {}
+    owners: list[tuple[str, tuple[Text, ...], dict[str, Text | None], tuple[str, ...]]] = []
+    if portal is not None:
+        owners.append((portal.path, portal.public_fields,
+                       {name: getattr(portal, name) for name in _PUBLIC_PORTAL_FIELDS}, _PUBLIC_PORTAL_FIELDS))
+    for unit in units.values():
+        owners.append((unit.path, unit.public_fields,
+                       {name: getattr(unit, name) for name in _PUBLIC_UNIT_FIELDS}, _PUBLIC_UNIT_FIELDS))
+    for path, fields, values, allowed in owners:
+        for name in fields:
+            if name.value not in allowed:
+                diagnostics.append(rules.make("S202", name.location, field=f"public_fields: {name.value}",
+                                              hint=f"public_fields 只能列出：{'、'.join(allowed)}。"))
+        public[path] = review.public_lines(path, fields, values)
+    found: list[Diagnostic] = []
+    for path, text in sorted(texts.items()):
+        found += personal.scan_text(path, text, public.get(path, set()))
+    return found
 
 
 @dataclass
@@ -80,12 +118,14 @@ class BuildResult:
     project_count: int = 0
 
 
-def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False) -> BuildResult:
+def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
+          review_report: bool = False) -> BuildResult:
     gathered = gather(data_dir, root)
     diagnostics = gathered.diagnostics
     if gathered.dataset is None or has_failures(diagnostics, strict=strict):
         return BuildResult(diagnostics, failed=True)
-    pages = render_site(gathered.dataset, portal_view(gathered.dataset), templates)
+    report = review_view(gathered.dataset, diagnostics) if review_report else None
+    pages = render_site(gathered.dataset, portal_view(gathered.dataset), templates, report)
     collisions = find_collisions(pages, out_dir, root)
     if collisions:
         return BuildResult(sort_diagnostics(diagnostics + collisions), failed=True)

@@ -17,6 +17,8 @@ from markupsafe import Markup, escape
 
 from .compute import PortalView, ProjectView
 from .model import Dataset
+from .report import ReviewView
+from .rules import RULES
 
 GENERATED_MARKER = "<!-- 本页由 python -m generator build 根据 budget_data/ 生成，请勿手工修改。 -->"
 
@@ -28,6 +30,16 @@ def md_inline(value: object) -> Markup:
     return Markup(escape(_MD_SPECIAL.sub(r"\\\1", str(value))))
 
 
+_ANCHOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
+
+
+def heading_anchor(identifier: str) -> Markup:
+    """attr_list's `{#id}` after a Markdown heading (Jinja would read `{#` as a comment)."""
+    if not _ANCHOR.match(identifier):
+        raise ValueError(f"not an anchor id: {identifier!r}")
+    return Markup("{#" + identifier + "}")
+
+
 def project_page(view: ProjectView) -> str:
     return f"projects/{view.project.year}/{view.project.id}.md"
 
@@ -36,7 +48,13 @@ def unit_page(unit_id: str) -> str:
     return f"units/{unit_id}.md"
 
 
+def rule_page(code: str) -> str:
+    return f"rules/{code}.md"
+
+
 HOME_PAGE = "index.md"
+RULES_INDEX = "rules/index.md"
+REVIEW_PAGE = "review.md"
 UNITS_INDEX = "units/index.md"
 PROJECTS_INDEX = "projects/index.md"
 FORMAT_PAGE = "data-format.md"
@@ -54,6 +72,8 @@ def make_environment(templates: Path) -> Environment:
     env.filters["md"] = md_inline
     env.globals["project_page"] = project_page
     env.globals["unit_page"] = unit_page
+    env.globals["rule_page"] = rule_page
+    env.globals["anchor"] = heading_anchor
     return env
 
 
@@ -67,8 +87,13 @@ class _Page:
         return posixpath.relpath(target, posixpath.dirname(self.path) or ".")
 
 
-def render_site(dataset: Dataset, portal: PortalView, templates: Path) -> dict[str, str]:
-    """All generated pages, keyed by path relative to docs_src/."""
+def render_site(dataset: Dataset, portal: PortalView, templates: Path,
+                review: ReviewView | None = None) -> dict[str, str]:
+    """All generated pages, keyed by path relative to docs_src/.
+
+    With ``review`` (``build --review``) the 数据核查 page is added and project pages show
+    their findings; without it no finding appears anywhere on the site.
+    """
     env = make_environment(templates)
     units = dataset.units
     projects_by_unit: dict[str, list[ProjectView]] = {uid: [] for uid in units}
@@ -76,7 +101,7 @@ def render_site(dataset: Dataset, portal: PortalView, templates: Path) -> dict[s
         projects_by_unit[view.unit.id].append(view)
     years = sorted({view.project.year for view in portal.projects})
     common = {"portal": dataset.portal, "site": portal, "units": units, "years": years,
-              "projects_by_unit": projects_by_unit}
+              "projects_by_unit": projects_by_unit, "review": review}
 
     def render(template: str, path: str, **context: object) -> tuple[str, str]:
         text = env.get_template(template).render(page=_Page(path), **common, **context)
@@ -92,5 +117,12 @@ def render_site(dataset: Dataset, portal: PortalView, templates: Path) -> dict[s
         pages.append(render("unit.md.j2", unit_page(unit_id), unit=unit, projects=projects_by_unit[unit_id],
                             totals=portal.by_year_unit))
     for view in portal.projects:
-        pages.append(render("project.md.j2", project_page(view), view=view))
+        findings = review.by_project[view.project.key] if review else None
+        pages.append(render("project.md.j2", project_page(view), view=view, findings=findings))
+    live_rules = [rule for code, rule in sorted(RULES.items()) if not rule.retired]
+    pages.append(render("rules_index.md.j2", RULES_INDEX, rules=live_rules))
+    for rule in live_rules:
+        pages.append(render("rule.md.j2", rule_page(rule.code), rule=rule))
+    if review is not None:
+        pages.append(render("review.md.j2", REVIEW_PAGE))
     return dict(sorted(pages))

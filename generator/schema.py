@@ -15,6 +15,7 @@ from . import money, rules
 from .csvsource import Cell, Table, normalize_header
 from .diagnostics import Diagnostic, Location
 from .model import (
+    Acknowledgement,
     BudgetItem,
     CreditCode,
     Indicator,
@@ -22,6 +23,7 @@ from .model import (
     PerformanceTarget,
     Portal,
     Project,
+    RuleSettings,
     Text,
     Unit,
 )
@@ -145,6 +147,35 @@ class MapReader:
             self._report(rules.make("S212", node.location(self.path), field=self._field(key)))
         return node.items
 
+    def text_list(self, key: str) -> tuple[Text, ...]:
+        """An optional list of short texts (rule codes, field names)."""
+        node = self._get(key, False)
+        if node is None:
+            return ()
+        if not isinstance(node, YSeq):
+            self._wrong_type(key, node, "列表（每项以“- ”开头，或写成 [A, B]）")
+            return ()
+        return tuple(t for i, item in enumerate(node.items)
+                     if (t := self.scalar_text(f"{key}[{i + 1}]", item)) is not None)
+
+    def optional_mapping(self, key: str) -> MapReader | None:
+        node = self._get(key, False)
+        if node is None:
+            return None
+        if not isinstance(node, YMap):
+            self._wrong_type(key, node, "键值映射（下一级缩进的“键: 值”）")
+            return None
+        return MapReader(node, self.path, self.diagnostics, f"{self._field(key)}.")
+
+    def pairs(self) -> tuple[tuple[Text, Text], ...]:
+        """Every key of this mapping with its text value."""
+        out = []
+        for key, (key_node, value) in self.node.entries.items():
+            text = self.scalar_text(key, value)
+            if text is not None:
+                out.append((Text(key, key_node.location(self.path)), text))
+        return tuple(out)
+
     def item_mapping(self, key: str, index: int, node: YNode) -> MapReader | None:
         if not isinstance(node, YMap):
             self._wrong_type(f"{key}[{index + 1}]", node, "键值映射")
@@ -162,7 +193,20 @@ def _root_map(node: YNode | None, path: str, diagnostics: list[Diagnostic]) -> M
     return MapReader(node, path, diagnostics)
 
 
-PORTAL_KEYS = ("title", "publisher", "contact", "description", "website_code", "icp_record", "police_record")
+PORTAL_KEYS = ("title", "publisher", "contact", "description", "website_code", "icp_record", "police_record",
+               "rules", "public_fields")
+
+
+def _read_rule_settings(reader: MapReader) -> RuleSettings:
+    settings = reader.optional_mapping("rules")
+    if settings is None:
+        return RuleSettings()
+    settings.allow("select", "ignore", "severity")
+    severity = settings.optional_mapping("severity")
+    result = RuleSettings(select=settings.text_list("select"), ignore=settings.text_list("ignore"),
+                          severity=severity.pairs() if severity else ())
+    reader.failed |= settings.failed or bool(severity and severity.failed)
+    return result
 
 
 def read_portal(node: YNode | None, path: str) -> tuple[Portal | None, list[Diagnostic]]:
@@ -180,11 +224,14 @@ def read_portal(node: YNode | None, path: str) -> tuple[Portal | None, list[Diag
         website_code=reader.optional_text("website_code"),
         icp_record=reader.optional_text("icp_record"),
         police_record=reader.optional_text("police_record"),
+        rules=_read_rule_settings(reader),
+        public_fields=reader.text_list("public_fields"),
     )
     return (None if reader.failed else portal), diagnostics
 
 
-UNIT_KEYS = ("name", "credit_code", "address", "phone", "legal_representative", "funding_source", "duties")
+UNIT_KEYS = ("name", "credit_code", "address", "phone", "legal_representative", "funding_source", "duties",
+             "public_fields")
 
 
 def read_unit(node: YNode | None, path: str, unit_id: str) -> tuple[Unit | None, list[Diagnostic]]:
@@ -205,13 +252,15 @@ def read_unit(node: YNode | None, path: str, unit_id: str) -> tuple[Unit | None,
     fields = {key: reader.text(key) for key in ("address", "phone", "legal_representative", "funding_source")}
     duties = tuple(t for i, item in enumerate(reader.sequence("duties"))
                    if (t := reader.scalar_text(f"duties[{i + 1}]", item)) is not None)
+    public_fields = reader.text_list("public_fields")
     if reader.failed:
         return None, diagnostics
-    return Unit(id=unit_id, path=path, name=name, credit_code=credit_code, duties=duties, **fields), diagnostics
+    return Unit(id=unit_id, path=path, name=name, credit_code=credit_code, duties=duties,
+                public_fields=public_fields, **fields), diagnostics
 
 
 PROJECT_KEYS = ("name", "unit", "legal_bases", "overview", "implementation_content", "funding_arrangement",
-                "implementation_plan", "expected_results", "performance_targets")
+                "implementation_plan", "expected_results", "performance_targets", "acknowledgements")
 TEXT_SECTIONS = ("overview", "implementation_content", "funding_arrangement", "implementation_plan",
                  "expected_results")
 
@@ -260,6 +309,19 @@ def read_project_yaml(node: YNode | None, path: str) -> tuple[dict | None, bool,
     fields["annual_target"] = _read_target(targets, "annual")
     if targets is not None:
         reader.failed |= targets.failed
+    acknowledgements = []
+    node = reader.node.entries.get("acknowledgements")
+    if node is not None and not (isinstance(node[1], YScalar) and node[1].is_null):
+        for index, item in enumerate(reader.sequence("acknowledgements")):
+            ack = reader.item_mapping("acknowledgements", index, item)
+            if ack is None:
+                continue
+            ack.allow("rule", "location", "reason")
+            rule, location, reason = ack.text("rule"), ack.text("location"), ack.text("reason")
+            reader.failed |= ack.failed
+            if rule and location and reason:
+                acknowledgements.append(Acknowledgement(rule, location, reason))
+    fields["acknowledgements"] = tuple(acknowledgements)
     return fields, not reader.failed, diagnostics
 
 

@@ -7,6 +7,8 @@ import shutil
 
 from conftest import PROJECT_DIR, Workspace
 
+from generator.rules import RULES
+
 PROJECT_PAGE = "docs_src/projects/2026/talent-service-funds.md"
 GENERATED = {
     "index.md",
@@ -26,10 +28,12 @@ def test_build_writes_the_generated_pages_and_keeps_hand_written_ones(workspace)
     result = workspace.build()
     assert result.code == 0, result.stderr
     pages = _pages(workspace)
-    assert GENERATED <= set(pages)
+    rule_pages = {f"rules/{code}.md" for code in RULES} | {"rules/index.md"}
+    assert GENERATED | rule_pages <= set(pages)
+    assert "review.md" not in pages  # only a --review build has the report
     assert "about.md" in pages and "assets/stylesheets/extra.css" in pages
     manifest = json.loads(workspace.read("docs_src/.generated.json"))
-    assert set(manifest["files"]) == GENERATED
+    assert set(manifest["files"]) == GENERATED | rule_pages
 
 
 def test_two_builds_are_byte_identical(tmp_path):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from conftest import REPO, Workspace, run_cli
+from test_checks import CASES as REVIEW_CASES
+from test_checks import CleanWorkspace
 from test_malformed import CASES
 
 from generator.diagnostics import Severity
@@ -15,7 +17,7 @@ _MADE = re.compile(r'rules\.make\(\s*"([A-Z]\d{3})"')
 
 def _codes_made_by_the_generator() -> set[str]:
     found = set()
-    for path in (REPO / "generator").glob("*.py"):
+    for path in (REPO / "generator").rglob("*.py"):
         found |= set(_MADE.findall(path.read_text(encoding="utf-8")))
     return found
 
@@ -44,11 +46,16 @@ def test_every_code_the_generator_emits_is_registered_and_every_rule_is_emitted(
 
 
 def test_every_rule_has_a_fixture_that_triggers_it(tmp_path):
-    """Run the whole malformed-input catalogue and two build scenarios; every live rule must fire."""
+    """Run the malformed-input catalogue, the review-rule fixtures and two build scenarios;
+    every live rule must fire. (The clean fixture, which violates none, is tested in test_checks.)"""
     emitted: set[str] = set()
     for index, case in enumerate(CASES):
         workspace = Workspace(tmp_path / f"case-{index}")
         case.mutate(workspace)
+        emitted |= {d["code"] for d in workspace.check().diagnostics}
+    for index, review_case in enumerate(REVIEW_CASES):
+        workspace = CleanWorkspace(tmp_path / f"review-{index}")
+        review_case.mutate(workspace)
         emitted |= {d["code"] for d in workspace.check().diagnostics}
     collision = Workspace(tmp_path / "collision")
     collision.write("docs_src/index.md", "# 手写\n")
@@ -56,3 +63,17 @@ def test_every_rule_has_a_fixture_that_triggers_it(tmp_path):
     emitted |= {d["code"] for d in run_cli("check", "--root", str(tmp_path / "empty"), "--format", "json").diagnostics}
     live = {code for code, rule in RULES.items() if not rule.retired}
     assert live <= emitted, f"rules without a fixture: {sorted(live - emitted)}"
+
+
+def test_every_rule_has_a_documentation_page(tmp_path):
+    from markupsafe import escape
+
+    workspace = Workspace(tmp_path / "repo")
+    assert workspace.build().code == 0
+    index = workspace.read("docs_src/rules/index.md")
+    for code, rule in RULES.items():
+        page = workspace.read(f"docs_src/rules/{code}.md")
+        assert f"\n# {code} {rule.name}\n" in page
+        for text in (rule.what, rule.why, rule.example, rule.fix):
+            assert f"<p>{escape(text)}</p>" in page, (code, text)
+        assert f"]({code}.md)" in index

@@ -1,0 +1,49 @@
+"""Relevance: an indicator whose key terms the project never mentions was probably copied."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from functools import lru_cache
+
+from .. import rules
+from ..diagnostics import Diagnostic
+from ..model import Project
+from ._text import narrative
+
+# Words every indicator uses; they say nothing about which project it belongs to.
+GENERIC_TERMS = frozenset("""
+管理 服务 工作 经费 资金 项目 指标 时间 完成 情况 及时 及时率 准确率 满意度 合理性 覆盖率 达标率 完成率
+合格率 知晓率 数量 质量 效益 成本 社会 经济 影响 对象 提升 开展 按时 程度 水平 有效 有效性 个数 次数
+""".split())
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba  # deferred: loading the dictionary takes a second
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+@lru_cache(maxsize=4096)
+def key_terms(name: str) -> tuple[str, ...]:
+    words = _jieba().lcut(name)
+    return tuple(w for w in words if len(w) >= 2 and w not in GENERIC_TERMS)
+
+
+def project_text(project: Project) -> str:
+    parts = [project.name.value, *(t.value for t in narrative(project))]
+    parts += [f"{b.number.value}{b.title.value}" for b in project.legal_bases]
+    parts += [f"{i.name}{i.basis}" for i in project.budget_items]
+    return "".join(parts)
+
+
+def check_indicator_relevance(project: Project) -> Iterator[Diagnostic]:
+    text = project_text(project)
+    for ind in project.indicators:
+        terms = key_terms(ind.level3)
+        found = [term for term in terms if term in text]
+        if terms and len(found) * 2 < len(terms):
+            missing = "、".join(f"“{t}”" for t in terms if t not in found)
+            yield rules.make("R601", ind.cells["level3"], indicator=ind.level3, missing=missing)

@@ -1,0 +1,84 @@
+"""Review settings: portal-wide rule selection and severities, and per-project acknowledgements."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from . import rules
+from .diagnostics import Diagnostic, Location, Severity
+from .model import Acknowledgement, Project, RuleSettings, Text
+
+_SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO,
+               "错误": Severity.ERROR, "警告": Severity.WARNING, "提示": Severity.INFO}
+
+
+def _configurable(code: Text, diagnostics: list[Diagnostic]) -> bool:
+    rule = rules.RULES.get(code.value)
+    if rule is None or not rule.configurable:
+        diagnostics.append(rules.make("C002", code.location, code=code.value))
+        return False
+    return True
+
+
+def apply_settings(found: Iterable[Diagnostic], settings: RuleSettings) -> list[Diagnostic]:
+    """Drop ignored or unselected review findings and re-grade severities."""
+    problems: list[Diagnostic] = []
+    selected = {t.value for t in settings.select if _configurable(t, problems)}
+    ignored = {t.value for t in settings.ignore if _configurable(t, problems)}
+    severity: dict[str, Severity] = {}
+    for code, level in settings.severity:
+        if not _configurable(code, problems):
+            continue
+        if level.value not in _SEVERITIES:
+            problems.append(rules.make("S208", level.location, field=f"rules.severity.{code.value}",
+                                       value=level.value, detail="只能是 error、warning 或 info",
+                                       hint="写成 error、warning 或 info。"))
+            continue
+        severity[code.value] = _SEVERITIES[level.value]
+    kept = []
+    for diagnostic in found:
+        rule = rules.RULES[diagnostic.code]
+        if rule.configurable:
+            if diagnostic.code in ignored or (selected and diagnostic.code not in selected):
+                continue
+            if diagnostic.code in severity:
+                diagnostic = dataclasses.replace(diagnostic, severity=severity[diagnostic.code])
+        kept.append(diagnostic)
+    return kept + problems
+
+
+def _matches(ack: Acknowledgement, folder: str, diagnostic: Diagnostic) -> bool:
+    file, _, line = ack.location.value.partition(":")
+    if diagnostic.code != ack.rule.value or diagnostic.location.path != f"{folder}/{file.strip()}":
+        return False
+    return not line.strip() or (line.strip().isdigit() and diagnostic.location.line == int(line))
+
+
+def apply_acknowledgements(found: list[Diagnostic], projects: Iterable[Project]) -> list[Diagnostic]:
+    """Mark acknowledged findings; report acknowledgements that match nothing or cannot apply."""
+    result = list(found)
+    for project in projects:
+        for ack in project.acknowledgements:
+            if not _configurable(ack.rule, result):
+                continue
+            hits = [i for i, d in enumerate(result) if _matches(ack, project.folder, d)]
+            if not hits:
+                result.append(rules.make("C001", ack.rule.location, code=ack.rule.value,
+                                         location=ack.location.value))
+            for index in hits:
+                result[index] = dataclasses.replace(result[index], acknowledged=ack.reason.value)
+    return result
+
+
+def public_lines(path: str, fields: Iterable[Text], texts: dict[str, Text | None]) -> set[int]:
+    """Lines of the fields a unit or the portal marked public."""
+    lines = set()
+    for name in fields:
+        text = texts.get(name.value)
+        if text is not None and text.location.path == path and text.location.line:
+            lines.add(text.location.line)
+    return lines
+
+
+__all__ = ["apply_settings", "apply_acknowledgements", "public_lines", "Location"]
