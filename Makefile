@@ -5,7 +5,10 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+AXE    := .cache/axe/node_modules/axe-core/axe.min.js
 export NO_MKDOCS_2_WARNING := 1
+# Reproducible builds: the build date shown on the site is the date of the last data commit.
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct -- budget_data 2>/dev/null)
 
 .PHONY: site pages test check serve golden clean
 
@@ -21,7 +24,11 @@ pages: $(STAMP)
 site: pages
 	$(VENV)/bin/mkdocs build --strict
 
-test: $(STAMP)
+# axe-core, the accessibility engine the browser tests inject into each page.
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@4.14.1
+
+test: $(STAMP) $(AXE)
 	$(PY) -m pytest
 
 check: $(STAMP)
@@ -35,4 +42,4 @@ golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(PY) -m pytest tests/test_golden.py -q
 
 clean:
-	rm -rf site $(VENV) .pytest_cache
+	rm -rf site $(VENV) .pytest_cache .cache test-artifacts

@@ -6,6 +6,7 @@ undecodable, unparsable). Whether the content is acceptable is the schema's call
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,15 @@ class RawData:
     format_doc: str = ""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)  # every decoded data file, for the personal-data scan
+    contents: dict[str, bytes] = field(default_factory=dict)  # raw bytes of every file read, for the data version
+
+    @property
+    def data_version(self) -> str:
+        """Short hash of everything read from budget_data/: changes exactly when the data does."""
+        digest = hashlib.sha256()
+        for path, data in sorted(self.contents.items()):
+            digest.update(path.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
+        return digest.hexdigest()[:12]
 
 
 def _ignored(name: str) -> bool:
@@ -56,8 +66,9 @@ def _ignored(name: str) -> bool:
 
 
 class _Reader:
-    def __init__(self, root: Path, diagnostics: list[Diagnostic], texts: dict[str, str]):
-        self.root, self.diagnostics, self.texts = root, diagnostics, texts
+    def __init__(self, root: Path, raw: RawData, data_dir: Path):
+        self.root, self.data_dir = root, data_dir
+        self.diagnostics, self.texts, self.contents = raw.diagnostics, raw.texts, raw.contents
 
     def display(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.root)).as_posix()
@@ -69,6 +80,8 @@ class _Reader:
         except OSError as error:
             self.diagnostics.append(rules.make("F110", Location(shown), detail=error.strerror or str(error)))
             return None
+        # Keyed by the path inside the data folder, so the version does not depend on where it lives.
+        self.contents[Path(os.path.relpath(path, self.data_dir)).as_posix()] = data
         decoded = decode(data, shown, allow_legacy_chinese=allow_legacy)
         self.diagnostics.extend(decoded.diagnostics)
         if decoded.text is not None:
@@ -109,7 +122,7 @@ class _Reader:
 
 def load_tree(data_dir: Path, root: Path) -> RawData:
     raw = RawData()
-    reader = _Reader(root, raw.diagnostics, raw.texts)
+    reader = _Reader(root, raw, data_dir)
     if not data_dir.is_dir():
         raw.diagnostics.append(rules.make("F110", Location(reader.display(data_dir)), detail="数据文件夹不存在"))
         return raw

@@ -148,3 +148,5 @@ class Dataset:
     units: dict[str, Unit]
     projects: tuple[Project, ...]  # sorted by (year, id)
     format_doc: str  # budget_data/README.md, published as the data-format page
+    data_version: str = ""  # short hash of budget_data/
+    build_date: str = ""  # from SOURCE_DATE_EPOCH; empty when not given (never the wall clock)

@@ -38,18 +38,28 @@ def read_manifest(out_dir: Path) -> set[str]:
 def _is_generated(path: Path) -> bool:
     try:
         with path.open(encoding="utf-8") as handle:
-            return handle.readline().rstrip("\n") == GENERATED_MARKER
+            return handle.read(len(GENERATED_MARKER)) == GENERATED_MARKER
     except (OSError, UnicodeDecodeError):
         return False
 
 
-def find_collisions(pages: dict[str, str], out_dir: Path, display_root: Path) -> list[Diagnostic]:
+# Generated files that cannot carry the marker line live only under these folders.
+BINARY_DIRS = ("downloads/", "data/")
+
+
+def _ours(relative: str, target: Path) -> bool:
+    if relative.endswith(".md"):
+        return _is_generated(target)
+    return relative.startswith(BINARY_DIRS)
+
+
+def find_collisions(pages: dict[str, str | bytes], out_dir: Path, display_root: Path) -> list[Diagnostic]:
     """Generated paths that already hold a hand-written file."""
     known = read_manifest(out_dir)
     found = []
     for relative in pages:
         target = out_dir / relative
-        if relative not in known and target.exists() and not _is_generated(target):
+        if relative not in known and target.exists() and not _ours(relative, target):
             shown = Path(os.path.relpath(target, display_root)).as_posix()
             found.append(rules.make("X305", Location(shown), path=shown))
     return found
@@ -67,12 +77,12 @@ def _atomic_write(path: Path, content: bytes) -> None:
         raise
 
 
-def write_pages(pages: dict[str, str], out_dir: Path) -> WriteResult:
+def write_pages(pages: dict[str, str | bytes], out_dir: Path) -> WriteResult:
     previous = read_manifest(out_dir)
     written, unchanged = [], []
     for relative, text in sorted(pages.items()):
         target = out_dir / relative
-        content = text.encode("utf-8")
+        content = text.encode("utf-8") if isinstance(text, str) else text
         try:
             if target.read_bytes() == content:
                 unchanged.append(relative)
@@ -84,7 +94,7 @@ def write_pages(pages: dict[str, str], out_dir: Path) -> WriteResult:
     removed = []
     for relative in sorted(previous - set(pages)):
         target = out_dir / relative
-        if target.is_file() and _is_generated(target):
+        if target.is_file() and _ours(relative, target):
             target.unlink()
             removed.append(relative)
             _prune_empty_parents(target.parent, out_dir)

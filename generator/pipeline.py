@@ -6,10 +6,12 @@ only then render and write. A failed run writes nothing.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import checks, review, rules, schema, validate
+from . import checks, exports, review, rules, schema, validate
 from .checks import personal
 from .compute import portal_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
@@ -79,8 +81,17 @@ def gather(data_dir: Path, root: Path) -> Gathered:
     if portal is None or has_failures(diagnostics, strict=False):
         return Gathered(None, diagnostics)
     dataset = Dataset(portal=portal, units=units, projects=tuple(sorted(projects, key=lambda p: p.key)),
-                      format_doc=raw.format_doc)
+                      format_doc=raw.format_doc, data_version=raw.data_version, build_date=_build_date())
     return Gathered(dataset, diagnostics)
+
+
+def _build_date() -> str:
+    """The date of SOURCE_DATE_EPOCH in China Standard Time; no epoch, no date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch.isdigit():
+        return ""
+    moment = datetime.fromtimestamp(int(epoch), tz=timezone(timedelta(hours=8)))
+    return f"{moment.year}年{moment.month}月{moment.day}日"
 
 
 _PUBLIC_UNIT_FIELDS = ("phone", "address", "legal_representative")
@@ -125,7 +136,13 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     if gathered.dataset is None or has_failures(diagnostics, strict=strict):
         return BuildResult(diagnostics, failed=True)
     report = review_view(gathered.dataset, diagnostics) if review_report else None
-    pages = render_site(gathered.dataset, portal_view(gathered.dataset), templates, report)
+    dataset = gathered.dataset
+    portal = portal_view(dataset)
+    pages: dict[str, str | bytes] = dict(render_site(dataset, portal, templates, report))
+    for view in portal.projects:
+        pages.update(exports.project_downloads(view))
+    pages.update(exports.fiscal_data_package(portal, dataset.portal.title.value, dataset.portal.publisher.value,
+                                             dataset.data_version))
     collisions = find_collisions(pages, out_dir, root)
     if collisions:
         return BuildResult(sort_diagnostics(diagnostics + collisions), failed=True)

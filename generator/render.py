@@ -8,6 +8,7 @@ blocks, which Python-Markdown passes through without interpreting.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from pathlib import Path
@@ -15,12 +16,17 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from .charts import Bar, bar_chart
 from .compute import PortalView, ProjectView
+from .exports import DATA_PACKAGE_DIR, download_dir
 from .model import Dataset
 from .report import ReviewView
 from .rules import RULES
 
-GENERATED_MARKER = "<!-- 本页由 python -m generator build 根据 budget_data/ 生成，请勿手工修改。 -->"
+GENERATED_NOTE = "本页由 python -m generator build 根据 budget_data/ 生成，请勿手工修改。"
+# Every generated page opens with front matter whose first lines are these. The front
+# matter must hold a key: MkDocs treats a block with only a comment as page text.
+GENERATED_MARKER = f"---\n# {GENERATED_NOTE}\ngenerator: budget-disclosure\n"
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|!])")
 
@@ -74,7 +80,31 @@ def make_environment(templates: Path) -> Environment:
     env.globals["unit_page"] = unit_page
     env.globals["rule_page"] = rule_page
     env.globals["anchor"] = heading_anchor
+    env.globals["data_package_dir"] = DATA_PACKAGE_DIR
     return env
+
+
+def _footer(dataset: Dataset) -> dict:
+    portal = dataset.portal
+    optional = {name: getattr(portal, name).value if getattr(portal, name) else ""
+                for name in ("website_code", "icp_record", "police_record")}
+    return {"publisher": portal.publisher.value, "contact": portal.contact.value,
+            "data_version": dataset.data_version, "build_date": dataset.build_date, **optional}
+
+
+def _project_chart(view: ProjectView) -> Markup:
+    bars = [Bar(row.name, row.amount.value, f"{row.amount.yuan} 元（{row.share}）")
+            for row in view.items if row.depth == 0]
+    return bar_chart("chart-budget", f"{view.project.name.value}资金构成", bars)
+
+
+def _home_charts(portal: PortalView, units: dict) -> dict[str, Markup]:
+    years = [Bar(f"{row.key}年", row.total.value, f"{row.total.yuan} 元（{row.count} 个项目）")
+             for row in portal.by_year]
+    by_unit = [Bar(units[row.key].name.value, row.total.value, f"{row.total.yuan} 元（{row.count} 个项目）")
+               for row in portal.by_unit]
+    return {"years": bar_chart("chart-years", "各年度项目预算总额", years),
+            "units": bar_chart("chart-units", "各单位项目预算总额", by_unit)}
 
 
 class _Page:
@@ -103,12 +133,16 @@ def render_site(dataset: Dataset, portal: PortalView, templates: Path,
     common = {"portal": dataset.portal, "site": portal, "units": units, "years": years,
               "projects_by_unit": projects_by_unit, "review": review}
 
-    def render(template: str, path: str, **context: object) -> tuple[str, str]:
+    def render(template: str, path: str, meta: dict | None = None, **context: object) -> tuple[str, str]:
         text = env.get_template(template).render(page=_Page(path), **common, **context)
-        return path, f"{GENERATED_MARKER}\n{text}"
+        header = GENERATED_MARKER
+        if meta:
+            # JSON is valid YAML and needs no escaping rules of its own.
+            header += f"portal_footer: {json.dumps(meta, ensure_ascii=False, sort_keys=True)}\n"
+        return path, f"{header}---\n{text}"
 
     pages = [
-        render("home.md.j2", HOME_PAGE),
+        render("home.md.j2", HOME_PAGE, meta=_footer(dataset), charts=_home_charts(portal, units)),
         render("units_index.md.j2", UNITS_INDEX),
         render("projects_index.md.j2", PROJECTS_INDEX),
         render("data_format.md.j2", FORMAT_PAGE, format_doc=Markup(dataset.format_doc)),
@@ -118,7 +152,8 @@ def render_site(dataset: Dataset, portal: PortalView, templates: Path,
                             totals=portal.by_year_unit))
     for view in portal.projects:
         findings = review.by_project[view.project.key] if review else None
-        pages.append(render("project.md.j2", project_page(view), view=view, findings=findings))
+        pages.append(render("project.md.j2", project_page(view), view=view, findings=findings,
+                            chart=_project_chart(view), downloads=download_dir(view.project)))
     live_rules = [rule for code, rule in sorted(RULES.items()) if not rule.retired]
     pages.append(render("rules_index.md.j2", RULES_INDEX, rules=live_rules))
     for rule in live_rules:

@@ -90,6 +90,12 @@ class Workspace:
         }
 
 
+@pytest.fixture(autouse=True)
+def _no_inherited_source_date_epoch(monkeypatch):
+    """`make test` exports SOURCE_DATE_EPOCH for the site; tests set it themselves when they need it."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     return Workspace(tmp_path / "repo")

@@ -29,11 +29,14 @@ def test_build_writes_the_generated_pages_and_keeps_hand_written_ones(workspace)
     assert result.code == 0, result.stderr
     pages = _pages(workspace)
     rule_pages = {f"rules/{code}.md" for code in RULES} | {"rules/index.md"}
-    assert GENERATED | rule_pages <= set(pages)
+    downloads = {f"downloads/2026/talent-service-funds/{name}" for name in
+                 ("budget_items.csv", "budget_items.xlsx", "indicators.csv", "indicators.xlsx", "project.json")}
+    data_package = {"data/datapackage.json", "data/budget_items.csv"}
+    assert GENERATED | rule_pages | downloads | data_package <= set(pages)
     assert "review.md" not in pages  # only a --review build has the report
     assert "about.md" in pages and "assets/stylesheets/extra.css" in pages
     manifest = json.loads(workspace.read("docs_src/.generated.json"))
-    assert set(manifest["files"]) == GENERATED | rule_pages
+    assert set(manifest["files"]) == GENERATED | rule_pages | downloads | data_package
 
 
 def test_two_builds_are_byte_identical(tmp_path):
@@ -59,7 +62,9 @@ def test_changed_project_rewrites_only_what_changed(workspace):
     assert workspace.build().code == 0
     after = workspace.snapshot()
     changed = {path for path in after if after[path] != before.get(path)}
-    assert changed == {"projects/2026/talent-service-funds.md"}
+    # the page, its JSON download, and the home page whose footer carries the data version
+    assert changed == {"projects/2026/talent-service-funds.md", "downloads/2026/talent-service-funds/project.json",
+                       "index.md", "data/datapackage.json"}
 
 
 def test_removed_project_disappears_at_next_build(workspace):
@@ -68,7 +73,7 @@ def test_removed_project_disappears_at_next_build(workspace):
     shutil.rmtree(workspace.path(PROJECT_DIR))
     result = workspace.build()
     assert result.code == 0, result.stderr
-    assert "删除 1 页" in result.stdout
+    assert "删除 6 页" in result.stdout  # the page and its five downloads
     assert not workspace.path(PROJECT_PAGE).exists()
     assert not workspace.path("docs_src/projects/2026").exists()  # emptied folder pruned
     assert workspace.path("docs_src/about.md").exists()
@@ -104,14 +109,15 @@ def test_hand_written_page_is_never_deleted_even_if_listed_in_manifest(workspace
     assert workspace.path("docs_src/about.md").exists()
 
 
-def test_output_does_not_depend_on_the_clock(workspace, monkeypatch):
+def test_source_date_epoch_changes_only_the_build_date(workspace, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     assert workspace.build().code == 0
     first = _pages(workspace)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
-    shutil.rmtree(workspace.path("docs_src/projects"))
     assert workspace.build().code == 0
-    assert _pages(workspace) == first
+    second = _pages(workspace)
+    assert {path for path in first if first[path] != second[path]} == {"index.md"}
+    assert "1970年1月1日".encode() in first["index.md"] and "2027年1月15日".encode() in second["index.md"]
 
 
 def test_portal_with_several_units_and_years(workspace):

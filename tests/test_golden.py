@@ -17,9 +17,10 @@ from conftest import Workspace
 GOLDEN = Path(__file__).parent / "golden"
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory) -> dict[str, str]:
-    workspace = Workspace(tmp_path_factory.mktemp("golden") / "repo")
+@pytest.fixture
+def rendered(tmp_path, monkeypatch) -> dict[str, str]:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # fixed, so the footer date is pinned too
+    workspace = Workspace(tmp_path / "repo")
     result = workspace.build()
     assert result.code == 0, result.stderr
     manifest_files = sorted(p.relative_to(workspace.path("docs_src")).as_posix()

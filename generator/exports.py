@@ -1,0 +1,277 @@
+"""Downloads: each project's tables as CSV and XLSX, the whole project as JSON, and a
+site-wide Fiscal Data Package.
+
+Every file is produced as bytes, deterministically: sorted keys, fixed ZIP
+timestamps in XLSX, no wall-clock time anywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from decimal import Decimal
+
+from .compute import PortalView, ProjectView
+from .model import Project
+
+UTF8_BOM = "\ufeff"
+BUDGET_HEADER = ["序号", "明细项目", "上级项目", "数量", "计量单位", "单价（元）", "金额（元）", "金额（万元）",
+                 "占项目总额", "测算依据"]
+INDICATOR_HEADER = ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "指标属性",
+                    "评（扣）分标准", "指标内容", "指标值设定依据及数据来源"]
+# ZIP cannot store dates before 1980; a fixed stamp keeps XLSX files byte-identical.
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def download_dir(project: Project) -> str:
+    return f"downloads/{project.year}/{project.id}"
+
+
+def _plain(amount: Decimal) -> str:
+    return format(amount.quantize(Decimal("0.01")), "f")
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(rows)
+    # The BOM makes Excel on Chinese Windows open the file as UTF-8.
+    return (UTF8_BOM + buffer.getvalue()).encode("utf-8")
+
+
+def _items_in_page_order(view: ProjectView):
+    """(computed row, source item) pairs in the order the page shows them."""
+    by_name = {item.name: item for item in view.project.budget_items}
+    return [(row, by_name[row.name]) for row in view.items]
+
+
+def _budget_rows(view: ProjectView) -> list[list[str]]:
+    rows = [BUDGET_HEADER]
+    for row, item in _items_in_page_order(view):
+        rows.append([
+            row.number, row.name, item.parent or "",
+            "" if item.quantity is None else format(item.quantity, "f"), item.measure_unit,
+            "" if item.unit_price is None else _plain(item.unit_price), _plain(item.amount),
+            row.amount.wan.replace(",", ""), row.share, item.basis,
+        ])
+    rows.append(["", "合计", "", "", "", "", _plain(view.total.value), view.total.wan.replace(",", ""), "100.00%",
+                 view.total.capitals])
+    return rows
+
+
+def _indicator_rows(project: Project) -> list[list[str]]:
+    rows = [INDICATOR_HEADER]
+    for ind in project.indicators:
+        rows.append([ind.level1, ind.level2, ind.level3, ind.nature, ind.value, ind.unit, ind.attribute,
+                     ind.scoring, ind.content, ind.basis])
+    return rows
+
+
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def _deterministic_zip(data: bytes) -> bytes:
+    """Rewrite a ZIP with fixed timestamps and permissions, keeping entry order.
+
+    openpyxl stamps docProps/core.xml with the time of saving; that stamp is fixed too.
+    """
+    source = zipfile.ZipFile(io.BytesIO(data))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            target.writestr(fixed, content)
+    return output.getvalue()
+
+
+def _xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[int, ...] = (),
+          numeric_columns: tuple[int, ...] = ()) -> bytes:
+    from datetime import datetime
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    book = Workbook()
+    book.properties.creator = "budget-disclosure-generator"
+    book.properties.created = book.properties.modified = datetime(2000, 1, 1)
+    book.properties.title = title
+    ws = book.active
+    ws.title = sheet
+    ws.append([title])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(rows[0]))
+    ws.cell(1, 1).font = Font(bold=True, size=14)
+    ws.cell(1, 1).alignment = Alignment(horizontal="center")
+    thin = Side(style="thin")
+    for values in rows:
+        ws.append([Decimal(v) if index in numeric_columns and v and v[0].isdigit() and "%" not in v else v
+                   for index, v in enumerate(values)])
+    first_data = 3
+    last = 1 + len(rows)
+    for row in ws.iter_rows(min_row=2, max_row=last):
+        for cell in row:
+            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    # Merge runs of equal values, 一级 first, then 二级 within each 一级 run, as on the paper form.
+    for column in merge_columns:
+        start = first_data
+        for row in range(first_data + 1, last + 2):
+            same = row <= last and all(
+                ws.cell(row, c).value == ws.cell(start, c).value for c in merge_columns[: merge_columns.index(column) + 1])
+            if not same:
+                if row - 1 > start:
+                    ws.merge_cells(start_row=start, start_column=column, end_row=row - 1, end_column=column)
+                start = row
+    ws.print_title_rows = "2:2"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    for index in range(1, len(rows[0]) + 1):
+        ws.column_dimensions[ws.cell(2, index).column_letter].width = 16
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return _deterministic_zip(buffer.getvalue())
+
+
+def _project_json(view: ProjectView) -> bytes:
+    project, unit = view.project, view.unit
+    document = {
+        "fiscal_year": project.year,
+        "id": project.id,
+        "name": project.name.value,
+        "unit": {
+            "id": unit.id,
+            "name": unit.name.value,
+            "credit_code": {"label": unit.credit_code.label.value, "value": unit.credit_code.value.value},
+            "address": unit.address.value,
+            "phone": unit.phone.value,
+            "legal_representative": unit.legal_representative.value,
+            "funding_source": unit.funding_source.value,
+            "duties": [d.value for d in unit.duties],
+        },
+        "legal_bases": [{"number": b.number.value, "title": b.title.value} for b in project.legal_bases],
+        "overview": [t.value for t in project.overview],
+        "implementation_content": [t.value for t in project.implementation_content],
+        "funding_arrangement": [t.value for t in project.funding_arrangement],
+        "implementation_plan": [t.value for t in project.implementation_plan],
+        "expected_results": [t.value for t in project.expected_results],
+        "performance_targets": {
+            "medium_term": {"period": project.medium_term_target.period.value,
+                            "text": [t.value for t in project.medium_term_target.paragraphs]},
+            "annual": {"period": project.annual_target.period.value,
+                       "text": [t.value for t in project.annual_target.paragraphs]},
+        },
+        # Amounts are strings of exact decimals, never floats.
+        "total": {"yuan": _plain(view.total.value), "wan": view.total.wan.replace(",", ""),
+                  "capitals": view.total.capitals},
+        "budget_items": [
+            {"number": row.number, "name": item.name, "parent": item.parent,
+             "quantity": None if item.quantity is None else format(item.quantity, "f"),
+             "measure_unit": item.measure_unit,
+             "unit_price": None if item.unit_price is None else _plain(item.unit_price),
+             "amount": _plain(item.amount), "share": row.share, "basis": item.basis}
+            for row, item in _items_in_page_order(view)
+        ],
+        "indicators": [
+            dict(zip(["level1", "level2", "level3", "nature", "value", "unit", "attribute", "scoring", "content",
+                      "basis"], row))
+            for row in _indicator_rows(project)[1:]
+        ],
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def project_downloads(view: ProjectView) -> dict[str, bytes]:
+    base = download_dir(view.project)
+    name = view.project.name.value
+    budget_rows, indicator_rows = _budget_rows(view), _indicator_rows(view.project)
+    return {
+        f"{base}/budget_items.csv": _csv(budget_rows),
+        f"{base}/indicators.csv": _csv(indicator_rows),
+        f"{base}/budget_items.xlsx": _xlsx(f"{name}资金测算明细表（{view.project.year}年）", "资金测算明细表",
+                                           budget_rows, numeric_columns=(3, 5, 6, 7)),
+        f"{base}/indicators.xlsx": _xlsx(f"{name}绩效目标表（{view.project.year}年）", "绩效目标表",
+                                         indicator_rows, merge_columns=(1, 2)),
+        f"{base}/project.json": _project_json(view),
+    }
+
+
+DATA_PACKAGE_DIR = "data"
+
+
+def fiscal_data_package(portal: PortalView, title: str, publisher: str, version: str) -> dict[str, bytes]:
+    """All line items of all projects as one Fiscal Data Package (measures in CNY, phase proposed)."""
+    rows = [["fiscal_year", "unit_id", "unit_name", "project_id", "project_name", "item_number", "item_name",
+             "parent_item", "amount"]]
+    for view in portal.projects:
+        for row, item in _items_in_page_order(view):
+            rows.append([str(view.project.year), view.unit.id, view.unit.name.value, view.project.id,
+                         view.project.name.value, row.number, item.name, item.parent or "", _plain(item.amount)])
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    years = sorted({view.project.year for view in portal.projects})
+    descriptor = {
+        "profile": "tabular-data-package",
+        "name": "budget-disclosure",
+        "title": title,
+        "version": version,
+        "contributors": [{"title": publisher, "role": "publisher"}],
+        "countryCode": "CN",
+        "resources": [{
+            "name": "budget-items",
+            "path": "budget_items.csv",
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": {
+                "fields": [
+                    {"name": "fiscal_year", "type": "year", "title": "预算年度"},
+                    {"name": "unit_id", "type": "string", "title": "单位标识"},
+                    {"name": "unit_name", "type": "string", "title": "单位名称"},
+                    {"name": "project_id", "type": "string", "title": "项目标识"},
+                    {"name": "project_name", "type": "string", "title": "项目名称"},
+                    {"name": "item_number", "type": "string", "title": "序号"},
+                    {"name": "item_name", "type": "string", "title": "明细项目"},
+                    {"name": "parent_item", "type": "string", "title": "上级项目"},
+                    {"name": "amount", "type": "number", "title": "金额（元）", "constraints": {"minimum": 0}},
+                ],
+                "primaryKey": ["fiscal_year", "project_id", "item_number"],
+            },
+        }],
+        # Fiscal Data Package model: what is measured, in which currency and budget phase.
+        "model": {
+            "measures": {
+                "amount": {"source": "amount", "currency": "CNY", "factor": 1, "direction": "expenditure",
+                           "phase": "proposed", "title": "项目预算金额（元）"},
+            },
+            "dimensions": {
+                "fiscal-year": {"dimensionType": "datetime", "primaryKey": "fiscal_year",
+                                "attributes": {"fiscal_year": {"source": "fiscal_year"}}},
+                "administrative-classification": {
+                    "dimensionType": "classification", "primaryKey": "unit_id",
+                    "attributes": {"unit_id": {"source": "unit_id"}, "unit_name": {"source": "unit_name"}}},
+                "project": {"dimensionType": "entity", "primaryKey": "project_id",
+                            "attributes": {"project_id": {"source": "project_id"},
+                                           "project_name": {"source": "project_name"}}},
+                "budget-line": {"dimensionType": "activity", "primaryKey": "item_number",
+                                "attributes": {"item_number": {"source": "item_number"},
+                                               "item_name": {"source": "item_name"},
+                                               "parent_item": {"source": "parent_item"}}},
+            },
+        },
+        "fiscalPeriod": {"start": f"{years[0]}-01-01", "end": f"{years[-1]}-12-31"} if years else {},
+    }
+    return {
+        f"{DATA_PACKAGE_DIR}/budget_items.csv": buffer.getvalue().encode("utf-8"),
+        f"{DATA_PACKAGE_DIR}/datapackage.json":
+            (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
+    }

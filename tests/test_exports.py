@@ -1,0 +1,106 @@
+"""Downloads, the Fiscal Data Package, charts and the portal footer (no browser needed)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+DOWNLOADS = "docs_src/downloads/2026/talent-service-funds"
+
+
+def test_csv_downloads_have_a_bom_and_the_tables(workspace):
+    assert workspace.build().code == 0
+    raw = workspace.path(f"{DOWNLOADS}/budget_items.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["序号", "明细项目"]
+    assert rows[-1][1] == "合计" and rows[-1][6] == "660000.00" and rows[-1][9] == "人民币陆拾陆万元整"
+    assert ["2.2", "流动人员人事档案邮政快递费用", "人才管理经费", "200", "份", "25.00", "5000.00", "0.50", "0.76%"] \
+        == rows[4][:9]
+    indicators = list(csv.reader(io.StringIO(workspace.path(f"{DOWNLOADS}/indicators.csv").read_bytes()
+                                             .decode("utf-8-sig"))))
+    assert len(indicators) == 7 and indicators[5][4] == "维护社会稳定性"
+
+
+def test_xlsx_uses_the_official_layout_with_merged_cells(workspace):
+    assert workspace.build().code == 0
+    sheet = load_workbook(workspace.path(f"{DOWNLOADS}/indicators.xlsx")).active
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    assert merged == {"A1:J1", "A3:A6", "B5:B6"}  # title; 产出指标 ×4; 时效指标 ×2
+    assert [c.value for c in sheet[2]][:3] == ["一级指标", "二级指标", "三级指标"]
+    assert sheet.print_title_rows == "$2:$2"  # header row repeats on every printed page
+    budget = load_workbook(workspace.path(f"{DOWNLOADS}/budget_items.xlsx")).active
+    amounts = [row[6] for row in budget.iter_rows(min_row=3, values_only=True)]
+    assert amounts == [650000, 10000, 5000, 5000, 660000]
+
+
+def test_project_json_is_exact(workspace):
+    assert workspace.build().code == 0
+    document = json.loads(workspace.path(f"{DOWNLOADS}/project.json").read_text(encoding="utf-8"))
+    assert document["total"] == {"yuan": "660000.00", "wan": "66.00", "capitals": "人民币陆拾陆万元整"}
+    assert [i["amount"] for i in document["budget_items"]] == ["650000.00", "10000.00", "5000.00", "5000.00"]
+    assert len(document["unit"]["duties"]) == 12 and len(document["legal_bases"]) == 3
+
+
+def test_fiscal_data_package_validates(workspace):
+    assert workspace.build().code == 0
+    descriptor = workspace.path("docs_src/data/datapackage.json")
+    package = json.loads(descriptor.read_text(encoding="utf-8"))
+    assert package["model"]["measures"]["amount"]["currency"] == "CNY"
+    assert package["model"]["measures"]["amount"]["phase"] == "proposed"
+    frictionless = Path(sys.executable).parent / "frictionless"
+    completed = subprocess.run([str(frictionless), "validate", "--json", str(descriptor)],
+                               capture_output=True, text=True, timeout=300)
+    report = json.loads(completed.stdout)
+    assert completed.returncode == 0 and report["valid"] is True, completed.stdout[:2000]
+    rows = list(csv.DictReader(io.StringIO(
+        workspace.path("docs_src/data/budget_items.csv").read_text(encoding="utf-8"))))
+    assert sum(int(r["amount"].split(".")[0]) for r in rows if not r["parent_item"]) == 660000
+
+
+def test_project_chart_is_an_accessible_inline_svg(workspace):
+    assert workspace.build().code == 0
+    page = workspace.read("docs_src/projects/2026/talent-service-funds.md")
+    svg = page[page.index("<svg"): page.index("</svg>")]
+    assert 'role="img"' in svg and 'aria-labelledby="chart-budget-title chart-budget-desc"' in svg
+    assert "<desc id=\"chart-budget-desc\">呈贡区辅助性岗位人员年度考核绩效奖：650,000.00 元（98.48%）；" \
+           "人才管理经费：10,000.00 元（1.52%）</desc>" in svg
+    assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_footer_shows_filing_numbers_only_when_configured(workspace):
+    assert workspace.build().code == 0
+    meta = workspace.read("docs_src/index.md").split("---\n")[1]
+    assert '"website_code": ""' in meta and '"icp_record": ""' in meta
+    workspace.replace("budget_data/portal.yaml", 'website_code: ""', 'website_code: "5301140001"')
+    workspace.replace("budget_data/portal.yaml", 'icp_record: ""', 'icp_record: "滇ICP备00000000号"')
+    assert workspace.build().code == 0
+    meta = workspace.read("docs_src/index.md").split("---\n")[1]
+    assert '"website_code": "5301140001"' in meta and '"icp_record": "滇ICP备00000000号"' in meta
+    override = Path(__file__).parent.parent / "site_templates" / "overrides" / "partials" / "copyright.html"
+    text = override.read_text(encoding="utf-8")
+    assert "{% if footer.website_code %}" in text and "{% if footer.police_record %}" in text
+
+
+def test_data_version_follows_the_data_and_build_date_follows_source_date_epoch(workspace, monkeypatch):
+    def footer() -> dict:
+        meta = workspace.read("docs_src/index.md").split("---\n")[1]
+        return json.loads(meta.split("portal_footer: ", 1)[1])
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert workspace.build().code == 0
+    first = footer()
+    assert first["build_date"] == "" and len(first["data_version"]) == 12
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z = 08:00 in Kunming
+    assert workspace.build().code == 0
+    assert footer()["build_date"] == "2026年1月1日"
+    assert footer()["data_version"] == first["data_version"]
+    workspace.replace("budget_data/projects/2026/talent-service-funds/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
+    assert footer()["data_version"] != first["data_version"]
