@@ -110,6 +110,14 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class Classification:
+    """支出功能分类科目, e.g. 2080101 行政运行."""
+
+    code: Text
+    name: Text
+
+
+@dataclass(frozen=True)
 class Acknowledgement:
     """An author's note that a finding is known and accepted: rule, where, and why."""
 
@@ -136,6 +144,7 @@ class Project:
     budget_items: tuple[BudgetItem, ...]
     indicators: tuple[Indicator, ...]
     acknowledgements: tuple[Acknowledgement, ...] = ()
+    functional_classification: Classification | None = None
 
     @property
     def key(self) -> tuple[int, str]:

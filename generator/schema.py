@@ -17,6 +17,7 @@ from .diagnostics import Diagnostic, Location
 from .model import (
     Acknowledgement,
     BudgetItem,
+    Classification,
     CreditCode,
     Indicator,
     LegalBasis,
@@ -260,7 +261,8 @@ def read_unit(node: YNode | None, path: str, unit_id: str) -> tuple[Unit | None,
 
 
 PROJECT_KEYS = ("name", "unit", "legal_bases", "overview", "implementation_content", "funding_arrangement",
-                "implementation_plan", "expected_results", "performance_targets", "acknowledgements")
+                "implementation_plan", "expected_results", "performance_targets", "acknowledgements",
+                "functional_classification")
 TEXT_SECTIONS = ("overview", "implementation_content", "funding_arrangement", "implementation_plan",
                  "expected_results")
 
@@ -322,6 +324,13 @@ def read_project_yaml(node: YNode | None, path: str) -> tuple[dict | None, bool,
             if rule and location and reason:
                 acknowledgements.append(Acknowledgement(rule, location, reason))
     fields["acknowledgements"] = tuple(acknowledgements)
+    classification = reader.optional_mapping("functional_classification")
+    if classification is not None:
+        classification.allow("code", "name")
+        code, name = classification.text("code"), classification.text("name")
+        reader.failed |= classification.failed
+        if code and name:
+            fields["functional_classification"] = Classification(code, name)
     return fields, not reader.failed, diagnostics
 
 
