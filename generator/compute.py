@@ -7,7 +7,7 @@ arithmetic. Nothing here reads files or looks at paths.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import money
@@ -68,12 +68,42 @@ class TotalRow:
 
 
 @dataclass(frozen=True)
+class ChangeRow:
+    """One line of a year-over-year comparison, formatted for the page."""
+
+    label: str
+    before: str
+    after: str
+    change: str
+    changed: bool
+
+
+@dataclass(frozen=True)
+class Comparison:
+    previous: ProjectView
+    total: ChangeRow
+    items: tuple[ChangeRow, ...]
+    indicators: tuple[ChangeRow, ...]
+
+
+@dataclass(frozen=True)
 class PortalView:
     projects: tuple[ProjectView, ...]  # sorted by (year, id)
     by_year: tuple[TotalRow, ...]
     by_unit: tuple[TotalRow, ...]  # key = unit id; units without projects have count 0
     by_year_unit: dict[tuple[int, str], TotalRow]
     grand_total: Amount
+    by_classification: tuple[TotalRow, ...] = ()  # key = 支出功能分类科目 code
+    classification_names: dict[str, str] = field(default_factory=dict)
+    comparisons: dict[tuple[int, str], Comparison] = field(default_factory=dict)  # by the later project
+    next_year: dict[tuple[int, str], ProjectView] = field(default_factory=dict)  # by the earlier project
+
+    def in_year(self, year: int) -> tuple[ProjectView, ...]:
+        return tuple(v for v in self.projects if v.project.year == year)
+
+    def in_classification(self, code: str) -> tuple[ProjectView, ...]:
+        return tuple(v for v in self.projects if v.project.functional_classification
+                     and v.project.functional_classification.code.value == code)
 
 
 def project_total(project: Project) -> Decimal:
@@ -153,6 +183,48 @@ def project_view(project: Project, unit: Unit) -> ProjectView:
     return ProjectView(project, unit, amount(total), _item_rows(project, total), _indicator_rows(project.indicators))
 
 
+def _change(before: Decimal | None, after: Decimal | None) -> tuple[str, bool]:
+    if before is None:
+        return "新增", True
+    if after is None:
+        return "取消", True
+    delta = after - before
+    if delta == 0:
+        return "持平", False
+    sign = "+" if delta > 0 else "−"
+    percent = "" if before == 0 else f"（{sign}{money.format_share(abs(delta), before)}）"
+    return f"{sign}{money.format_yuan(abs(delta))}{percent}", True
+
+
+def _money_row(label: str, before: Decimal | None, after: Decimal | None) -> ChangeRow:
+    change, changed = _change(before, after)
+    return ChangeRow(label, "" if before is None else money.format_yuan(before),
+                     "" if after is None else money.format_yuan(after), change, changed)
+
+
+def compare(previous: ProjectView, current: ProjectView) -> Comparison:
+    """Amounts, line items and indicator values of two consecutive years, side by side."""
+    before_items = {i.name: i.amount for i in previous.project.budget_items}
+    after_items = {i.name: i.amount for i in current.project.budget_items}
+    names = [i.name for i in current.project.budget_items]
+    names += [i.name for i in previous.project.budget_items if i.name not in after_items]
+    items = tuple(_money_row(name, before_items.get(name), after_items.get(name)) for name in names)
+
+    def indicator_values(view: ProjectView) -> dict[str, str]:
+        return {i.level3: f"{i.nature} {i.value}{(' ' + i.unit) if i.unit else ''}".strip()
+                for i in view.project.indicators}
+
+    before_ind, after_ind = indicator_values(previous), indicator_values(current)
+    labels = list(after_ind) + [label for label in before_ind if label not in after_ind]
+    indicators = []
+    for label in labels:
+        old, new = before_ind.get(label), after_ind.get(label)
+        change = "新增" if old is None else "取消" if new is None else "持平" if old == new else "调整"
+        indicators.append(ChangeRow(label, old or "", new or "", change, change != "持平"))
+    total = _money_row("项目总额", previous.total.value, current.total.value)
+    return Comparison(previous, total, items, tuple(indicators))
+
+
 def _totals(frame, key: str) -> dict:
     grouped = frame.groupby(key, sort=True)["fen"].agg(["count", "sum"])
     return {k: (int(row["count"]), int(row["sum"])) for k, row in grouped.iterrows()}
@@ -177,7 +249,29 @@ def portal_view(dataset: Dataset) -> PortalView:
         for (year, unit), row in frame.groupby(["year", "unit"], sort=True)["fen"].agg(["count", "sum"]).iterrows()
     }
     grand = int(frame["fen"].sum()) if len(frame) else 0
+    names = {}
+    codes = []
+    for view in views:
+        classification = view.project.functional_classification
+        if classification is not None:
+            names.setdefault(classification.code.value, classification.name.value)
+            codes.append((classification.code.value, money.to_fen(view.total.value)))
+    by_code: dict[str, list[int]] = {}
+    for code, fen in codes:
+        by_code.setdefault(code, []).append(fen)
+    index = {v.project.key: v for v in views}
+    comparisons, next_year = {}, {}
+    for view in views:
+        earlier = index.get((view.project.year - 1, view.project.id))
+        if earlier is not None and earlier.unit.id == view.unit.id:
+            comparisons[view.project.key] = compare(earlier, view)
+            next_year[earlier.project.key] = view
     return PortalView(
+        by_classification=tuple(TotalRow(code, len(fens), amount(money.from_fen(sum(fens))))
+                                for code, fens in sorted(by_code.items())),
+        classification_names=names,
+        comparisons=comparisons,
+        next_year=next_year,
         projects=views,
         by_year=tuple(TotalRow(str(y), c, amount(money.from_fen(f))) for y, (c, f) in sorted(by_year.items())),
         by_unit=tuple(

@@ -8,11 +8,13 @@ timestamps in XLSX, no wall-clock time anywhere.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
 from .compute import PortalView, ProjectView
 from .model import Project
@@ -110,6 +112,10 @@ def _xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[in
     ws.cell(1, 1).font = Font(bold=True, size=14)
     ws.cell(1, 1).alignment = Alignment(horizontal="center")
     thin = Side(style="thin")
+    # One style object of each kind, shared by every cell: openpyxl hashes each assignment.
+    border = Border(top=thin, bottom=thin, left=thin, right=thin)
+    wrap = Alignment(wrap_text=True, vertical="center")
+    bold = Font(bold=True)
     for values in rows:
         ws.append([Decimal(v) if index in numeric_columns and v and v[0].isdigit() and "%" not in v else v
                    for index, v in enumerate(values)])
@@ -117,10 +123,10 @@ def _xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[in
     last = 1 + len(rows)
     for row in ws.iter_rows(min_row=2, max_row=last):
         for cell in row:
-            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            cell.border = border
+            cell.alignment = wrap
     for cell in ws[2]:
-        cell.font = Font(bold=True)
+        cell.font = bold
     # Merge runs of equal values, 一级 first, then 二级 within each 一级 run, as on the paper form.
     for column in merge_columns:
         start = first_data
@@ -189,7 +195,20 @@ def _project_json(view: ProjectView) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def project_downloads(view: ProjectView) -> dict[str, bytes]:
+# Identifies the code that wrote the downloads; a build reuses last build's files only
+# when this matches, so a change to the export code regenerates every file.
+EXPORT_FINGERPRINT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16].encode()
+FINGERPRINT_FILE = "downloads/.export-version"
+
+DOWNLOAD_NAMES = ("budget_items.csv", "budget_items.xlsx", "indicators.csv", "indicators.xlsx", "project.json")
+
+
+def project_json(view: ProjectView) -> bytes:
+    """Everything the other downloads are made from; equal JSON means equal downloads."""
+    return _project_json(view)
+
+
+def project_downloads(view: ProjectView, *, json_bytes: bytes | None = None) -> dict[str, bytes]:
     base = download_dir(view.project)
     name = view.project.name.value
     budget_rows, indicator_rows = _budget_rows(view), _indicator_rows(view.project)
@@ -200,7 +219,7 @@ def project_downloads(view: ProjectView) -> dict[str, bytes]:
                                            budget_rows, numeric_columns=(3, 5, 6, 7)),
         f"{base}/indicators.xlsx": _xlsx(f"{name}绩效目标表（{view.project.year}年）", "绩效目标表",
                                          indicator_rows, merge_columns=(1, 2)),
-        f"{base}/project.json": _project_json(view),
+        f"{base}/project.json": json_bytes if json_bytes is not None else _project_json(view),
     }
 
 

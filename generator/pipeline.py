@@ -121,6 +121,29 @@ def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str
     return found
 
 
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _downloads(view, out_dir: Path, *, reuse: bool) -> dict[str, bytes]:
+    """A project's downloads, reusing last build's files when neither its data nor the
+    export code changed.
+
+    XLSX writing dominates build time; project.json holds every value the other files
+    are made from, so an identical project.json means identical downloads.
+    """
+    json_bytes = exports.project_json(view)
+    base = exports.download_dir(view.project)
+    if reuse and _read(out_dir / base / "project.json") == json_bytes:
+        previous = {f"{base}/{name}": _read(out_dir / base / name) for name in exports.DOWNLOAD_NAMES}
+        if all(data is not None for data in previous.values()):
+            return previous
+    return exports.project_downloads(view, json_bytes=json_bytes)
+
+
 @dataclass
 class BuildResult:
     diagnostics: list[Diagnostic]
@@ -139,8 +162,10 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     dataset = gathered.dataset
     portal = portal_view(dataset)
     pages: dict[str, str | bytes] = dict(render_site(dataset, portal, templates, report))
+    reuse = _read(out_dir / exports.FINGERPRINT_FILE) == exports.EXPORT_FINGERPRINT
     for view in portal.projects:
-        pages.update(exports.project_downloads(view))
+        pages.update(_downloads(view, out_dir, reuse=reuse))
+    pages[exports.FINGERPRINT_FILE] = exports.EXPORT_FINGERPRINT
     pages.update(exports.fiscal_data_package(portal, dataset.portal.title.value, dataset.portal.publisher.value,
                                              dataset.data_version))
     collisions = find_collisions(pages, out_dir, root)

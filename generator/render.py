@@ -54,6 +54,14 @@ def unit_page(unit_id: str) -> str:
     return f"units/{unit_id}.md"
 
 
+def year_page(year: int | str) -> str:
+    return f"projects/{year}/index.md"
+
+
+def classification_page(code: str) -> str:
+    return f"classifications/{code}.md"
+
+
 def rule_page(code: str) -> str:
     return f"rules/{code}.md"
 
@@ -79,6 +87,8 @@ def make_environment(templates: Path) -> Environment:
     env.globals["project_page"] = project_page
     env.globals["unit_page"] = unit_page
     env.globals["rule_page"] = rule_page
+    env.globals["year_page"] = year_page
+    env.globals["classification_page"] = classification_page
     env.globals["anchor"] = heading_anchor
     env.globals["data_package_dir"] = DATA_PACKAGE_DIR
     return env
@@ -153,7 +163,20 @@ def render_site(dataset: Dataset, portal: PortalView, templates: Path,
     for view in portal.projects:
         findings = review.by_project[view.project.key] if review else None
         pages.append(render("project.md.j2", project_page(view), view=view, findings=findings,
-                            chart=_project_chart(view), downloads=download_dir(view.project)))
+                            chart=_project_chart(view), downloads=download_dir(view.project),
+                            comparison=portal.comparisons.get(view.project.key),
+                            next_year=portal.next_year.get(view.project.key)))
+    year_rows = {row.key: row for row in portal.by_year}
+    for year in years:
+        unit_rows = [(uid, row) for (y, uid), row in sorted(portal.by_year_unit.items()) if y == year]
+        pages.append(render("year.md.j2", year_page(year), year=year, total=year_rows[str(year)],
+                            unit_rows=unit_rows, projects=portal.in_year(year)))
+    if portal.by_classification:
+        pages.append(render("classifications_index.md.j2", "classifications/index.md"))
+        for row in portal.by_classification:
+            pages.append(render("classification.md.j2", classification_page(row.key), code=row.key,
+                                name=portal.classification_names[row.key], total=row,
+                                projects=portal.in_classification(row.key)))
     live_rules = [rule for code, rule in sorted(RULES.items()) if not rule.retired]
     pages.append(render("rules_index.md.j2", RULES_INDEX, rules=live_rules))
     for rule in live_rules:

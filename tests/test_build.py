@@ -12,6 +12,7 @@ from generator.rules import RULES
 PROJECT_PAGE = "docs_src/projects/2026/talent-service-funds.md"
 GENERATED = {
     "index.md",
+    "projects/2026/index.md",
     "data-format.md",
     "units/index.md",
     "units/chenggong-employment-talent-center.md",
@@ -31,7 +32,7 @@ def test_build_writes_the_generated_pages_and_keeps_hand_written_ones(workspace)
     rule_pages = {f"rules/{code}.md" for code in RULES} | {"rules/index.md"}
     downloads = {f"downloads/2026/talent-service-funds/{name}" for name in
                  ("budget_items.csv", "budget_items.xlsx", "indicators.csv", "indicators.xlsx", "project.json")}
-    data_package = {"data/datapackage.json", "data/budget_items.csv"}
+    data_package = {"data/datapackage.json", "data/budget_items.csv", "downloads/.export-version"}
     assert GENERATED | rule_pages | downloads | data_package <= set(pages)
     assert "review.md" not in pages  # only a --review build has the report
     assert "about.md" in pages and "assets/stylesheets/extra.css" in pages
@@ -73,7 +74,7 @@ def test_removed_project_disappears_at_next_build(workspace):
     shutil.rmtree(workspace.path(PROJECT_DIR))
     result = workspace.build()
     assert result.code == 0, result.stderr
-    assert "删除 6 页" in result.stdout  # the page and its five downloads
+    assert "删除 7 页" in result.stdout  # the page, its five downloads, and the emptied year's index
     assert not workspace.path(PROJECT_PAGE).exists()
     assert not workspace.path("docs_src/projects/2026").exists()  # emptied folder pruned
     assert workspace.path("docs_src/about.md").exists()
@@ -141,3 +142,22 @@ def test_portal_with_several_units_and_years(workspace):
     assert "../projects/2027/archive-postage.md" in bureau
     assert "talent-service-funds" not in bureau
     assert workspace.path("docs_src/projects/2027/talent-service-funds.md").exists()
+
+
+def test_downloads_are_reused_only_while_data_and_export_code_are_unchanged(workspace):
+    assert workspace.build().code == 0
+    xlsx = workspace.path("docs_src/downloads/2026/talent-service-funds/indicators.xlsx")
+    # Overwrite the file: a rebuild must reuse it (not regenerate) while the project is unchanged ...
+    original = xlsx.read_bytes()
+    xlsx.write_bytes(original + b"reused")
+    assert workspace.build().code == 0
+    assert xlsx.read_bytes() == original + b"reused"
+    # ... and regenerate it once the export code is different.
+    workspace.write("docs_src/downloads/.export-version", "older-generator")
+    assert workspace.build().code == 0
+    assert xlsx.read_bytes() == original
+    # A data change regenerates that project's files.
+    xlsx.write_bytes(original + b"stale")
+    workspace.replace(f"{PROJECT_DIR}/indicators.csv", "辅助性岗位满意度,>=,95%", "辅助性岗位满意度,>=,96%")
+    assert workspace.build().code == 0
+    assert b"stale" not in xlsx.read_bytes()
