@@ -43,6 +43,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Progress:
+    """A bar on a terminal; a few plain lines otherwise (CI logs, files); nothing for small builds."""
+
+    MIN_TOTAL = 200
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last: tuple[str, int] = ("", -1)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if total < self.MIN_TOTAL:
+            return
+        step = done * (50 if self.tty else 10) // total
+        if (stage, step) == self.last and done != total:
+            return
+        self.last = (stage, step)
+        if self.tty:
+            bar = "█" * (done * 30 // total) + "░" * (30 - done * 30 // total)
+            end = "\n" if done == total else ""
+            self.stream.write(f"\r{stage} {bar} {done}/{total}{end}")
+        else:
+            self.stream.write(f"{stage}：{done}/{total}\n")
+        self.stream.flush()
+
+
 def _resolve(root: Path, value: str) -> Path:
     path = Path(value)
     return path if path.is_absolute() else root / path
@@ -59,7 +85,7 @@ def run(argv: list[str] | None = None) -> int:
     data_dir = _resolve(root, args.data)
 
     if args.command == "check":
-        gathered = pipeline.gather(data_dir, root)
+        gathered = pipeline.gather(data_dir, root, Progress())
         if args.format == "json":
             print(format_json(gathered.diagnostics))
         elif args.format == "github":
@@ -73,7 +99,7 @@ def run(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     result = pipeline.build(data_dir, _resolve(root, args.out), _resolve(root, args.templates), root,
-                            strict=args.strict, review_report=args.review)
+                            strict=args.strict, review_report=args.review, progress=Progress())
     if result.diagnostics:
         print(format_text(result.diagnostics), file=sys.stderr)
     if result.failed:

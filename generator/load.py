@@ -120,7 +120,7 @@ class _Reader:
         self.diagnostics.append(rules.make("S214", Location(self.display(folder)), name=name))
 
 
-def load_tree(data_dir: Path, root: Path) -> RawData:
+def load_tree(data_dir: Path, root: Path, progress=None) -> RawData:
     raw = RawData()
     reader = _Reader(root, raw, data_dir)
     if not data_dir.is_dir():
@@ -152,6 +152,7 @@ def load_tree(data_dir: Path, root: Path) -> RawData:
                 reader.unrecognized(entry)
 
     if projects_dir.is_dir():
+        folders = []
         for year_entry in reader.listing(projects_dir):
             if not year_entry.is_dir():
                 reader.unrecognized(year_entry)
@@ -160,7 +161,11 @@ def load_tree(data_dir: Path, root: Path) -> RawData:
                 if not project_entry.is_dir():
                     reader.unrecognized(project_entry)
                     continue
-                raw.projects.append(_load_project(reader, year_entry.name, Path(project_entry.path)))
+                folders.append((year_entry.name, Path(project_entry.path)))
+        for done, (year_name, folder) in enumerate(folders, start=1):
+            raw.projects.append(_load_project(reader, year_name, folder))
+            if progress:
+                progress("读取数据", done, len(folders))
     return raw
 
 

@@ -7,11 +7,12 @@ only then render and write. A failed run writes nothing.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import checks, exports, review, rules, schema, validate
+from . import checks, exports, review, rules, schema, stamp, validate
 from .checks import personal
 from .compute import portal_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
@@ -28,9 +29,16 @@ class Gathered:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def gather(data_dir: Path, root: Path) -> Gathered:
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def gather(data_dir: Path, root: Path, progress: Progress = _no_progress) -> Gathered:
     """Load and validate everything under ``data_dir``. Paths are shown relative to ``root``."""
-    raw = load_tree(data_dir, root)
+    raw = load_tree(data_dir, root, progress)
     diagnostics = list(raw.diagnostics)
 
     portal, found = schema.read_portal(raw.portal, raw.portal_path)
@@ -48,7 +56,8 @@ def gather(data_dir: Path, root: Path) -> Gathered:
             units[unit_id] = unit
 
     projects: list[Project] = []
-    for raw_project in raw.projects:
+    for done, raw_project in enumerate(raw.projects, start=1):
+        progress("校验数据", done, len(raw.projects))
         folder = Location(raw_project.folder)
         id_problems = list(validate.check_year(raw_project.year_name, folder))
         id_problems += validate.check_slug(raw_project.project_id, "项目文件夹名", folder)
@@ -153,18 +162,27 @@ class BuildResult:
 
 
 def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
-          review_report: bool = False) -> BuildResult:
-    gathered = gather(data_dir, root)
+          review_report: bool = False, progress: Progress = _no_progress) -> BuildResult:
+    signature = stamp.input_signature(data_dir, templates, {"review": review_report, "strict": strict,
+                                                            "root": str(root), "out": str(out_dir)})
+    previous = stamp.read(root, out_dir)
+    if previous and previous.inputs == signature and \
+            stamp.output_signature(out_dir, previous.files) == previous.outputs:
+        return BuildResult(previous.diagnostics, failed=False, project_count=previous.projects,
+                           written=WriteResult((), tuple(previous.files), ()))
+    stamp.invalidate(root, out_dir)
+    gathered = gather(data_dir, root, progress)
     diagnostics = gathered.diagnostics
     if gathered.dataset is None or has_failures(diagnostics, strict=strict):
         return BuildResult(diagnostics, failed=True)
     report = review_view(gathered.dataset, diagnostics) if review_report else None
     dataset = gathered.dataset
     portal = portal_view(dataset)
-    pages: dict[str, str | bytes] = dict(render_site(dataset, portal, templates, report))
+    pages: dict[str, str | bytes] = dict(render_site(dataset, portal, templates, report, progress))
     reuse = _read(out_dir / exports.FINGERPRINT_FILE) == exports.EXPORT_FINGERPRINT
-    for view in portal.projects:
+    for done, view in enumerate(portal.projects, start=1):
         pages.update(_downloads(view, out_dir, reuse=reuse))
+        progress("生成下载文件", done, len(portal.projects))
     pages[exports.FINGERPRINT_FILE] = exports.EXPORT_FINGERPRINT
     pages.update(exports.fiscal_data_package(portal, dataset.portal.title.value, dataset.portal.publisher.value,
                                              dataset.data_version))
@@ -172,4 +190,5 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     if collisions:
         return BuildResult(sort_diagnostics(diagnostics + collisions), failed=True)
     result = write_pages(pages, out_dir)
-    return BuildResult(diagnostics, failed=False, written=result, project_count=len(gathered.dataset.projects))
+    stamp.write(root, out_dir, signature, sorted(pages), len(dataset.projects), diagnostics)
+    return BuildResult(diagnostics, failed=False, written=result, project_count=len(dataset.projects))

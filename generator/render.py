@@ -128,7 +128,7 @@ class _Page:
 
 
 def render_site(dataset: Dataset, portal: PortalView, templates: Path,
-                review: ReviewView | None = None) -> dict[str, str]:
+                review: ReviewView | None = None, progress=None) -> dict[str, str]:
     """All generated pages, keyed by path relative to docs_src/.
 
     With ``review`` (``build --review``) the 数据核查 page is added and project pages show
@@ -160,7 +160,9 @@ def render_site(dataset: Dataset, portal: PortalView, templates: Path,
     for unit_id, unit in sorted(units.items()):
         pages.append(render("unit.md.j2", unit_page(unit_id), unit=unit, projects=projects_by_unit[unit_id],
                             totals=portal.by_year_unit))
-    for view in portal.projects:
+    for done, view in enumerate(portal.projects, start=1):
+        if progress:
+            progress("生成页面", done, len(portal.projects))
         findings = review.by_project[view.project.key] if review else None
         pages.append(render("project.md.j2", project_page(view), view=view, findings=findings,
                             chart=_project_chart(view), downloads=download_dir(view.project),

@@ -161,3 +161,40 @@ def test_downloads_are_reused_only_while_data_and_export_code_are_unchanged(work
     workspace.replace(f"{PROJECT_DIR}/indicators.csv", "辅助性岗位满意度,>=,95%", "辅助性岗位满意度,>=,96%")
     assert workspace.build().code == 0
     assert b"stale" not in xlsx.read_bytes()
+
+
+def test_noop_rebuild_uses_the_stamp_and_still_reports_warnings(workspace):
+    first = workspace.build()
+    assert first.code == 0 and list(workspace.path(".cache/generator").glob("stamp-*.json"))
+    before = workspace.snapshot()
+    second = workspace.build()
+    assert second.code == 0
+    assert second.stderr == first.stderr  # the same warnings, printed again
+    assert "写入 0 页" in second.stdout
+    assert workspace.snapshot() == before
+
+
+def test_stamp_is_ignored_when_inputs_or_outputs_change(workspace, monkeypatch):
+    assert workspace.build().code == 0
+    page = workspace.path("docs_src/projects/2026/talent-service-funds.md")
+    original = page.read_text(encoding="utf-8")
+    page.write_text("# 被改动的输出\n", encoding="utf-8")  # an output edited by hand is restored
+    assert workspace.build().code == 0
+    assert page.read_text(encoding="utf-8") == original
+    page.unlink()  # a deleted output is rewritten
+    assert workspace.build().code == 0
+    assert page.read_text(encoding="utf-8") == original
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the environment is an input too
+    assert workspace.build().code == 0
+    assert "2026年1月1日" in workspace.read("docs_src/index.md")
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")  # and so is the data
+    assert workspace.build().code == 0
+    assert "2、开展（改）" in page.read_text(encoding="utf-8")
+
+
+def test_failed_build_leaves_no_stamp_that_could_hide_the_failure(workspace):
+    assert workspace.build().code == 0
+    workspace.replace(f"{PROJECT_DIR}/budget_items.csv", ",650000,", ",65万,")
+    assert workspace.build().code == 1
+    assert not list(workspace.path(".cache/generator").glob("stamp-*.json"))
+    assert workspace.build().code == 1

@@ -89,3 +89,35 @@ def test_module_entry_point_runs_as_a_process():
 
 def test_main_returns_codes_rather_than_exiting():
     assert cli.main(["--help"]) == 0
+
+
+class _Stream:
+    def __init__(self, tty: bool):
+        self.tty, self.text = tty, ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_is_plain_lines_without_a_terminal_and_a_bar_with_one():
+    plain = _Stream(tty=False)
+    progress = cli.Progress(plain)
+    for done in range(1, 1001):
+        progress("校验数据", done, 1000)
+    assert plain.text.splitlines() == ["校验数据：1/1000"] + [f"校验数据：{n}/1000" for n in range(100, 1001, 100)]
+    bar = _Stream(tty=True)
+    progress = cli.Progress(bar)
+    for done in range(1, 1001):
+        progress("生成页面", done, 1000)
+    assert bar.text.endswith("\r生成页面 " + "█" * 30 + " 1000/1000\n")
+    assert "\n" not in bar.text[:-1]
+    quiet = _Stream(tty=False)
+    for done in range(1, 11):
+        cli.Progress(quiet)("校验数据", done, 10)
+    assert quiet.text == ""  # small builds stay quiet

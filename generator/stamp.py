@@ -1,0 +1,103 @@
+"""The build stamp: lets a rebuild with nothing changed finish without doing any work.
+
+The stamp records a signature of every input (data files, templates, the generator's
+own code, the options and SOURCE_DATE_EPOCH) by path, size and modification time, a
+signature of every output file the last build wrote, and that build's diagnostics.
+When both signatures still match, the outputs are exactly what a full build would
+write, so the build reports the stored result instead of redoing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Location, Severity
+
+_CODE_DIR = Path(__file__).resolve().parent
+
+
+def stamp_path(root: Path, out_dir: Path) -> Path:
+    """Build state, not output: kept in the git-ignored .cache/ beside the repository's files."""
+    key = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:12]
+    return root / ".cache" / "generator" / f"stamp-{key}.json"
+
+
+def _tree_entries(folder: Path) -> list[str]:
+    entries = []
+    for current, folders, files in os.walk(folder):
+        folders[:] = sorted(f for f in folders if f != "__pycache__")
+        for name in sorted(files):
+            path = os.path.join(current, name)
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            entries.append(f"{os.path.relpath(path, folder)}\0{info.st_size}\0{info.st_mtime_ns}")
+    return entries
+
+
+def input_signature(data_dir: Path, templates: Path, options: dict) -> str:
+    digest = hashlib.sha256()
+    for label, folder in (("data", data_dir), ("templates", templates), ("code", _CODE_DIR)):
+        digest.update(f"[{label}]".encode())
+        for entry in _tree_entries(folder):
+            digest.update(entry.encode("utf-8", "surrogateescape") + b"\n")
+    options = dict(options, source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH", ""))
+    digest.update(json.dumps(options, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def output_signature(out_dir: Path, files: list[str]) -> str:
+    digest = hashlib.sha256()
+    for relative in sorted(files):
+        try:
+            info = os.stat(out_dir / relative)
+        except OSError:
+            return "missing"
+        digest.update(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Stamp:
+    inputs: str
+    outputs: str
+    files: list[str]
+    projects: int
+    diagnostics: list[Diagnostic]
+
+
+def read(root: Path, out_dir: Path) -> Stamp | None:
+    try:
+        data = json.loads(stamp_path(root, out_dir).read_text(encoding="utf-8"))
+        diagnostics = [
+            Diagnostic(d["code"], Severity(d["severity"]), Location(d["path"], d["line"], d["column"]),
+                       d["message"], d["hint"], d["acknowledged"])
+            for d in data["diagnostics"]
+        ]
+        return Stamp(data["inputs"], data["outputs"], list(data["files"]), int(data["projects"]), diagnostics)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write(root: Path, out_dir: Path, inputs: str, files: list[str], projects: int,
+          diagnostics: list[Diagnostic]) -> None:
+    data = {"inputs": inputs, "outputs": output_signature(out_dir, files), "files": sorted(files),
+            "projects": projects, "diagnostics": [d.as_dict() for d in diagnostics]}
+    path = stamp_path(root, out_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    except OSError:
+        pass  # without a stamp the next build is simply a full one
+
+
+def invalidate(root: Path, out_dir: Path) -> None:
+    try:
+        stamp_path(root, out_dir).unlink()
+    except OSError:
+        pass
