@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", parents=[common], help="校验数据并生成页面到 docs_src/")
     build.add_argument("--out", default="docs_src", help="页面输出文件夹（默认 docs_src）")
     build.add_argument("--templates", default="site_templates", help="模板文件夹（默认 site_templates）")
+    build.add_argument("--year", action="append", metavar="年度",
+                       help="只生成这些预算年度的项目（可重复；用于按年度拆分网站）")
     build.add_argument("--review", action="store_true",
                        help="供财政部门审核：增加“数据核查”页，项目页显示问题数（不要公开发布）")
 
@@ -99,12 +101,15 @@ def run(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     result = pipeline.build(data_dir, _resolve(root, args.out), _resolve(root, args.templates), root,
-                            strict=args.strict, review_report=args.review, progress=Progress())
+                            strict=args.strict, review_report=args.review, progress=Progress(),
+                            years=frozenset(args.year) if args.year else None)
     if result.diagnostics:
         print(format_text(result.diagnostics), file=sys.stderr)
     if result.failed:
         print(f"{format_summary(result.diagnostics)}生成失败，docs_src/ 未做任何修改。", file=sys.stderr)
         return EXIT_FINDINGS
+    for note in result.notes:
+        print(note, file=sys.stderr)
     written = result.written
     print(
         f"{format_summary(result.diagnostics)}已生成 {result.project_count} 个项目："

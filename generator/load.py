@@ -120,7 +120,8 @@ class _Reader:
         self.diagnostics.append(rules.make("S214", Location(self.display(folder)), name=name))
 
 
-def load_tree(data_dir: Path, root: Path, progress=None) -> RawData:
+def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] | None = None) -> RawData:
+    """Read everything; with ``years``, only the projects of those fiscal years (a split portal)."""
     raw = RawData()
     reader = _Reader(root, raw, data_dir)
     if not data_dir.is_dir():
@@ -154,6 +155,8 @@ def load_tree(data_dir: Path, root: Path, progress=None) -> RawData:
     if projects_dir.is_dir():
         folders = []
         for year_entry in reader.listing(projects_dir):
+            if years is not None and year_entry.name not in years:
+                continue
             if not year_entry.is_dir():
                 reader.unrecognized(year_entry)
                 continue

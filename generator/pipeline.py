@@ -7,6 +7,7 @@ only then render and write. A failed run writes nothing.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -36,9 +37,10 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
-def gather(data_dir: Path, root: Path, progress: Progress = _no_progress) -> Gathered:
+def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
+           years: frozenset[str] | None = None) -> Gathered:
     """Load and validate everything under ``data_dir``. Paths are shown relative to ``root``."""
-    raw = load_tree(data_dir, root, progress)
+    raw = load_tree(data_dir, root, progress, years)
     diagnostics = list(raw.diagnostics)
 
     portal, found = schema.read_portal(raw.portal, raw.portal_path)
@@ -159,19 +161,37 @@ class BuildResult:
     failed: bool
     written: WriteResult | None = None
     project_count: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+# Material's search downloads the whole index on a reader's first search.
+SEARCH_INDEX_LIMIT_GZ = 5 * 1024 * 1024
+# gzip size of the search index per byte of page text, measured on the shipped project (0.35)
+# and on the synthetic corpus (0.16, more repetitive); the larger keeps the warning on the safe side.
+SEARCH_INDEX_GZ_PER_TEXT_BYTE = 0.35
+_TAG = re.compile(r"<[^>]+>|\s+")
+
+
+def search_index_estimate(pages: dict[str, str | bytes]) -> int:
+    """Approximate gzipped size of Material's search index for these pages."""
+    text_bytes = sum(len(_TAG.sub(" ", page).encode("utf-8")) for name, page in pages.items()
+                     if name.endswith(".md") and isinstance(page, str))
+    return int(text_bytes * SEARCH_INDEX_GZ_PER_TEXT_BYTE)
 
 
 def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
-          review_report: bool = False, progress: Progress = _no_progress) -> BuildResult:
+          review_report: bool = False, progress: Progress = _no_progress,
+          years: frozenset[str] | None = None) -> BuildResult:
     signature = stamp.input_signature(data_dir, templates, {"review": review_report, "strict": strict,
-                                                            "root": str(root), "out": str(out_dir)})
+                                                            "root": str(root), "out": str(out_dir),
+                                                            "years": sorted(years) if years else None})
     previous = stamp.read(root, out_dir)
     if previous and previous.inputs == signature and \
             stamp.output_signature(out_dir, previous.files) == previous.outputs:
         return BuildResult(previous.diagnostics, failed=False, project_count=previous.projects,
-                           written=WriteResult((), tuple(previous.files), ()))
+                           written=WriteResult((), tuple(previous.files), ()), notes=previous.notes)
     stamp.invalidate(root, out_dir)
-    gathered = gather(data_dir, root, progress)
+    gathered = gather(data_dir, root, progress, years)
     diagnostics = gathered.diagnostics
     if gathered.dataset is None or has_failures(diagnostics, strict=strict):
         return BuildResult(diagnostics, failed=True)
@@ -189,6 +209,11 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     collisions = find_collisions(pages, out_dir, root)
     if collisions:
         return BuildResult(sort_diagnostics(diagnostics + collisions), failed=True)
+    notes = []
+    estimate = search_index_estimate(pages)
+    if estimate > SEARCH_INDEX_LIMIT_GZ:
+        notes.append(f"注意：搜索索引预计约 {estimate / 2**20:.1f} MB（gzip 压缩后），超过 5 MB。读者第一次搜索时要下载整个索引，"
+                     "手机上会很慢。建议按年度拆分网站，见 README 的“按年度拆分网站”。")
     result = write_pages(pages, out_dir)
-    stamp.write(root, out_dir, signature, sorted(pages), len(dataset.projects), diagnostics)
-    return BuildResult(diagnostics, failed=False, written=result, project_count=len(dataset.projects))
+    stamp.write(root, out_dir, signature, sorted(pages), len(dataset.projects), diagnostics, notes)
+    return BuildResult(diagnostics, failed=False, written=result, project_count=len(dataset.projects), notes=notes)

@@ -69,6 +69,7 @@ class Stamp:
     files: list[str]
     projects: int
     diagnostics: list[Diagnostic]
+    notes: list[str]
 
 
 def read(root: Path, out_dir: Path) -> Stamp | None:
@@ -79,15 +80,16 @@ def read(root: Path, out_dir: Path) -> Stamp | None:
                        d["message"], d["hint"], d["acknowledged"])
             for d in data["diagnostics"]
         ]
-        return Stamp(data["inputs"], data["outputs"], list(data["files"]), int(data["projects"]), diagnostics)
+        return Stamp(data["inputs"], data["outputs"], list(data["files"]), int(data["projects"]), diagnostics,
+                     list(data.get("notes", [])))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def write(root: Path, out_dir: Path, inputs: str, files: list[str], projects: int,
-          diagnostics: list[Diagnostic]) -> None:
+          diagnostics: list[Diagnostic], notes: list[str]) -> None:
     data = {"inputs": inputs, "outputs": output_signature(out_dir, files), "files": sorted(files),
-            "projects": projects, "diagnostics": [d.as_dict() for d in diagnostics]}
+            "projects": projects, "diagnostics": [d.as_dict() for d in diagnostics], "notes": notes}
     path = stamp_path(root, out_dir)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
