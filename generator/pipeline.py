@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from . import checks, exports, review, rules, schema, stamp, validate
-from .checks import personal
+from .checks import personal, relevance
 from .compute import portal_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
 from .load import load_tree
@@ -41,6 +41,8 @@ def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
            years: frozenset[str] | None = None) -> Gathered:
     """Load and validate everything under ``data_dir``. Paths are shown relative to ``root``."""
     raw = load_tree(data_dir, root, progress, years)
+    segment_cache = root / ".cache" / "generator" / "jieba-segments.json"
+    relevance.load_segment_cache(segment_cache)
     diagnostics = list(raw.diagnostics)
 
     portal, found = schema.read_portal(raw.portal, raw.portal_path)
@@ -84,6 +86,7 @@ def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
     for project in projects:
         diagnostics += checks.run_project_checks(project)
     diagnostics += _personal_data(raw.texts, portal, units, diagnostics)
+    relevance.save_segment_cache(segment_cache)
 
     if portal is not None:
         diagnostics = review.apply_settings(diagnostics, portal.rules)
