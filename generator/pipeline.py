@@ -85,7 +85,7 @@ def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
         diagnostics += checks.run_unit_checks(unit)
     for project in projects:
         diagnostics += checks.run_project_checks(project)
-    diagnostics += _personal_data(raw.texts, portal, units, diagnostics)
+    diagnostics += _personal_data(raw.texts, portal, units)
     relevance.save_segment_cache(segment_cache)
 
     if portal is not None:
@@ -112,9 +112,9 @@ _PUBLIC_UNIT_FIELDS = ("phone", "address", "legal_representative")
 _PUBLIC_PORTAL_FIELDS = ("contact", "publisher")
 
 
-def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str, Unit],
-                   diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str, Unit]) -> list[Diagnostic]:
     """Scan every file; skip only lines of fields explicitly listed in ``public_fields``."""
+    found: list[Diagnostic] = []
     public: dict[str, set[int]] = {}
     owners: list[tuple[str, tuple[Text, ...], dict[str, Text | None], tuple[str, ...]]] = []
     if portal is not None:
@@ -126,10 +126,9 @@ def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str
     for path, fields, values, allowed in owners:
         for name in fields:
             if name.value not in allowed:
-                diagnostics.append(rules.make("S202", name.location, field=f"public_fields: {name.value}",
-                                              hint=f"public_fields 只能列出：{'、'.join(allowed)}。"))
+                found.append(rules.make("S202", name.location, field=f"public_fields: {name.value}",
+                                        hint=f"public_fields 只能列出：{'、'.join(allowed)}。"))
         public[path] = review.public_lines(path, fields, values)
-    found: list[Diagnostic] = []
     for path, text in sorted(texts.items()):
         found += personal.scan_text(path, text, public.get(path, set()))
     return found

@@ -27,16 +27,31 @@ def stamp_path(root: Path, out_dir: Path) -> Path:
 
 
 def _tree_entries(folder: Path) -> list[str]:
-    entries = []
-    for current, folders, files in os.walk(folder):
-        folders[:] = sorted(f for f in folders if f != "__pycache__")
-        for name in sorted(files):
-            path = os.path.join(current, name)
+    """"relative path, size, mtime" of every file below ``folder``, in a stable order.
+
+    Plain strings and os.scandir: at 10,000 projects this walks 30,000 files, where
+    pathlib and os.path.relpath would cost seconds.
+    """
+    entries: list[str] = []
+    pending = [(str(folder), "")]
+    while pending:
+        current, prefix = pending.pop()
+        try:
+            with os.scandir(current) as scan:
+                children = sorted(scan, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in children:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    pending.append((entry.path, f"{prefix}{entry.name}/"))
+                continue
             try:
-                info = os.stat(path)
+                info = entry.stat()
             except OSError:
                 continue
-            entries.append(f"{os.path.relpath(path, folder)}\0{info.st_size}\0{info.st_mtime_ns}")
+            entries.append(f"{prefix}{entry.name}\0{info.st_size}\0{info.st_mtime_ns}")
+    entries.sort()
     return entries
 
 
@@ -53,9 +68,10 @@ def input_signature(data_dir: Path, templates: Path, options: dict) -> str:
 
 def output_signature(out_dir: Path, files: list[str]) -> str:
     digest = hashlib.sha256()
+    base = str(out_dir) + os.sep
     for relative in sorted(files):
         try:
-            info = os.stat(out_dir / relative)
+            info = os.stat(base + relative)
         except OSError:
             return "missing"
         digest.update(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
