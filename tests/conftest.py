@@ -90,6 +90,14 @@ class Workspace:
         }
 
 
+def line_of(ws: Workspace, relative: str, needle: str) -> int:
+    """1-based line of the first line of ``relative`` that contains ``needle``."""
+    for number, line in enumerate(ws.read(relative).splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not found in {relative}")
+
+
 @pytest.fixture(autouse=True)
 def _no_inherited_source_date_epoch(monkeypatch):
     """`make test` exports SOURCE_DATE_EPOCH for the site; tests set it themselves when they need it."""

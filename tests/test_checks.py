@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Workspace
+from conftest import REPO, Workspace, line_of
 
 CLEAN = Path(__file__).parent / "fixtures" / "clean" / "budget_data"
 P = "budget_data/projects/2026/archive-service"
@@ -37,12 +37,6 @@ class CleanWorkspace(Workspace):
 def clean(tmp_path) -> CleanWorkspace:
     return CleanWorkspace(tmp_path / "repo")
 
-
-def line_of(ws: Workspace, relative: str, needle: str) -> int:
-    for number, line in enumerate(ws.read(relative).splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in {relative}")
 
 
 @dataclass

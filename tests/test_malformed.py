@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from conftest import PROJECT_DIR, UNIT_FILE, Workspace
+from conftest import PROJECT_DIR, UNIT_FILE, Workspace, line_of
 
 PROJECT_YAML = f"{PROJECT_DIR}/project.yaml"
 BUDGET = f"{PROJECT_DIR}/budget_items.csv"
@@ -25,12 +25,6 @@ GOOD_BUDGET = (BUDGET_HEADER + "\n"
                "呈贡区辅助性岗位人员年度考核绩效奖,,,,,650000,依据\n"
                "人才管理经费,,,,,10000,依据\n")
 
-
-def line_of(ws: Workspace, relative: str, needle: str) -> int:
-    for number, line in enumerate(ws.read(relative).splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not found in {relative}")
 
 
 @dataclass
