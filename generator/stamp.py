@@ -55,13 +55,28 @@ def _tree_entries(folder: Path) -> list[str]:
     return entries
 
 
+def _library_versions() -> dict[str, str]:
+    """Upgrading a library that shapes the output must not leave a stale no-op build."""
+    import importlib.metadata
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for name in ("jinja2", "markupsafe", "pyyaml", "openpyxl", "jieba", "pandas"):
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = ""
+    return versions
+
+
 def input_signature(data_dir: Path, templates: Path, options: dict) -> str:
     digest = hashlib.sha256()
     for label, folder in (("data", data_dir), ("templates", templates), ("code", _CODE_DIR)):
         digest.update(f"[{label}]".encode())
         for entry in _tree_entries(folder):
             digest.update(entry.encode("utf-8", "surrogateescape") + b"\n")
-    options = dict(options, source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH", ""))
+    options = dict(options, source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH", ""),
+                   libraries=_library_versions())
     digest.update(json.dumps(options, sort_keys=True).encode())
     return digest.hexdigest()
 
