@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterable
 
 from . import rules
-from .diagnostics import Diagnostic, Location, Severity
+from .diagnostics import Diagnostic, Severity
 from .model import Acknowledgement, Project, RuleSettings, Text
 
 _SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO,
@@ -80,5 +80,3 @@ def public_lines(path: str, fields: Iterable[Text], texts: dict[str, Text | None
             lines.add(text.location.line)
     return lines
 
-
-__all__ = ["apply_settings", "apply_acknowledgements", "public_lines", "Location"]

@@ -251,7 +251,7 @@ def test_public_fields_do_not_exempt_other_lines(clean):
 def test_personal_data_cannot_be_ignored_or_acknowledged(clean):
     clean.replace(YAML, "为流动人员提供", f"为流动人员{ID_NUMBER}提供")
     clean.write(PORTAL, clean.read(PORTAL) + "rules:\n  ignore: [P901]\n")
-    clean.write(YAML, clean.read(YAML) + f"acknowledgements:\n  - rule: P901\n    location: project.yaml\n"
+    clean.write(YAML, clean.read(YAML) + "acknowledgements:\n  - rule: P901\n    location: project.yaml\n"
                 "    reason: 测试\n")
     result = clean.check()
     assert result.code == 1

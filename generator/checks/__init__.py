@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from ..diagnostics import Diagnostic
-from ..model import Project, Text, Unit
+from ..model import Project, Unit
 from . import arithmetic, identifiers, indicators, references, relevance, text
 
 ProjectCheck = Callable[[Project], Iterator[Diagnostic]]
@@ -60,4 +60,4 @@ def run_unit_checks(unit: Unit) -> Iterator[Diagnostic]:
         yield from check(unit)
 
 
-__all__ = ["PROJECT_CHECKS", "UNIT_CHECKS", "run_project_checks", "run_unit_checks", "Text"]
+__all__ = ["PROJECT_CHECKS", "UNIT_CHECKS", "run_project_checks", "run_unit_checks"]

@@ -27,7 +27,7 @@ _OPERATOR_WORDS = ("以上", "以下", "以内", "以前", "之前", "以后", "
 _TIME_UNITS = {"日", "天", "月", "年", "季度", "周", "工作日", "小时", "月份", "日期", "时间"}
 
 
-def _canonical(level: str, *, second: bool) -> str:
+def _canonical(level: str) -> str:
     """"社会效益" → "社会效益指标": people drop or keep the trailing 指标."""
     text = level.strip()
     return text if text.endswith("指标") else f"{text}指标"
@@ -35,7 +35,7 @@ def _canonical(level: str, *, second: bool) -> str:
 
 def check_framework(project: Project) -> Iterator[Diagnostic]:
     for ind in project.indicators:
-        level1, level2 = _canonical(ind.level1, second=False), _canonical(ind.level2, second=True)
+        level1, level2 = _canonical(ind.level1), _canonical(ind.level2)
         if level2 not in FRAMEWORK.get(level1, set()):
             yield rules.make("I501", ind.cells["level2"], level1=ind.level1, level2=ind.level2)
 
@@ -88,7 +88,7 @@ def _is_rate(ind: Indicator) -> bool:
 
 def check_time_units(project: Project) -> Iterator[Diagnostic]:
     for ind in project.indicators:
-        if _canonical(ind.level2, second=True) != "时效指标" or _is_rate(ind):
+        if _canonical(ind.level2) != "时效指标" or _is_rate(ind):
             continue
         if ind.unit.strip() and ind.unit.strip() not in _TIME_UNITS:
             yield rules.make("I507", ind.cells["unit"], indicator=ind.level3, unit=ind.unit)
@@ -103,8 +103,8 @@ def check_multiple_units(project: Project) -> Iterator[Diagnostic]:
 def check_categories(project: Project) -> Iterator[Diagnostic]:
     if not project.indicators:
         return
-    present = {_canonical(ind.level1, second=False) for ind in project.indicators}
-    second = {_canonical(ind.level2, second=True) for ind in project.indicators}
+    present = {_canonical(ind.level1) for ind in project.indicators}
+    second = {_canonical(ind.level2) for ind in project.indicators}
     where = project.indicators[0].location
     for required in ("产出指标", "效益指标", "满意度指标"):
         if required not in present:
