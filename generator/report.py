@@ -73,22 +73,27 @@ class ReviewView:
     by_project: dict[tuple[int, str], ProjectFindings]
 
 
-def _subjects(dataset: Dataset) -> list[tuple[str, Subject, tuple[int, str] | None]]:
-    """(path prefix, subject, project key), longest prefixes first."""
-    out = []
+def _subjects(dataset: Dataset) -> dict[str, tuple[Subject, tuple[int, str] | None]]:
+    """Subject (and project key) by the path that identifies it: a project's folder or a unit's file.
+
+    A dict, so that a report with many findings over thousands of projects looks each
+    one up directly instead of scanning every project.
+    """
+    out: dict[str, tuple[Subject, tuple[int, str] | None]] = {}
     for project in dataset.projects:
-        out.append((project.folder + "/", Subject(f"project-{project.year}-{project.id}",
-                                                  f"{project.name.value}（{project.year}年）",
-                                                  f"projects/{project.year}/{project.id}.md"), project.key))
+        out[project.folder] = (Subject(f"project-{project.year}-{project.id}",
+                                       f"{project.name.value}（{project.year}年）",
+                                       f"projects/{project.year}/{project.id}.md"), project.key)
     for unit in dataset.units.values():
-        out.append((unit.path, Subject(f"unit-{unit.id}", unit.name.value, f"units/{unit.id}.md"), None))
-    return sorted(out, key=lambda entry: -len(entry[0]))
+        out[unit.path] = (Subject(f"unit-{unit.id}", unit.name.value, f"units/{unit.id}.md"), None)
+    return out
 
 
 def _subject_of(path: str, subjects) -> tuple[Subject, tuple[int, str] | None]:
-    for prefix, subject, key in subjects:
-        if path == prefix or path.startswith(prefix):
-            return subject, key
+    # Project findings sit in files directly inside the project folder.
+    found = subjects.get(path) or subjects.get(path.rpartition("/")[0])
+    if found:
+        return found
     slug = "file-" + "".join(c if c.isalnum() else "-" for c in path)
     return Subject(slug, path, None), None
 
@@ -97,6 +102,7 @@ def review_view(dataset: Dataset, diagnostics: list[Diagnostic]) -> ReviewView:
     subjects = _subjects(dataset)
     counts = {"error": 0, "warning": 0, "info": 0, "acknowledged": 0}
     groups: dict[str, RuleGroup] = {}
+    group_subjects: dict[tuple[str, str], SubjectFindings] = {}
     acknowledged: list[tuple[Subject, Finding]] = []
     per_subject: dict[str, tuple[Subject, int]] = {}
     by_project = {p.key: ProjectFindings(f"project-{p.year}-{p.id}") for p in dataset.projects}
@@ -115,14 +121,11 @@ def review_view(dataset: Dataset, diagnostics: list[Diagnostic]) -> ReviewView:
             by_project[project_key].open.append(finding)
         group = groups.setdefault(d.code, RuleGroup(RULES[d.code], d.severity.label, 0, []))
         group.count += 1
-        if not group.subjects or group.subjects[-1].subject.key != subject.key:
-            existing = next((s for s in group.subjects if s.subject.key == subject.key), None)
-            if existing is None:
-                existing = SubjectFindings(subject)
-                group.subjects.append(existing)
-        else:
-            existing = group.subjects[-1]
-        existing.findings.append(finding)
+        bucket = group_subjects.get((d.code, subject.key))
+        if bucket is None:
+            bucket = group_subjects[(d.code, subject.key)] = SubjectFindings(subject)
+            group.subjects.append(bucket)
+        bucket.findings.append(finding)
     ordered = sorted(groups.values(), key=lambda g: (RULES[g.rule.code].severity.rank, g.rule.code))
     for group in ordered:
         group.subjects.sort(key=lambda s: s.subject.key)
