@@ -160,6 +160,8 @@ SOURCE_FINDINGS = {
     ("R601", f"{SP}/indicators.csv", 10),    # 创业园区高校毕业生房补: another project's indicator
     ("I505", f"{SP}/indicators.csv", 11),    # "11月份以前" with <=
     ("I507", f"{SP}/indicators.csv", 11),    # a time measured in %
+    # Issue 9, reviewed: "11月份以前" names its own unit (月份), the unit column says "%".
+    ("I514", f"{SP}/indicators.csv", 11),
     ("R601", f"{SP}/indicators.csv", 11),    # 流程人口档案管理中心建设: not this project
     ("I503", f"{SP}/indicators.csv", 12),    # "= 维护社会稳定性": quantitative without a number
     ("I506", f"{SP}/indicators.csv", 13),    # "95%"

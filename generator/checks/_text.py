@@ -11,9 +11,23 @@ from ..model import Project, Text
 def narrative(project: Project) -> Iterator[Text]:
     """Every paragraph of the project's own prose, in page order."""
     for section in (project.overview, project.implementation_content, project.funding_arrangement,
-                    project.implementation_plan, project.expected_results,
-                    project.medium_term_target.paragraphs, project.annual_target.paragraphs):
+                    project.implementation_plan, project.expected_results, project.unit_functions,
+                    project.annual_tasks):
         yield from section
+    for target in (project.medium_term_target, project.annual_target):
+        if target is not None:
+            yield from target.paragraphs
+
+
+def has_application_text(project: Project) -> bool:
+    """Whether the project has the prose of a 申报文书 (not just a table and its target lines).
+
+    Rules that look for an indicator's words in the project's text need this much text to
+    be meaningful; a one-table disclosure has none, and every indicator would look foreign.
+    """
+    return any((project.overview, project.implementation_content, project.funding_arrangement,
+                project.implementation_plan, project.expected_results, project.unit_functions,
+                project.annual_tasks))
 
 
 def at(text: Text, offset: int) -> Location:

@@ -19,6 +19,9 @@ FRAMEWORK: dict[str, set[str]] = {
 }
 NATURES = {"=", "≥", "≤", ">=", "<=", "定性"}
 QUANTITATIVE = NATURES - {"定性"}
+# Words put into 指标性质 when a table has nothing to say there. Reported by I513; the
+# value's own comparison is used instead, so these never switch the checks off.
+PLACEHOLDER_NATURES = {"无", "/", "／", "-", "—", "--", "——", "空", "暂无", "0"}
 _NUMBER = re.compile(r"\d")
 _NUMERIC_UNITS = {"%", "‰", "元", "万元", "个", "人", "次", "场", "份", "天", "月", "年", "人次", "户", "项"}
 # Words that restate a comparison already given by 指标性质.
@@ -42,7 +45,10 @@ def check_framework(project: Project) -> Iterator[Diagnostic]:
 
 def check_nature(project: Project) -> Iterator[Diagnostic]:
     for ind in project.indicators:
-        if ind.nature.strip() not in NATURES:
+        nature = ind.nature.strip()
+        if "nature" not in ind.cells or nature in PLACEHOLDER_NATURES:
+            continue  # no 指标性质 column (national layout), or a placeholder (I513)
+        if nature not in NATURES:
             yield rules.make("I502", ind.cells["nature"], nature=ind.nature)
 
 
@@ -124,6 +130,9 @@ _PUNCTUATION = re.compile(r"[\s。，、；：,.;:！!？?]+")
 
 
 def check_identical_targets(project: Project) -> Iterator[Diagnostic]:
+    if project.medium_term_target is None or project.annual_target is None:
+        return  # one target (or none) printed: nothing to compare
+
     def squash(paragraphs) -> str:
         return _PUNCTUATION.sub("", unicodedata.normalize("NFKC", "".join(p.value for p in paragraphs)))
 
