@@ -46,6 +46,7 @@ PROJECT_CHECKS: tuple[ProjectCheck, ...] = (
     indicator_values.check_money_under_quantity,
     indicator_values.check_time_indicators,
     indicator_values.check_vague_benefits,
+    indicator_values.check_template_placeholders,
     completeness.check_sections_present,
     relevance.check_indicator_relevance,
     references.check_doc_number_format,

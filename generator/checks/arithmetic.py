@@ -74,6 +74,8 @@ def _budget_figures(project: Project) -> set[Decimal]:
 
 
 def check_narrative_amounts(project: Project) -> Iterator[Diagnostic]:
+    if not project.budget_items:
+        return  # no 资金测算明细 to compare the text with
     figures = _budget_figures(project)
     for text in narrative(project):
         normalized = unicodedata.normalize("NFKC", text.value)
@@ -85,6 +87,8 @@ def check_narrative_amounts(project: Project) -> Iterator[Diagnostic]:
 
 
 def check_narrative_rates(project: Project) -> Iterator[Diagnostic]:
+    if not project.budget_items:
+        return  # no 资金测算明细 to compare the text with
     rates = {(item.unit_price, item.measure_unit) for item in project.budget_items if item.unit_price is not None}
     for text in narrative(project):
         normalized = unicodedata.normalize("NFKC", text.value)

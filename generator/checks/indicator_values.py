@@ -32,7 +32,7 @@ _MONEY_FACTOR = {"元": Decimal(1), "千元": Decimal(1000), "万元": money.TEN
                  "百万元": Decimal(1000000), "亿元": Decimal(100000000)}
 # Spellings of one unit that mean the same thing.
 _SAME_UNIT = {"日": "天", "个月": "月", "月份": "月", "人次": "人次", "％": "%"}
-_VAGUE_BENEFIT = re.compile(r"提升|提高|改善|增强|加强|好转|增加|优化|减少|降低|明显|逐步|稳步|有所|不断|进一步|显著")
+_VAGUE_BENEFIT = re.compile(r"提升|提高|改善|增强|加强|好转|增加|优化|减少|降低|明显|逐步|稳步|有所|不断|进一步|显著|持续|巩固")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _DIGIT = re.compile(r"\d")
 
@@ -57,6 +57,11 @@ def _is_satisfaction(ind: Indicator) -> bool:
     return "满意" in ind.level3
 
 
+def _in_satisfaction_category(ind: Indicator) -> bool:
+    # 满意度指标 as a first level, or (2015 layout) 社会公众或服务对象满意度指标 under 效益指标.
+    return _canonical(ind.level1) == "满意度指标" or "满意度" in ind.level2
+
+
 def _is_cost(ind: Indicator) -> bool:
     return _canonical(ind.level1) == "成本指标" or "成本" in _canonical(ind.level2)
 
@@ -79,7 +84,8 @@ def check_value_without_unit(project: Project) -> Iterator[Diagnostic]:
         if _nature(ind) in QUANTITATIVE or _nature(ind) == "定性":
             continue
         parsed = ind.parsed
-        if parsed and parsed.readable and not parsed.unit and not ind.unit.strip():
+        # "28.40/株": a rate with nothing before the slash has lost its unit too.
+        if parsed and parsed.readable and (not parsed.unit or parsed.unit.startswith("/")) and not ind.unit.strip():
             yield rules.make("I515", ind.cells["value"], value=ind.value)
 
 
@@ -106,14 +112,14 @@ def check_unit_symbols(project: Project) -> Iterator[Diagnostic]:
 
 def check_satisfaction_category(project: Project) -> Iterator[Diagnostic]:
     for ind in project.indicators:
-        if _is_satisfaction(ind) and _canonical(ind.level1) != "满意度指标":
+        if _is_satisfaction(ind) and not _in_satisfaction_category(ind):
             yield rules.make("I517", ind.cells["level3"], indicator=ind.level3, level1=ind.level1, level2=ind.level2)
 
 
 def _subject(name: str) -> str:
     """Whose satisfaction: 市民对空气质量改善的满意程度 → 市民; 学生家长满意度 → 学生家长."""
-    head = unicodedata.normalize("NFKC", name).split("满意", 1)[0]
-    return head.split("对", 1)[0].strip()
+    head = unicodedata.normalize("NFKC", name).split("满意", 1)[0].split("对", 1)[0]
+    return re.split(r"[,，、;；]", head)[-1].strip()  # "服务周期内,市民" → "市民"
 
 
 def check_satisfaction_agreement(project: Project) -> Iterator[Diagnostic]:
@@ -183,3 +189,16 @@ def check_vague_benefits(project: Project) -> Iterator[Diagnostic]:
             continue
         if not _DIGIT.search(unicodedata.normalize("NFKC", ind.value)) and _VAGUE_BENEFIT.search(ind.value):
             yield rules.make("I524", ind.cells["value"], indicator=ind.level3, value=ind.value)
+
+
+# Template placeholders left in a table: "项目总成本（≤**万元）", "≥××%", "XX人".
+_PLACEHOLDER = re.compile(r"\*\*|××|＊＊|XX|xx")
+
+
+def check_template_placeholders(project: Project) -> Iterator[Diagnostic]:
+    for ind in project.indicators:
+        for key in ("level3", "value"):
+            match = _PLACEHOLDER.search(getattr(ind, key))
+            if match:
+                yield rules.make("I525", ind.cells[key], text=getattr(ind, key), placeholder=match.group(0))
+                break

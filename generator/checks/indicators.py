@@ -14,7 +14,8 @@ from ..model import Indicator, Project
 FRAMEWORK: dict[str, set[str]] = {
     "产出指标": {"数量指标", "质量指标", "时效指标", "成本指标"},
     "成本指标": {"经济成本指标", "社会成本指标", "生态环境成本指标"},
-    "效益指标": {"经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"},
+    # The 2015 template (财预〔2015〕88号) puts satisfaction under 效益指标 as a second level.
+    "效益指标": {"经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "社会公众或服务对象满意度指标"},
     "满意度指标": {"服务对象满意度指标"},
 }
 NATURES = {"=", "≥", "≤", ">=", "<=", "定性"}
@@ -111,6 +112,8 @@ def check_categories(project: Project) -> Iterator[Diagnostic]:
         return
     present = {_canonical(ind.level1) for ind in project.indicators}
     second = {_canonical(ind.level2) for ind in project.indicators}
+    if any("满意度" in level for level in second):
+        present.add("满意度指标")  # the 2015 layout: satisfaction as a second level under 效益指标
     where = project.indicators[0].location
     for required in ("产出指标", "效益指标", "满意度指标"):
         if required not in present:
