@@ -53,14 +53,25 @@ def check_nature(project: Project) -> Iterator[Diagnostic]:
             yield rules.make("I502", ind.cells["nature"], nature=ind.nature)
 
 
+def _quantitative(ind: Indicator) -> bool:
+    """A real comparison in 指标性质, or (no column, or a placeholder there) one printed in the value."""
+    nature = ind.nature.strip()
+    if nature in QUANTITATIVE:
+        return True
+    if nature and nature not in PLACEHOLDER_NATURES:
+        return False
+    return bool(ind.parsed and ind.parsed.comparison)
+
+
 def check_quantitative_values(project: Project) -> Iterator[Diagnostic]:
     for ind in project.indicators:
-        if ind.nature.strip() not in QUANTITATIVE:
+        if not _quantitative(ind):
             continue
         if not _NUMBER.search(unicodedata.normalize("NFKC", ind.value)):
-            yield rules.make("I503", ind.cells["value"], indicator=ind.level3, nature=ind.nature,
-                             value=ind.value, detail="不是数字")
-        elif not ind.unit.strip():
+            yield rules.make("I503", ind.cells["value"], indicator=ind.level3,
+                             nature=ind.nature.strip() or ind.parsed.comparison, value=ind.value, detail="不是数字")
+        elif "unit" in ind.cells and not ind.unit.strip() and ind.nature.strip() in QUANTITATIVE:
+            # Without a real 指标性质 the value's own unit counts; I515 reports a bare number.
             yield rules.make("I503", ind.cells["unit"], indicator=ind.level3, nature=ind.nature,
                              value=ind.value, detail="没有度量单位")
 
