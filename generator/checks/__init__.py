@@ -47,6 +47,7 @@ PROJECT_CHECKS: tuple[ProjectCheck, ...] = (
     indicator_values.check_time_indicators,
     indicator_values.check_vague_benefits,
     indicator_values.check_template_placeholders,
+    indicator_values.check_missing_values,
     completeness.check_sections_present,
     relevance.check_indicator_relevance,
     references.check_doc_number_format,

@@ -149,7 +149,7 @@ def _money_value(ind: Indicator) -> Decimal | None:
 def check_cost_indicators(project: Project) -> Iterator[Diagnostic]:
     total = _project_amount(project)
     for ind in project.indicators:
-        if not _is_cost(ind):
+        if not _is_cost(ind) or not ind.value.strip():
             continue
         if not _DIGIT.search(unicodedata.normalize("NFKC", ind.value)):
             yield rules.make("I520", ind.cells["value"], indicator=ind.level3, value=ind.value)
@@ -171,7 +171,7 @@ def check_money_under_quantity(project: Project) -> Iterator[Diagnostic]:
 
 def check_time_indicators(project: Project) -> Iterator[Diagnostic]:
     for ind in project.indicators:
-        if _canonical(ind.level2) != "时效指标":
+        if _canonical(ind.level2) != "时效指标" or not ind.value.strip():
             continue
         value = unicodedata.normalize("NFKC", ind.value)
         if not _DIGIT.search(value):
@@ -202,3 +202,9 @@ def check_template_placeholders(project: Project) -> Iterator[Diagnostic]:
             if match:
                 yield rules.make("I525", ind.cells[key], text=getattr(ind, key), placeholder=match.group(0))
                 break
+
+
+def check_missing_values(project: Project) -> Iterator[Diagnostic]:
+    for ind in project.indicators:
+        if not ind.value.strip():
+            yield rules.make("I526", ind.cells["value"], indicator=ind.level3)

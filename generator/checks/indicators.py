@@ -65,8 +65,8 @@ def _quantitative(ind: Indicator) -> bool:
 
 def check_quantitative_values(project: Project) -> Iterator[Diagnostic]:
     for ind in project.indicators:
-        if not _quantitative(ind):
-            continue
+        if not _quantitative(ind) or not ind.value.strip():
+            continue  # a blank value is I526's
         if not _NUMBER.search(unicodedata.normalize("NFKC", ind.value)):
             yield rules.make("I503", ind.cells["value"], indicator=ind.level3,
                              nature=ind.nature.strip() or ind.parsed.comparison, value=ind.value, detail="不是数字")
