@@ -22,8 +22,6 @@ from .model import Project
 UTF8_BOM = "\ufeff"
 BUDGET_HEADER = ["序号", "明细项目", "上级项目", "数量", "计量单位", "单价（元）", "金额（元）", "金额（万元）",
                  "占项目总额", "测算依据"]
-INDICATOR_HEADER = ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "指标属性",
-                    "评（扣）分标准", "指标内容", "指标值设定依据及数据来源"]
 # ZIP cannot store dates before 1980; a fixed stamp keeps XLSX files byte-identical.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 

@@ -215,14 +215,6 @@ class Project:
     def is_unit_target(self) -> bool:
         return self.kind == UNIT_KIND
 
-    @property
-    def has_text(self) -> bool:
-        """Whether the project has any prose to compare its indicators with."""
-        return any((self.overview, self.implementation_content, self.funding_arrangement,
-                    self.implementation_plan, self.expected_results, self.unit_functions, self.annual_tasks,
-                    self.medium_term_target and self.medium_term_target.paragraphs,
-                    self.annual_target and self.annual_target.paragraphs))
-
 
 @dataclass(frozen=True)
 class Dataset:

@@ -123,3 +123,16 @@ def test_sections_the_source_lacks_are_left_out_of_page_and_downloads(workspace)
     assert "项目实施计划" not in page and "项目实施成效" not in page and "单位概况" not in page
     assert "## 七、项目绩效目标表" in page  # numbering closes up
     assert "地址" not in page and "法人代表" not in page
+
+
+@given(st.decimals(min_value=0, max_value=10**8, places=4, allow_nan=False, allow_infinity=False))
+def test_stated_amounts_in_wan_are_read_exactly(wan):
+    from generator.yamlsource import parse_yaml
+
+    node, problems = parse_yaml(f"name: x\nunit: u\namount:\n  total: \"{wan}万元\"\n", "p.yaml")
+    assert problems == []
+    fields, ok, problems = schema.read_project_yaml(node, "p.yaml")
+    assert ok and problems == []
+    stated = fields["stated_amount"].total
+    assert stated.printed.value == f"{wan}万元"
+    assert stated.value == wan * 10000 and isinstance(stated.value, Decimal)
