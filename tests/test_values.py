@@ -136,3 +136,9 @@ def test_stated_amounts_in_wan_are_read_exactly(wan):
     stated = fields["stated_amount"].total
     assert stated.printed.value == f"{wan}万元"
     assert stated.value == wan * 10000 and isinstance(stated.value, Decimal)
+
+
+def test_a_survey_about_satisfaction_is_not_a_satisfaction_target(workspace):
+    """I517 is about where satisfaction is measured, not about every name that mentions it."""
+    workspace.write(IND, workspace.read(IND) + "产出指标,数量指标,满意度调查覆盖率,>=,90%,%,001,,,\n")
+    assert not any(code in ("I517", "I518") for code, _, _ in workspace.check().tuples())

@@ -53,8 +53,13 @@ def _same(a: str, b: str) -> bool:
     return _SAME_UNIT.get(a, a) == _SAME_UNIT.get(b, b)
 
 
+# The indicator measures satisfaction itself (…满意度, …满意率, …满意程度, maybe with a bracketed note),
+# not something about it such as 满意度调查覆盖率.
+_SATISFACTION = re.compile(r"满意(度|率|程度)?\s*([（(][^（()）]*[)）])?[。.]?\Z")
+
+
 def _is_satisfaction(ind: Indicator) -> bool:
-    return "满意" in ind.level3
+    return bool(_SATISFACTION.search(unicodedata.normalize("NFKC", ind.level3).strip()))
 
 
 def _in_satisfaction_category(ind: Indicator) -> bool:
