@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from .. import money, rules
+from ..compute import project_total
 from ..diagnostics import Diagnostic
 from ..model import Indicator, Project
 from .indicators import PLACEHOLDER_NATURES, QUANTITATIVE, _canonical
@@ -71,10 +72,6 @@ def _is_cost(ind: Indicator) -> bool:
     return _canonical(ind.level1) == "成本指标" or "成本" in _canonical(ind.level2)
 
 
-def _project_amount(project: Project) -> Decimal | None:
-    if project.budget_items:
-        return sum((i.amount for i in project.budget_items if i.parent is None), Decimal(0))
-    return project.stated_amount.total.value if project.stated_amount else None
 
 
 def check_placeholder_nature(project: Project) -> Iterator[Diagnostic]:
@@ -152,7 +149,7 @@ def _money_value(ind: Indicator) -> Decimal | None:
 
 
 def check_cost_indicators(project: Project) -> Iterator[Diagnostic]:
-    total = _project_amount(project)
+    total = project_total(project)  # the one figure the page shows
     for ind in project.indicators:
         if not _is_cost(ind) or not ind.value.strip():
             continue
@@ -160,7 +157,7 @@ def check_cost_indicators(project: Project) -> Iterator[Diagnostic]:
             yield rules.make("I520", ind.cells["value"], indicator=ind.level3, value=ind.value)
             continue
         amount = _money_value(ind)
-        if total is not None and amount is not None and amount == total:
+        if amount is not None and amount == total:
             yield rules.make("I519", ind.cells["value"], indicator=ind.level3, value=ind.value,
                              total=money.format_yuan(total))
 
