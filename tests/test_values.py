@@ -142,3 +142,23 @@ def test_a_survey_about_satisfaction_is_not_a_satisfaction_target(workspace):
     """I517 is about where satisfaction is measured, not about every name that mentions it."""
     workspace.write(IND, workspace.read(IND) + "产出指标,数量指标,满意度调查覆盖率,>=,90%,%,001,,,\n")
     assert not any(code in ("I517", "I518") for code, _, _ in workspace.check().tuples())
+
+
+def test_the_format_documents_one_table_example_behaves_as_it_says(workspace):
+    """budget_data/README.md must not contradict the checks: its example yields what the text promises."""
+    import re
+    import shutil
+
+    readme = workspace.read("budget_data/README.md")
+    section = readme.split("### 只公开了一张绩效目标表的项目", 1)[1].split("\n### ", 1)[0]
+    yaml_block, csv_block = re.findall(r"```(?:yaml|text)\n(.*?)```", section, re.S)
+    shutil.rmtree(workspace.path("budget_data/projects"))
+    workspace.write("budget_data/units/xiangtan-sanitation-office.yaml", "name: 湘潭市环境卫生管理处\n")
+    folder = "budget_data/projects/2023/fog-cannon"
+    workspace.write(f"{folder}/project.yaml", yaml_block)
+    workspace.write(f"{folder}/indicators.csv", csv_block)
+    result = workspace.check()
+    assert result.code == 0, result.stdout
+    project_codes = {code for code, path, _ in result.tuples() if path.startswith(folder)}
+    assert project_codes == {"K001", "I516", "I508", "I509"}
+    assert workspace.build().code == 0
