@@ -7,8 +7,11 @@ the retrieved source is cut off. Nothing else may appear.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -160,3 +163,10 @@ def test_fixtures_build_into_a_site_without_placeholders_or_empty_sections(tmp_p
     # No breakdown, no breakdown downloads.
     assert not workspace.path("docs_src/downloads/2023/xiangtan-fog-cannon/budget_items.csv").exists()
     assert "budget_items.csv" not in pages["projects/2023/xiangtan-fog-cannon.md"]
+    # And MkDocs makes a site of it (strict: no broken links to the pages under a unit).
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    completed = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f",
+                                str(workspace.path("mkdocs.yml"))], capture_output=True, text=True, env=env,
+                               cwd=workspace.root)
+    assert completed.returncode == 0, completed.stderr
+    assert workspace.path("site/units/ningde-party-history-office/2019-ningde-history-office/index.html").exists()
