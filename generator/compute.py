@@ -52,12 +52,23 @@ class IndicatorRow:
 
 
 @dataclass(frozen=True)
+class StatedRow:
+    """One line of the 项目资金 block as the source states it: label, as printed, and in 元."""
+
+    label: str
+    printed: str
+    amount: Amount
+
+
+@dataclass(frozen=True)
 class ProjectView:
     project: Project
     unit: Unit
-    total: Amount
+    total: Amount  # the one figure every page and download shows (see project_total)
     items: tuple[ItemRow, ...]
     indicators: tuple[IndicatorRow, ...]
+    stated: tuple[StatedRow, ...] = ()  # the stated amount and its parts, when the source prints them
+    columns: tuple[tuple[str, str], ...] = ()  # indicator columns shown: (key, title as printed)
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,7 @@ class TotalRow:
     key: str
     count: int
     total: Amount
+    year: str = ""  # the fiscal year of this total, where the key is not the year itself
 
 
 @dataclass(frozen=True)
@@ -88,15 +100,18 @@ class Comparison:
 
 @dataclass(frozen=True)
 class PortalView:
-    projects: tuple[ProjectView, ...]  # sorted by (year, id)
+    """Every total is for one fiscal year: budgets of different years are never added up."""
+
+    projects: tuple[ProjectView, ...]  # 项目支出 only, sorted by (year, id)
     by_year: tuple[TotalRow, ...]
-    by_unit: tuple[TotalRow, ...]  # key = unit id; units without projects have count 0
+    by_unit: tuple[TotalRow, ...]  # key = unit id, for ``latest_year``; units without projects then have count 0
     by_year_unit: dict[tuple[int, str], TotalRow]
-    grand_total: Amount
-    by_classification: tuple[TotalRow, ...] = ()  # key = 支出功能分类科目 code
+    latest_year: int | None = None
+    by_classification: tuple[TotalRow, ...] = ()  # key = 支出功能分类科目 code, one row per (code, year)
     classification_names: dict[str, str] = field(default_factory=dict)
     comparisons: dict[tuple[int, str], Comparison] = field(default_factory=dict)  # by the later project
     next_year: dict[tuple[int, str], ProjectView] = field(default_factory=dict)  # by the earlier project
+    unit_targets: tuple[ProjectView, ...] = ()  # 部门整体支出绩效目标: never counted in any total
 
     def in_year(self, year: int) -> tuple[ProjectView, ...]:
         return tuple(v for v in self.projects if v.project.year == year)
@@ -107,7 +122,37 @@ class PortalView:
 
 
 def project_total(project: Project) -> Decimal:
-    return sum((item.amount for item in project.budget_items if item.parent is None), Decimal(0))
+    """The project's amount: the sum of its top-level 资金测算明细, or, without a breakdown,
+    the 资金总额 its table states. When both exist A410 makes sure they agree."""
+    if project.budget_items:
+        return sum((item.amount for item in project.budget_items if item.parent is None), Decimal(0))
+    return project.stated_amount.total.value if project.stated_amount else Decimal(0)
+
+
+_STATED_LABELS = (("total", "资金总额"), ("fiscal", "其中：财政拨款"), ("other", "其他资金"),
+                  ("basic", "基本支出"), ("project", "项目支出"))
+
+
+def _stated_rows(project: Project) -> tuple[StatedRow, ...]:
+    stated = project.stated_amount
+    if stated is None:
+        return ()
+    rows = []
+    for key, label in _STATED_LABELS:
+        part = getattr(stated, key)
+        if part is not None:
+            rows.append(StatedRow(label, part.printed.value, amount(part.value)))
+    return tuple(rows)
+
+
+# Only the columns a project's layout has, in the shipped order, as its table printed them.
+_COLUMN_ORDER = ("level1", "level2", "level3", "nature", "value", "medium_value", "unit", "attribute", "scoring",
+                 "content", "basis", "remark")
+
+
+def _shown_columns(project: Project) -> tuple[tuple[str, str], ...]:
+    titles = dict(project.indicator_columns)
+    return tuple((key, titles[key]) for key in _COLUMN_ORDER if key in titles)
 
 
 def _calculation(quantity: str, measure_unit: str, price: str, product: str) -> str:
@@ -180,7 +225,8 @@ def _indicator_rows(indicators: tuple[Indicator, ...]) -> tuple[IndicatorRow, ..
 
 def project_view(project: Project, unit: Unit) -> ProjectView:
     total = project_total(project)
-    return ProjectView(project, unit, amount(total), _item_rows(project, total), _indicator_rows(project.indicators))
+    return ProjectView(project, unit, amount(total), _item_rows(project, total), _indicator_rows(project.indicators),
+                       stated=_stated_rows(project), columns=_shown_columns(project))
 
 
 def _change(before: Decimal | None, after: Decimal | None) -> tuple[str, bool]:
@@ -233,8 +279,11 @@ def _totals(frame, key: str) -> dict:
 def portal_view(dataset: Dataset) -> PortalView:
     import pandas as pd  # deferred: only a full build aggregates
 
-    views = tuple(project_view(p, dataset.units[p.unit.value]) for p in dataset.projects)
-    # Aggregation runs on exact integer 分 (int64), never on floats.
+    every = tuple(project_view(p, dataset.units[p.unit.value]) for p in dataset.projects)
+    views = tuple(v for v in every if not v.project.is_unit_target)
+    unit_targets = tuple(v for v in every if v.project.is_unit_target)
+    # Aggregation runs on exact integer 分 (int64), never on floats. Every group includes the
+    # year: budgets of different fiscal years are never added into one figure.
     frame = pd.DataFrame(
         {
             "year": pd.Series([v.project.year for v in views], dtype="int64"),
@@ -243,22 +292,19 @@ def portal_view(dataset: Dataset) -> PortalView:
         }
     )
     by_year = _totals(frame, "year")
-    by_unit = _totals(frame, "unit")
     by_year_unit = {
         (int(year), str(unit)): (int(row["count"]), int(row["sum"]))
         for (year, unit), row in frame.groupby(["year", "unit"], sort=True)["fen"].agg(["count", "sum"]).iterrows()
     }
-    grand = int(frame["fen"].sum()) if len(frame) else 0
+    latest = max(by_year) if by_year else None
     names = {}
-    codes = []
+    by_code: dict[tuple[str, int], list[int]] = {}
     for view in views:
         classification = view.project.functional_classification
         if classification is not None:
             names.setdefault(classification.code.value, classification.name.value)
-            codes.append((classification.code.value, money.to_fen(view.total.value)))
-    by_code: dict[str, list[int]] = {}
-    for code, fen in codes:
-        by_code.setdefault(code, []).append(fen)
+            by_code.setdefault((classification.code.value, view.project.year), []).append(
+                money.to_fen(view.total.value))
     index = {v.project.key: v for v in views}
     comparisons, next_year = {}, {}
     for view in views:
@@ -267,17 +313,19 @@ def portal_view(dataset: Dataset) -> PortalView:
             comparisons[view.project.key] = compare(earlier, view)
             next_year[earlier.project.key] = view
     return PortalView(
-        by_classification=tuple(TotalRow(code, len(fens), amount(money.from_fen(sum(fens))))
-                                for code, fens in sorted(by_code.items())),
+        by_classification=tuple(TotalRow(code, len(fens), amount(money.from_fen(sum(fens))), str(year))
+                                for (code, year), fens in sorted(by_code.items())),
         classification_names=names,
         comparisons=comparisons,
         next_year=next_year,
         projects=views,
+        unit_targets=unit_targets,
         by_year=tuple(TotalRow(str(y), c, amount(money.from_fen(f))) for y, (c, f) in sorted(by_year.items())),
         by_unit=tuple(
-            TotalRow(uid, by_unit.get(uid, (0, 0))[0], amount(money.from_fen(by_unit.get(uid, (0, 0))[1])))
+            TotalRow(uid, by_year_unit.get((latest, uid), (0, 0))[0],
+                     amount(money.from_fen(by_year_unit.get((latest, uid), (0, 0))[1])), str(latest or ""))
             for uid in sorted(dataset.units)
         ),
         by_year_unit={k: TotalRow(f"{k[0]}", c, amount(money.from_fen(f))) for k, (c, f) in by_year_unit.items()},
-        grand_total=amount(money.from_fen(grand)),
+        latest_year=latest,
     )

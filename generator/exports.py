@@ -22,8 +22,6 @@ from .model import Project
 UTF8_BOM = "\ufeff"
 BUDGET_HEADER = ["序号", "明细项目", "上级项目", "数量", "计量单位", "单价（元）", "金额（元）", "金额（万元）",
                  "占项目总额", "测算依据"]
-INDICATOR_HEADER = ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "指标属性",
-                    "评（扣）分标准", "指标内容", "指标值设定依据及数据来源"]
 # ZIP cannot store dates before 1980; a fixed stamp keeps XLSX files byte-identical.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -65,10 +63,11 @@ def _budget_rows(view: ProjectView) -> list[list[str]]:
 
 
 def _indicator_rows(project: Project) -> list[list[str]]:
-    rows = [INDICATOR_HEADER]
+    """The indicator table in its own layout: only the columns the source has, titled as printed."""
+    columns = list(project.indicator_columns)
+    rows = [[title for _, title in columns]]
     for ind in project.indicators:
-        rows.append([ind.level1, ind.level2, ind.level3, ind.nature, ind.value, ind.unit, ind.attribute,
-                     ind.scoring, ind.content, ind.basis])
+        rows.append([getattr(ind, key) for key, _ in columns])
     return rows
 
 
@@ -147,51 +146,61 @@ def _xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[in
     return _deterministic_zip(buffer.getvalue())
 
 
+def _texts(texts) -> list[str]:
+    return [t.value for t in texts]
+
+
 def _project_json(view: ProjectView) -> bytes:
+    """Every part the source has; a part it lacks is left out (never an empty placeholder)."""
     project, unit = view.project, view.unit
-    document = {
+    unit_doc: dict = {"id": unit.id, "name": unit.name.value}
+    if unit.credit_code:
+        unit_doc["credit_code"] = {"label": unit.credit_code.label.value, "value": unit.credit_code.value.value}
+    for key in ("address", "phone", "legal_representative", "funding_source"):
+        if getattr(unit, key) is not None:
+            unit_doc[key] = getattr(unit, key).value
+    if unit.duties:
+        unit_doc["duties"] = _texts(unit.duties)
+    document: dict = {
         "fiscal_year": project.year,
         "id": project.id,
+        "kind": project.kind,
         "name": project.name.value,
-        "unit": {
-            "id": unit.id,
-            "name": unit.name.value,
-            "credit_code": {"label": unit.credit_code.label.value, "value": unit.credit_code.value.value},
-            "address": unit.address.value,
-            "phone": unit.phone.value,
-            "legal_representative": unit.legal_representative.value,
-            "funding_source": unit.funding_source.value,
-            "duties": [d.value for d in unit.duties],
-        },
-        "legal_bases": [{"number": b.number.value, "title": b.title.value} for b in project.legal_bases],
-        "overview": [t.value for t in project.overview],
-        "implementation_content": [t.value for t in project.implementation_content],
-        "funding_arrangement": [t.value for t in project.funding_arrangement],
-        "implementation_plan": [t.value for t in project.implementation_plan],
-        "expected_results": [t.value for t in project.expected_results],
-        "performance_targets": {
-            "medium_term": {"period": project.medium_term_target.period.value,
-                            "text": [t.value for t in project.medium_term_target.paragraphs]},
-            "annual": {"period": project.annual_target.period.value,
-                       "text": [t.value for t in project.annual_target.paragraphs]},
-        },
+        "unit": unit_doc,
         # Amounts are strings of exact decimals, never floats.
         "total": {"yuan": _plain(view.total.value), "wan": view.total.wan.replace(",", ""),
                   "capitals": view.total.capitals},
-        "budget_items": [
+        "indicators": [dict(zip([key for key, _ in project.indicator_columns], row))
+                       for row in _indicator_rows(project)[1:]],
+    }
+    if project.legal_bases:
+        document["legal_bases"] = [{"title": b.title.value, **({"number": b.number.value} if b.number else {})}
+                                   for b in project.legal_bases]
+    for key in ("overview", "implementation_content", "funding_arrangement", "implementation_plan",
+                "expected_results", "unit_functions", "annual_tasks"):
+        if getattr(project, key):
+            document[key] = _texts(getattr(project, key))
+    targets = {}
+    for key, target in (("medium_term", project.medium_term_target), ("annual", project.annual_target)):
+        if target is not None:
+            targets[key] = {"text": _texts(target.paragraphs),
+                            **({"period": target.period.value} if target.period else {})}
+    if targets:
+        document["performance_targets"] = targets
+    if project.stated_amount:
+        document["stated_amount"] = {key: {"printed": getattr(project.stated_amount, key).printed.value,
+                                           "yuan": _plain(getattr(project.stated_amount, key).value)}
+                                     for key in ("total", "fiscal", "other", "basic", "project")
+                                     if getattr(project.stated_amount, key) is not None}
+    if project.budget_items:
+        document["budget_items"] = [
             {"number": row.number, "name": item.name, "parent": item.parent,
              "quantity": None if item.quantity is None else format(item.quantity, "f"),
              "measure_unit": item.measure_unit,
              "unit_price": None if item.unit_price is None else _plain(item.unit_price),
              "amount": _plain(item.amount), "share": row.share, "basis": item.basis}
             for row, item in _items_in_page_order(view)
-        ],
-        "indicators": [
-            dict(zip(["level1", "level2", "level3", "nature", "value", "unit", "attribute", "scoring", "content",
-                      "basis"], row))
-            for row in _indicator_rows(project)[1:]
-        ],
-    }
+        ]
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -201,6 +210,14 @@ EXPORT_FINGERPRINT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16
 FINGERPRINT_FILE = "downloads/.export-version"
 
 DOWNLOAD_NAMES = ("budget_items.csv", "budget_items.xlsx", "indicators.csv", "indicators.xlsx", "project.json")
+BUDGET_DOWNLOADS = ("budget_items.csv", "budget_items.xlsx")
+
+
+def download_names(view: ProjectView) -> tuple[str, ...]:
+    """A project without a 资金测算明细 has no budget-table downloads."""
+    if view.project.budget_items:
+        return DOWNLOAD_NAMES
+    return tuple(name for name in DOWNLOAD_NAMES if name not in BUDGET_DOWNLOADS)
 
 
 def project_json(view: ProjectView) -> bytes:
@@ -211,16 +228,19 @@ def project_json(view: ProjectView) -> bytes:
 def project_downloads(view: ProjectView, *, json_bytes: bytes | None = None) -> dict[str, bytes]:
     base = download_dir(view.project)
     name = view.project.name.value
-    budget_rows, indicator_rows = _budget_rows(view), _indicator_rows(view.project)
-    return {
-        f"{base}/budget_items.csv": _csv(budget_rows),
+    indicator_rows = _indicator_rows(view.project)
+    files = {
         f"{base}/indicators.csv": _csv(indicator_rows),
-        f"{base}/budget_items.xlsx": _xlsx(f"{name}资金测算明细表（{view.project.year}年）", "资金测算明细表",
-                                           budget_rows, numeric_columns=(3, 5, 6, 7)),
         f"{base}/indicators.xlsx": _xlsx(f"{name}绩效目标表（{view.project.year}年）", "绩效目标表",
                                          indicator_rows, merge_columns=(1, 2)),
         f"{base}/project.json": json_bytes if json_bytes is not None else _project_json(view),
     }
+    if view.project.budget_items:
+        budget_rows = _budget_rows(view)
+        files[f"{base}/budget_items.csv"] = _csv(budget_rows)
+        files[f"{base}/budget_items.xlsx"] = _xlsx(f"{name}资金测算明细表（{view.project.year}年）", "资金测算明细表",
+                                                   budget_rows, numeric_columns=(3, 5, 6, 7))
+    return files
 
 
 DATA_PACKAGE_DIR = "data"

@@ -25,6 +25,8 @@ PROJECT_FILE = "project.yaml"
 BUDGET_FILE = "budget_items.csv"
 INDICATORS_FILE = "indicators.csv"
 PROJECT_FILES = (PROJECT_FILE, BUDGET_FILE, INDICATORS_FILE)
+# A project may state its amount without a 资金测算明细 (many published tables have none).
+OPTIONAL_PROJECT_FILES = (BUDGET_FILE,)
 
 
 @dataclass
@@ -187,7 +189,7 @@ def _load_project(reader: _Reader, year_name: str, folder: Path) -> RawProject:
         else:
             reader.unrecognized(entry)
     for name in PROJECT_FILES:
-        if name not in present:
+        if name not in present and name not in OPTIONAL_PROJECT_FILES:
             reader.missing(folder, name)
     project.project_path = reader.display(folder / PROJECT_FILE)
     project.budget_path = reader.display(folder / BUDGET_FILE)

@@ -52,28 +52,49 @@ class CreditCode:
 
 @dataclass(frozen=True)
 class Unit:
+    """A budget unit. Only the name is required: real tables often print nothing else."""
+
     id: str
     path: str
     name: Text
-    credit_code: CreditCode
-    address: Text
-    phone: Text
-    legal_representative: Text
-    funding_source: Text
-    duties: tuple[Text, ...]
+    credit_code: CreditCode | None = None
+    address: Text | None = None
+    phone: Text | None = None
+    legal_representative: Text | None = None
+    funding_source: Text | None = None
+    duties: tuple[Text, ...] = ()
     public_fields: tuple[Text, ...] = ()  # fields whose phone numbers are official and may be published
 
 
 @dataclass(frozen=True)
 class LegalBasis:
-    number: Text  # 文号, as written
+    number: Text | None  # 文号, as written; some tables cite a document without one
     title: Text
 
 
 @dataclass(frozen=True)
 class PerformanceTarget:
-    period: Text
+    period: Text | None  # e.g. 2026年-2028年; many tables print no period
     paragraphs: tuple[Text, ...]
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount as printed (``66万元``) and its exact value in 元."""
+
+    printed: Text
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class StatedAmount:
+    """The 项目资金 / 预算安排 block of a table: what the source states, without a breakdown."""
+
+    total: Money  # 资金总额
+    fiscal: Money | None = None  # 其中：财政拨款
+    other: Money | None = None  # 其他资金
+    basic: Money | None = None  # 基本支出 (whole-unit targets)
+    project: Money | None = None  # 项目支出 (whole-unit targets)
 
 
 @dataclass(frozen=True)
@@ -92,8 +113,22 @@ class BudgetItem:
 
 
 @dataclass(frozen=True)
+class ParsedValue:
+    """What can be read from a printed 指标值: ``≥95%`` → (≥, 95, %).
+
+    ``readable`` is False when no number could be read (``及时``, ``逐步提升``); the printed
+    value is always kept beside it and is what the page shows.
+    """
+
+    comparison: str  # "" when none is printed; otherwise one of = ≥ ≤ > <
+    number: Decimal | None
+    unit: str  # as printed after the number ("%", "万元", "天"); "" when none
+    readable: bool
+
+
+@dataclass(frozen=True)
 class Indicator:
-    """One row of 绩效目标表, every column as written."""
+    """One row of 绩效目标表, every column as written ("" where the layout has no such column)."""
 
     location: Location
     level1: str  # 一级指标
@@ -107,6 +142,10 @@ class Indicator:
     content: str  # 指标内容
     basis: str  # 指标值设定依据及数据来源
     cells: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+    medium_value: str = ""  # 中长期指标值
+    remark: str = ""  # 备注
+    parsed: ParsedValue | None = None  # read from ``value``
+    medium_parsed: ParsedValue | None = None
 
 
 @dataclass(frozen=True)
@@ -126,29 +165,55 @@ class Acknowledgement:
     reason: Text
 
 
+PROJECT_KIND = "项目"
+UNIT_KIND = "部门整体"
+
+# The 10 columns of the budget-system export (the shipped layout), in page order.
+DEFAULT_INDICATOR_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("level1", "一级指标"), ("level2", "二级指标"), ("level3", "三级指标"), ("nature", "指标性质"),
+    ("value", "指标值"), ("unit", "度量单位"), ("attribute", "指标属性"), ("scoring", "评（扣）分标准"),
+    ("content", "指标内容"), ("basis", "指标值设定依据及数据来源"),
+)
+
+
 @dataclass(frozen=True)
 class Project:
+    """A 项目支出绩效目标 (``kind`` 项目) or a 部门整体支出绩效目标 (``kind`` 部门整体).
+
+    Only name, unit, year, an amount (stated or computed) and the indicator table are
+    required; every other section is empty (``()`` / ``None``) when the source lacks it.
+    """
+
     id: str
     year: int
     folder: str
     name: Text
     unit: Text  # reference to Unit.id
-    legal_bases: tuple[LegalBasis, ...]
-    overview: tuple[Text, ...]
-    implementation_content: tuple[Text, ...]
-    funding_arrangement: tuple[Text, ...]
-    implementation_plan: tuple[Text, ...]
-    expected_results: tuple[Text, ...]
-    medium_term_target: PerformanceTarget
-    annual_target: PerformanceTarget
-    budget_items: tuple[BudgetItem, ...]
     indicators: tuple[Indicator, ...]
+    legal_bases: tuple[LegalBasis, ...] = ()
+    overview: tuple[Text, ...] = ()
+    implementation_content: tuple[Text, ...] = ()
+    funding_arrangement: tuple[Text, ...] = ()
+    implementation_plan: tuple[Text, ...] = ()
+    expected_results: tuple[Text, ...] = ()
+    medium_term_target: PerformanceTarget | None = None
+    annual_target: PerformanceTarget | None = None
+    budget_items: tuple[BudgetItem, ...] = ()
     acknowledgements: tuple[Acknowledgement, ...] = ()
     functional_classification: Classification | None = None
+    stated_amount: StatedAmount | None = None
+    kind: str = PROJECT_KIND
+    unit_functions: tuple[Text, ...] = ()  # 部门职能 (whole-unit targets)
+    annual_tasks: tuple[Text, ...] = ()  # 年度主要任务 (whole-unit targets)
+    indicator_columns: tuple[tuple[str, str], ...] = DEFAULT_INDICATOR_COLUMNS  # (key, title as printed)
 
     @property
     def key(self) -> tuple[int, str]:
         return (self.year, self.id)
+
+    @property
+    def is_unit_target(self) -> bool:
+        return self.kind == UNIT_KIND
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,10 @@ def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
         diagnostics += found
         # The located node trees are no longer needed; at 10,000 projects they are hundreds of MB.
         raw_project.project = raw_project.budget = raw_project.indicators = None
+        if fields_ok and items is not None and not items and fields.get("stated_amount") is None:
+            # Every published table states an amount somewhere: the header block or the breakdown.
+            diagnostics.append(rules.make("S240", Location(raw_project.project_path, 1, 1)))
+            fields_ok = False
         if id_problems or not fields_ok or items is None or indicators is None:
             continue
         projects.append(schema.assemble_project(raw_project.project_id, int(raw_project.year_name),
@@ -153,7 +157,7 @@ def _downloads(view, out_dir: Path, *, reuse: bool) -> dict[str, bytes]:
     json_bytes = exports.project_json(view)
     base = exports.download_dir(view.project)
     if reuse and _read(out_dir / base / "project.json") == json_bytes:
-        previous = {f"{base}/{name}": _read(out_dir / base / name) for name in exports.DOWNLOAD_NAMES}
+        previous = {f"{base}/{name}": _read(out_dir / base / name) for name in exports.download_names(view)}
         if all(data is not None for data in previous.values()):
             return previous
     return exports.project_downloads(view, json_bytes=json_bytes)

@@ -54,6 +54,11 @@ def unit_page(unit_id: str) -> str:
     return f"units/{unit_id}.md"
 
 
+def unit_target_page(view: ProjectView) -> str:
+    """A 部门整体支出绩效目标 lives under its unit, never among the projects."""
+    return f"units/{view.unit.id}/{view.project.year}-{view.project.id}.md"
+
+
 def year_page(year: int | str) -> str:
     return f"projects/{year}/index.md"
 
@@ -86,6 +91,7 @@ def make_environment(templates: Path) -> Environment:
     env.filters["md"] = md_inline
     env.globals["project_page"] = project_page
     env.globals["unit_page"] = unit_page
+    env.globals["unit_target_page"] = unit_target_page
     env.globals["rule_page"] = rule_page
     env.globals["year_page"] = year_page
     env.globals["classification_page"] = classification_page
@@ -114,7 +120,7 @@ def _home_charts(portal: PortalView, units: dict) -> dict[str, Markup]:
     by_unit = [Bar(units[row.key].name.value, row.total.value, f"{row.total.yuan} 元（{row.count} 个项目）")
                for row in portal.by_unit]
     return {"years": bar_chart("chart-years", "各年度项目预算总额", years),
-            "units": bar_chart("chart-units", "各单位项目预算总额", by_unit)}
+            "units": bar_chart("chart-units", f"各单位{portal.latest_year or ''}年项目预算总额", by_unit)}
 
 
 class _Page:
@@ -157,9 +163,14 @@ def render_site(dataset: Dataset, portal: PortalView, templates: Path,
         render("projects_index.md.j2", PROJECTS_INDEX),
         render("data_format.md.j2", FORMAT_PAGE, format_doc=Markup(dataset.format_doc)),
     ]
+    targets_by_unit: dict[str, list[ProjectView]] = {uid: [] for uid in units}
+    for view in portal.unit_targets:
+        targets_by_unit[view.unit.id].append(view)
+        findings = review.by_project[view.project.key] if review else None
+        pages.append(render("unit_target.md.j2", unit_target_page(view), view=view, findings=findings))
     for unit_id, unit in sorted(units.items()):
         pages.append(render("unit.md.j2", unit_page(unit_id), unit=unit, projects=projects_by_unit[unit_id],
-                            totals=portal.by_year_unit))
+                            totals=portal.by_year_unit, unit_targets=targets_by_unit[unit_id]))
     for done, view in enumerate(portal.projects, start=1):
         if progress:
             progress("生成页面", done, len(portal.projects))
@@ -175,10 +186,11 @@ def render_site(dataset: Dataset, portal: PortalView, templates: Path,
                             unit_rows=unit_rows, projects=portal.in_year(year)))
     if portal.by_classification:
         pages.append(render("classifications_index.md.j2", "classifications/index.md"))
-        for row in portal.by_classification:
-            pages.append(render("classification.md.j2", classification_page(row.key), code=row.key,
-                                name=portal.classification_names[row.key], total=row,
-                                projects=portal.in_classification(row.key)))
+        for code in sorted({row.key for row in portal.by_classification}):
+            pages.append(render("classification.md.j2", classification_page(code), code=code,
+                                name=portal.classification_names[code],
+                                totals=[row for row in portal.by_classification if row.key == code],
+                                projects=portal.in_classification(code)))
     live_rules = [rule for code, rule in sorted(RULES.items()) if not rule.retired]
     pages.append(render("rules_index.md.j2", RULES_INDEX, rules=live_rules))
     for rule in live_rules:

@@ -81,9 +81,10 @@ def _subjects(dataset: Dataset) -> dict[str, tuple[Subject, tuple[int, str] | No
     """
     out: dict[str, tuple[Subject, tuple[int, str] | None]] = {}
     for project in dataset.projects:
+        page = (f"units/{project.unit.value}/{project.year}-{project.id}.md" if project.is_unit_target
+                else f"projects/{project.year}/{project.id}.md")
         out[project.folder] = (Subject(f"project-{project.year}-{project.id}",
-                                       f"{project.name.value}（{project.year}年）",
-                                       f"projects/{project.year}/{project.id}.md"), project.key)
+                                       f"{project.name.value}（{project.year}年）", page), project.key)
     for unit in dataset.units.values():
         out[unit.path] = (Subject(f"unit-{unit.id}", unit.name.value, f"units/{unit.id}.md"), None)
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -15,19 +16,24 @@ from . import money, rules
 from .csvsource import Cell, Table, normalize_header
 from .diagnostics import Diagnostic, Location
 from .model import (
+    PROJECT_KIND,
+    UNIT_KIND,
     Acknowledgement,
     BudgetItem,
     Classification,
     CreditCode,
     Indicator,
     LegalBasis,
+    Money,
     PerformanceTarget,
     Portal,
     Project,
     RuleSettings,
+    StatedAmount,
     Text,
     Unit,
 )
+from .values import parse_value
 from .yamlsource import YMap, YNode, YScalar, YSeq, describe
 
 _SIMPLE_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?\Z")
@@ -236,6 +242,7 @@ UNIT_KEYS = ("name", "credit_code", "address", "phone", "legal_representative", 
 
 
 def read_unit(node: YNode | None, path: str, unit_id: str) -> tuple[Unit | None, list[Diagnostic]]:
+    """Only ``name`` is required; a field the source does not print is left out."""
     diagnostics: list[Diagnostic] = []
     reader = _root_map(node, path, diagnostics)
     if reader is None:
@@ -243,16 +250,19 @@ def read_unit(node: YNode | None, path: str, unit_id: str) -> tuple[Unit | None,
     reader.allow(*UNIT_KEYS)
     name = reader.text("name")
     credit_code = None
-    code_reader = reader.mapping("credit_code")
+    code_reader = reader.optional_mapping("credit_code")
     if code_reader is not None:
         code_reader.allow("label", "value")
         label, value = code_reader.text("label"), code_reader.text("value")
         reader.failed |= code_reader.failed
         if label and value:
             credit_code = CreditCode(label, value)
-    fields = {key: reader.text(key) for key in ("address", "phone", "legal_representative", "funding_source")}
-    duties = tuple(t for i, item in enumerate(reader.sequence("duties"))
-                   if (t := reader.scalar_text(f"duties[{i + 1}]", item)) is not None)
+    fields = {key: reader.text(key, required=False)
+              for key in ("address", "phone", "legal_representative", "funding_source")}
+    duties: tuple[Text, ...] = ()
+    if reader._get("duties", False) is not None:
+        duties = tuple(t for i, item in enumerate(reader.sequence("duties"))
+                       if (t := reader.scalar_text(f"duties[{i + 1}]", item)) is not None)
     public_fields = reader.text_list("public_fields")
     if reader.failed:
         return None, diagnostics
@@ -260,30 +270,71 @@ def read_unit(node: YNode | None, path: str, unit_id: str) -> tuple[Unit | None,
                 public_fields=public_fields, **fields), diagnostics
 
 
-PROJECT_KEYS = ("name", "unit", "legal_bases", "overview", "implementation_content", "funding_arrangement",
-                "implementation_plan", "expected_results", "performance_targets", "acknowledgements",
-                "functional_classification")
+PROJECT_KEYS = ("name", "unit", "kind", "amount", "legal_bases", "overview", "implementation_content",
+                "funding_arrangement", "implementation_plan", "expected_results", "performance_targets",
+                "unit_functions", "annual_tasks", "acknowledgements", "functional_classification")
 TEXT_SECTIONS = ("overview", "implementation_content", "funding_arrangement", "implementation_plan",
-                 "expected_results")
+                 "expected_results", "unit_functions", "annual_tasks")
+KINDS = (PROJECT_KIND, UNIT_KIND)
+AMOUNT_KEYS = ("total", "fiscal", "other", "basic", "project")
+_AMOUNT_NAMES = {"total": "资金总额", "fiscal": "财政拨款", "other": "其他资金", "basic": "基本支出",
+                 "project": "项目支出"}
+_PRINTED_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万)?\s*元?\Z")
 
 
 def _read_target(parent: MapReader | None, key: str) -> PerformanceTarget | None:
     if parent is None:
         return None
-    reader = parent.mapping(key)
+    reader = parent.optional_mapping(key)
     if reader is None:
         return None
     reader.allow("period", "text")
-    period, paragraphs = reader.text("period"), reader.paragraphs("text")
+    period, paragraphs = reader.text("period", required=False), reader.paragraphs("text")
     parent.failed |= reader.failed
-    return PerformanceTarget(period, paragraphs) if period and paragraphs else None
+    return PerformanceTarget(period, paragraphs) if paragraphs else None
+
+
+def _read_money(reader: MapReader, key: str, required: bool) -> Money | None:
+    """An amount as the source prints it: ``660000``, ``660000元``, ``66万元``, ``10606.7522万元``.
+
+    Unlike budget_items.csv (where every amount is in 元), the header block of a real
+    table states its 项目资金 in 万元; it is recorded as printed and read exactly.
+    """
+    printed = reader.text(key, required=required)
+    if printed is None:
+        return None
+    text = unicodedata.normalize("NFKC", printed.value).replace(",", "").strip()
+    match = _PRINTED_AMOUNT.match(text)
+    if not match:
+        reader._report(rules.make("S208", printed.location, field=f"amount.{key}（{_AMOUNT_NAMES[key]}）",
+                                  value=printed.value, detail="只能填写金额，如 660000、660000元 或 66万元"))
+        return None
+    value = Decimal(match.group(1)) * (money.TEN_THOUSAND if match.group(2) else 1)
+    if value != value.quantize(Decimal("0.01")):
+        reader._report(rules.make("S208", printed.location, field=f"amount.{key}（{_AMOUNT_NAMES[key]}）",
+                                  value=printed.value, detail="金额精确到分，最多两位小数（以元计）"))
+        return None
+    return Money(printed, value)
+
+
+def _read_amount(reader: MapReader) -> StatedAmount | None:
+    block = reader.optional_mapping("amount")
+    if block is None:
+        return None
+    block.allow(*AMOUNT_KEYS)
+    total = _read_money(block, "total", True)
+    parts = {key: _read_money(block, key, False) for key in AMOUNT_KEYS[1:]}
+    reader.failed |= block.failed
+    return StatedAmount(total, **parts) if total is not None else None
 
 
 def read_project_yaml(node: YNode | None, path: str) -> tuple[dict | None, bool, list[Diagnostic]]:
     """The narrative part of a project: (fields read so far, ok, diagnostics).
 
-    Fields come back even when something failed, so that cross-reference checks can
-    still run and the author sees every problem in one pass.
+    Only ``name`` and ``unit`` are required here; every section of the 申报文书 is
+    optional, because many published tables print none of them. Fields come back even
+    when something failed, so that cross-reference checks can still run and the author
+    sees every problem in one pass.
     """
     diagnostics: list[Diagnostic] = []
     reader = _root_map(node, path, diagnostics)
@@ -291,20 +342,28 @@ def read_project_yaml(node: YNode | None, path: str) -> tuple[dict | None, bool,
         return None, False, diagnostics
     reader.allow(*PROJECT_KEYS)
     fields: dict = {"name": reader.text("name"), "unit": reader.text("unit")}
+    kind = reader.text("kind", required=False)
+    if kind is not None and kind.value not in KINDS:
+        reader._report(rules.make("S203", kind.location, field="kind", expected="“项目”或“部门整体”",
+                                  actual=f"“{kind.value}”"))
+    elif kind is not None:
+        fields["kind"] = kind.value
+    fields["stated_amount"] = _read_amount(reader)
     bases = []
-    for index, item in enumerate(reader.sequence("legal_bases")):
-        basis_reader = reader.item_mapping("legal_bases", index, item)
-        if basis_reader is None:
-            continue
-        basis_reader.allow("number", "title")
-        number, title = basis_reader.text("number"), basis_reader.text("title")
-        reader.failed |= basis_reader.failed
-        if number and title:
-            bases.append(LegalBasis(number, title))
+    if reader._get("legal_bases", False) is not None:
+        for index, item in enumerate(reader.sequence("legal_bases")):
+            basis_reader = reader.item_mapping("legal_bases", index, item)
+            if basis_reader is None:
+                continue
+            basis_reader.allow("number", "title")
+            number, title = basis_reader.text("number", required=False), basis_reader.text("title")
+            reader.failed |= basis_reader.failed
+            if title:
+                bases.append(LegalBasis(number, title))
     fields["legal_bases"] = tuple(bases)
     for key in TEXT_SECTIONS:
-        fields[key] = reader.paragraphs(key)
-    targets = reader.mapping("performance_targets")
+        fields[key] = reader.paragraphs(key, required=False)
+    targets = reader.optional_mapping("performance_targets")
     if targets is not None:
         targets.allow("medium_term", "annual")
     fields["medium_term_target"] = _read_target(targets, "medium_term")
@@ -427,9 +486,10 @@ def _read_number(cell: Cell, path: str, field: str, diagnostics: list[Diagnostic
 
 
 def read_budget_items(table: Table | None, path: str) -> tuple[tuple[BudgetItem, ...] | None, list[Diagnostic]]:
+    """No table (budget_items.csv is optional) gives no items: the project states its amount instead."""
     diagnostics: list[Diagnostic] = []
     if table is None:
-        return None, diagnostics
+        return (), diagnostics
     positions = _map_columns(table, BUDGET_COLUMNS, path, diagnostics)
     if positions is None:
         return None, diagnostics
@@ -464,24 +524,82 @@ def read_budget_items(table: Table | None, path: str) -> tuple[tuple[BudgetItem,
     return (tuple(items) if ok else None), diagnostics
 
 
+# Indicator layouts. Every title a real table prints for a column, by column key. The
+# shipped 10-column export, the national template (一级/二级/三级/指标值, comparison and
+# unit inside the value) and tables with separate 年度指标值 / 中长期指标值 all map here.
+INDICATOR_TITLES: dict[str, tuple[str, ...]] = {
+    "level1": ("一级指标",),
+    "level2": ("二级指标",),
+    "level3": ("三级指标", "指标名称"),
+    "nature": ("指标性质",),
+    "value": ("指标值", "年度指标值", "指标值及单位", "目标值", "当年预期实现值", "年度目标值"),
+    "medium_value": ("中长期指标值", "中长期目标值"),
+    "unit": ("度量单位", "计量单位"),
+    "attribute": ("指标属性",),
+    "scoring": ("评（扣）分标准", "评分标准"),
+    "content": ("指标内容", "指标解释", "绩效标准说明"),
+    "basis": ("指标值设定依据及数据来源", "指标值设定依据", "绩效标准"),
+    "remark": ("备注",),
+}
+REQUIRED_INDICATOR_COLUMNS = ("level1", "level2", "level3", "value")
+# In the older national template the third-level name sits in a column titled 指标内容.
+_LEVEL3_FALLBACK = "指标内容"
 # Merged 一级/二级 cells come out of Excel as a value in the first row and blanks below.
 _FILL_DOWN = ("level1", "level2")
-_REQUIRED_INDICATOR = ("level1", "level2", "level3", "nature", "value")
+# A blank 指标值 is allowed: real tables leave it empty, and I526 reports it for review.
+_REQUIRED_INDICATOR = ("level1", "level2", "level3", "nature")
 
 
-def read_indicators(table: Table | None, path: str) -> tuple[tuple[Indicator, ...] | None, list[Diagnostic]]:
+def _indicator_columns(table: Table, path: str,
+                       diagnostics: list[Diagnostic]) -> tuple[dict[str, int], tuple[tuple[str, str], ...]] | None:
+    """Column positions by key and (key, title as printed) in table order, or None on error."""
+    by_title = {normalize_header(title): key for key, titles in INDICATOR_TITLES.items() for title in titles}
+    headers = [normalize_header(cell.text) for cell in table.header]
+    if normalize_header("三级指标") not in headers and normalize_header("指标名称") not in headers:
+        by_title[normalize_header(_LEVEL3_FALLBACK)] = "level3"
+    positions: dict[str, int] = {}
+    printed: list[tuple[str, str]] = []
+    ok = True
+    all_titles = [title for titles in INDICATOR_TITLES.values() for title in titles]
+    for index, cell in enumerate(table.header):
+        key = by_title.get(headers[index])
+        location = Location(path, cell.line, cell.column)
+        if key is None:
+            hint = _did_you_mean(cell.text.strip(), all_titles) or f"可用列名：{'、'.join(all_titles)}。"
+            diagnostics.append(rules.make("S206", location, hint=hint, column=cell.text.strip()))
+            ok = False
+        elif key in positions:
+            diagnostics.append(rules.make("S207", location, column=cell.text.strip()))
+            ok = False
+        else:
+            positions[key] = index
+            printed.append((key, cell.text.strip()))
+    first = table.header[0] if table.header else None
+    for key in REQUIRED_INDICATOR_COLUMNS:
+        if key not in positions:
+            where = Location(path, first.line, 1) if first else Location(path, 1, 1)
+            diagnostics.append(rules.make("S205", where, column=INDICATOR_COLUMNS.get(key, INDICATOR_TITLES[key][0])))
+            ok = False
+    return (positions, tuple(printed)) if ok else None
+
+
+def read_indicators(table: Table | None, path: str
+                    ) -> tuple[tuple[tuple, tuple[tuple[str, str], ...]] | None, list[Diagnostic]]:
+    """(indicators, columns as printed) or None, and diagnostics."""
     diagnostics: list[Diagnostic] = []
     if table is None:
         return None, diagnostics
-    positions = _map_columns(table, INDICATOR_COLUMNS, path, diagnostics)
-    if positions is None:
+    mapped = _indicator_columns(table, path, diagnostics)
+    if mapped is None:
         return None, diagnostics
+    positions, printed = mapped
     if not table.rows:
         diagnostics.append(rules.make("S215", Location(path, table.header[0].line, 1)))
         return None, diagnostics
     indicators: list[Indicator] = []
     previous: dict[str, str] = {}
     ok = True
+    titles = dict(printed)
     for record in table.rows:
         cells = {key: record.cells[index] for key, index in positions.items()}
         values = {key: cell.text.strip() for key, cell in cells.items()}
@@ -492,22 +610,27 @@ def read_indicators(table: Table | None, path: str) -> tuple[tuple[Indicator, ..
                 values[key] = previous[key]
         row_ok = True
         for key in _REQUIRED_INDICATOR:
-            if not values[key]:
-                diagnostics.append(rules.make("S212", _cell_location(path, cells[key]),
-                                              field=INDICATOR_COLUMNS[key]))
+            if key in values and not values[key]:
+                diagnostics.append(rules.make("S212", _cell_location(path, cells[key]), field=titles[key]))
                 row_ok = False
         previous = {key: values[key] for key in _FILL_DOWN if values[key]}
         if not row_ok:
             ok = False
             continue
+        full = {key: values.get(key, "") for key in INDICATOR_TITLES}
         indicators.append(Indicator(
             location=Location(path, record.line, 1),
             cells={key: _cell_location(path, cell) for key, cell in cells.items()},
-            **values,
+            parsed=parse_value(full["value"]),
+            medium_parsed=parse_value(full["medium_value"]) if full["medium_value"] else None,
+            **full,
         ))
-    return (tuple(indicators) if ok else None), diagnostics
+    return ((tuple(indicators), printed) if ok else None), diagnostics
 
 
 def assemble_project(project_id: str, year: int, folder: str, fields: dict,
-                     items: tuple[BudgetItem, ...], indicators: tuple[Indicator, ...]) -> Project:
-    return Project(id=project_id, year=year, folder=folder, budget_items=items, indicators=indicators, **fields)
+                     items: tuple[BudgetItem, ...], indicators: tuple) -> Project:
+    """``indicators`` is what read_indicators returned: (rows, columns as printed)."""
+    rows, columns = indicators
+    return Project(id=project_id, year=year, folder=folder, budget_items=items, indicators=rows,
+                   indicator_columns=columns, **fields)

@@ -137,7 +137,11 @@ def test_portal_with_several_units_and_years(workspace):
     home = workspace.read("docs_src/index.md")
     assert "<th scope=\"row\">2026年</th><td class=\"num\">1</td><td class=\"num\">660,000.00</td>" in home
     assert "<th scope=\"row\">2027年</th><td class=\"num\">2</td><td class=\"num\">1,310,000.00</td>" in home
-    assert "<th scope=\"row\">合计</th><td class=\"num\">3</td><td class=\"num\">1,970,000.00</td>" in home
+    # Issue 9: budgets of different fiscal years are never added into one figure.
+    assert "1,970,000.00" not in home and "合计" not in home
+    assert "| [昆明市呈贡区财政局](units/chenggong-finance-bureau.md) | 1 | 660,000.00 | 66.00 |" in home
+    assert ("| [昆明市呈贡区公共就业和人才服务中心](units/chenggong-employment-talent-center.md) | 1 | 650,000.00 | 65.00 |"
+            in home)  # 2027 only, not 2026 + 2027
     bureau = workspace.read("docs_src/units/chenggong-finance-bureau.md")
     assert "../projects/2027/archive-postage.md" in bureau
     assert "talent-service-funds" not in bureau

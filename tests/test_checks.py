@@ -93,6 +93,43 @@ CASES = [
          lambda ws: (YAML, line_of(ws, YAML, "annual:") + 3)),
     Case("I512", lambda ws: _indicator(ws, "邮寄份数,≥,200,份,", "邮寄份数,≥,200,份 次,"),
          lambda ws: (IND, line_of(ws, IND, "邮寄份数"))),
+    # ---- issue 9: amounts without a breakdown, values as real tables print them, completeness ----
+    Case("S240", lambda ws: ws.path(BUDGET).unlink(),
+         lambda ws: (YAML, 1)),
+    Case("A410", lambda ws: ws.write(YAML, ws.read(YAML) + "amount:\n  total: 1.2万元\n"),
+         lambda ws: (YAML, line_of(ws, YAML, "total: 1.2万元"))),
+    Case("A411", lambda ws: ws.write(YAML, ws.read(YAML) + "amount:\n  total: 1万元\n  fiscal: 8000\n"
+                                     "  other: 1000\n"),
+         lambda ws: (YAML, line_of(ws, YAML, "fiscal: 8000"))),
+    Case("I513", lambda ws: _indicator(ws, "准确率,≥,99,", "准确率,无,99,"),
+         lambda ws: (IND, line_of(ws, IND, "准确率"))),
+    Case("I514", lambda ws: _indicator(ws, "邮寄份数,≥,200,份,", "邮寄份数,≥,200个,份,"),
+         lambda ws: (IND, line_of(ws, IND, "邮寄份数"))),
+    Case("I515", lambda ws: _indicator(ws, "准确率,≥,99,%,", "准确率,/,99,,"),
+         lambda ws: (IND, line_of(ws, IND, "准确率"))),
+    Case("I516", lambda ws: _indicator(ws, "邮寄份数,≥,200,份,", "邮寄份数,≥,200,KG,"),
+         lambda ws: (IND, line_of(ws, IND, "邮寄份数"))),
+    Case("I517", lambda ws: _indicator(ws, "流动人员人事档案服务保障", "流动人员人事档案服务满意度"),
+         lambda ws: (IND, line_of(ws, IND, "人事档案服务满意度"))),
+    Case("I518", lambda ws: ws.write(IND, ws.read(IND) + "满意度指标,服务对象满意度指标,流动人员满意率,≥,95,%,"
+                                     "正向指标,每低1个百分点扣1分,复评,满意度调查\n"),
+         lambda ws: (IND, line_of(ws, IND, "流动人员满意率"))),
+    Case("I519", lambda ws: _indicator(ws, "邮寄成本,≤,25,元/份,", "邮寄成本,≤,1万元,,"),
+         lambda ws: (IND, line_of(ws, IND, "邮寄成本"))),
+    Case("I520", lambda ws: _indicator(ws, "邮寄成本,≤,25,", "邮寄成本,≤,按标准执行,"),
+         lambda ws: (IND, line_of(ws, IND, "邮寄成本"))),
+    Case("I521", lambda ws: _indicator(ws, "邮寄份数,≥,200,份,", "邮寄份数,≥,5000,元,"),
+         lambda ws: (IND, line_of(ws, IND, "邮寄份数"))),
+    Case("I522", lambda ws: _indicator(ws, "完成时间,≤,12,月,", "完成时间,≤,及时,,"),
+         lambda ws: (IND, line_of(ws, IND, "完成时间"))),
+    Case("I523", lambda ws: _indicator(ws, "完成时间,≤,12,月,", "完成时间,≤,2027年3月,月,"),
+         lambda ws: (IND, line_of(ws, IND, "完成时间"))),
+    Case("I524", lambda ws: _indicator(ws, "定性,档案转递顺畅,", "定性,逐步提升,"),
+         lambda ws: (IND, line_of(ws, IND, "逐步提升"))),
+    Case("I525", lambda ws: _indicator(ws, "人事档案邮寄份数,", "人事档案邮寄份数（≥**份）,"),
+         lambda ws: (IND, line_of(ws, IND, "≥**份"))),
+    Case("K001", lambda ws: ws.replace(YAML, "overview:\n  - 为流动人员提供人事档案邮寄和人才评审服务。\n", ""),
+         lambda ws: (YAML, line_of(ws, YAML, "name:"))),
     Case("R601", lambda ws: _indicator(ws, "流动人员满意度", "创业园区房补发放对象满意度"),
          lambda ws: (IND, line_of(ws, IND, "创业园区"))),
     Case("L701", lambda ws: ws.replace(YAML, "number: 人社部发〔2021〕112号", "number: 人社部发【2021】112号"),
@@ -160,6 +197,8 @@ SOURCE_FINDINGS = {
     ("R601", f"{SP}/indicators.csv", 10),    # 创业园区高校毕业生房补: another project's indicator
     ("I505", f"{SP}/indicators.csv", 11),    # "11月份以前" with <=
     ("I507", f"{SP}/indicators.csv", 11),    # a time measured in %
+    # Issue 9, reviewed: "11月份以前" names its own unit (月份), the unit column says "%".
+    ("I514", f"{SP}/indicators.csv", 11),
     ("R601", f"{SP}/indicators.csv", 11),    # 流程人口档案管理中心建设: not this project
     ("I503", f"{SP}/indicators.csv", 12),    # "= 维护社会稳定性": quantitative without a number
     ("I506", f"{SP}/indicators.csv", 13),    # "95%"

@@ -61,7 +61,7 @@ def test_index_pages_by_year_unit_and_classification(workspace):
     assert "| [2027年](../projects/2027/index.md) | 1 | 665,000.00 | 66.50 |" in unit
     classification = workspace.read("docs_src/classifications/2080101.md")
     assert "# 2080101 行政运行" in classification and "2027年" in classification
-    assert "| [2080101](2080101.md) | 行政运行 | 1 | 665,000.00 | 66.50 |" in \
+    assert "| [2080101](2080101.md) | 行政运行 | 2027年 | 1 | 665,000.00 | 66.50 |" in \
         workspace.read("docs_src/classifications/index.md")
     home = workspace.read("docs_src/index.md")
     assert "[2027年项目预算](projects/2027/index.md)：1 个项目，665,000.00 元" in home

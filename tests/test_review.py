@@ -22,7 +22,7 @@ def test_public_build_never_shows_findings(workspace):
 def test_review_build_adds_the_report_and_project_counts(workspace):
     assert workspace.build("--review").code == 0
     report = workspace.read("docs_src/review.md")
-    assert re.search(r"<th scope=\"row\">警告</th><td class=\"num\">28</td>", report)
+    assert re.search(r"<th scope=\"row\">警告</th><td class=\"num\">29</td>", report)  # incl. I514 (issue 9, reviewed)
     assert re.search(r"<th scope=\"row\">提示</th><td class=\"num\">4</td>", report)
     # grouped by rule, then by project, each group linking to its rule page
     assert "### I510 placeholder-text-columns（警告，6 处） {#rule-I510}" in report
@@ -31,7 +31,7 @@ def test_review_build_adds_the_report_and_project_counts(workspace):
     assert "budget_data/projects/2026/talent-service-funds/indicators.csv:8:37" in report
     assert "#### 昆明市呈贡区公共就业和人才服务中心 {#D803-unit-chenggong-employment-talent-center}" in report
     page = workspace.read(PROJECT_PAGE)
-    assert "本项目有 30 个待处理问题（错误 0，警告 26，提示 4），已确认 0 个。" in page
+    assert "本项目有 31 个待处理问题（错误 0，警告 27，提示 4），已确认 0 个。" in page
     assert "[I510](../../review.md#I510-project-2026-talent-service-funds)" in page
 
 

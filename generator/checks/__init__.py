@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 from ..diagnostics import Diagnostic
 from ..model import Project, Unit
-from . import arithmetic, identifiers, indicators, references, relevance, text
+from . import arithmetic, completeness, identifiers, indicator_values, indicators, references, relevance, text
 
 ProjectCheck = Callable[[Project], Iterator[Diagnostic]]
 UnitCheck = Callable[[Unit], Iterator[Diagnostic]]
@@ -24,6 +24,7 @@ PROJECT_CHECKS: tuple[ProjectCheck, ...] = (
     arithmetic.check_narrative_rates,
     arithmetic.check_narrative_equations,
     arithmetic.check_indicator_counts,
+    arithmetic.check_stated_amount,
     indicators.check_framework,
     indicators.check_nature,
     indicators.check_quantitative_values,
@@ -35,6 +36,19 @@ PROJECT_CHECKS: tuple[ProjectCheck, ...] = (
     indicators.check_categories,
     indicators.check_placeholder_columns,
     indicators.check_identical_targets,
+    indicator_values.check_placeholder_nature,
+    indicator_values.check_value_without_unit,
+    indicator_values.check_value_unit_contradiction,
+    indicator_values.check_unit_symbols,
+    indicator_values.check_satisfaction_category,
+    indicator_values.check_satisfaction_agreement,
+    indicator_values.check_cost_indicators,
+    indicator_values.check_money_under_quantity,
+    indicator_values.check_time_indicators,
+    indicator_values.check_vague_benefits,
+    indicator_values.check_template_placeholders,
+    indicator_values.check_missing_values,
+    completeness.check_sections_present,
     relevance.check_indicator_relevance,
     references.check_doc_number_format,
     references.check_cited_documents_listed,

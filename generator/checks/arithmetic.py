@@ -74,6 +74,8 @@ def _budget_figures(project: Project) -> set[Decimal]:
 
 
 def check_narrative_amounts(project: Project) -> Iterator[Diagnostic]:
+    if not project.budget_items:
+        return  # no 资金测算明细 to compare the text with
     figures = _budget_figures(project)
     for text in narrative(project):
         normalized = unicodedata.normalize("NFKC", text.value)
@@ -85,6 +87,8 @@ def check_narrative_amounts(project: Project) -> Iterator[Diagnostic]:
 
 
 def check_narrative_rates(project: Project) -> Iterator[Diagnostic]:
+    if not project.budget_items:
+        return  # no 资金测算明细 to compare the text with
     rates = {(item.unit_price, item.measure_unit) for item in project.budget_items if item.unit_price is not None}
     for text in narrative(project):
         normalized = unicodedata.normalize("NFKC", text.value)
@@ -129,3 +133,26 @@ def check_indicator_counts(project: Project) -> Iterator[Diagnostic]:
                                  price=money.format_yuan(item.unit_price), implied=money.format_yuan(implied),
                                  item=item.name, amount=money.format_yuan(item.amount))
             break
+
+
+def _computed_total(project: Project) -> Decimal:
+    return sum((i.amount for i in project.budget_items if i.parent is None), Decimal(0))
+
+
+def check_stated_amount(project: Project) -> Iterator[Diagnostic]:
+    """The amount a table states against its breakdown, and its parts against the total."""
+    stated = project.stated_amount
+    if stated is None:
+        return
+    if project.budget_items and _computed_total(project) != stated.total.value:
+        yield rules.make("A410", stated.total.printed.location, printed=stated.total.printed.value,
+                         stated=money.format_yuan(stated.total.value),
+                         computed=money.format_yuan(_computed_total(project)))
+    for names, parts in (("财政拨款与其他资金", (stated.fiscal, stated.other)),
+                         ("基本支出与项目支出", (stated.basic, stated.project))):
+        # Only when both parts are printed: "其中：财政拨款" alone may be a partial breakdown.
+        if all(part is not None for part in parts):
+            total = sum((part.value for part in parts), Decimal(0))
+            if total != stated.total.value:
+                yield rules.make("A411", parts[0].printed.location, parts=names, sum=money.format_yuan(total),
+                                 total=money.format_yuan(stated.total.value))

@@ -32,6 +32,8 @@ def credit_code_problem(code: str) -> str | None:
 
 
 def check_credit_code(unit: Unit) -> Iterator[Diagnostic]:
+    if unit.credit_code is None:
+        return
     code = unit.credit_code.value.value.strip().upper()
     looks_like_credit_code = unit.credit_code.label.value == "统一社会信用代码" or len(code) == 18
     if looks_like_credit_code and (problem := credit_code_problem(code)):
@@ -39,6 +41,8 @@ def check_credit_code(unit: Unit) -> Iterator[Diagnostic]:
 
 
 def check_credit_code_label(unit: Unit) -> Iterator[Diagnostic]:
+    if unit.credit_code is None:
+        return
     code = unit.credit_code.value.value.strip()
     label = unit.credit_code.label.value
     if "组织机构代码" in label and len(code) == 18:
@@ -49,6 +53,8 @@ _LOCAL_NUMBER = re.compile(r"\d{7,8}")
 
 
 def check_phone_area_code(unit: Unit) -> Iterator[Diagnostic]:
+    if unit.phone is None:
+        return
     for number in re.split(r"[，,、/；;\s]+", unit.phone.value.strip()):
         if _LOCAL_NUMBER.fullmatch(number):
             yield rules.make("D803", unit.phone.location, phone=number)

@@ -14,11 +14,15 @@ from ..model import Indicator, Project
 FRAMEWORK: dict[str, set[str]] = {
     "产出指标": {"数量指标", "质量指标", "时效指标", "成本指标"},
     "成本指标": {"经济成本指标", "社会成本指标", "生态环境成本指标"},
-    "效益指标": {"经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"},
+    # The 2015 template (财预〔2015〕88号) puts satisfaction under 效益指标 as a second level.
+    "效益指标": {"经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "社会公众或服务对象满意度指标"},
     "满意度指标": {"服务对象满意度指标"},
 }
 NATURES = {"=", "≥", "≤", ">=", "<=", "定性"}
 QUANTITATIVE = NATURES - {"定性"}
+# Words put into 指标性质 when a table has nothing to say there. Reported by I513; the
+# value's own comparison is used instead, so these never switch the checks off.
+PLACEHOLDER_NATURES = {"无", "/", "／", "-", "—", "--", "——", "空", "暂无", "0"}
 _NUMBER = re.compile(r"\d")
 _NUMERIC_UNITS = {"%", "‰", "元", "万元", "个", "人", "次", "场", "份", "天", "月", "年", "人次", "户", "项"}
 # Words that restate a comparison already given by 指标性质.
@@ -42,18 +46,32 @@ def check_framework(project: Project) -> Iterator[Diagnostic]:
 
 def check_nature(project: Project) -> Iterator[Diagnostic]:
     for ind in project.indicators:
-        if ind.nature.strip() not in NATURES:
+        nature = ind.nature.strip()
+        if "nature" not in ind.cells or nature in PLACEHOLDER_NATURES:
+            continue  # no 指标性质 column (national layout), or a placeholder (I513)
+        if nature not in NATURES:
             yield rules.make("I502", ind.cells["nature"], nature=ind.nature)
+
+
+def _quantitative(ind: Indicator) -> bool:
+    """A real comparison in 指标性质, or (no column, or a placeholder there) one printed in the value."""
+    nature = ind.nature.strip()
+    if nature in QUANTITATIVE:
+        return True
+    if nature and nature not in PLACEHOLDER_NATURES:
+        return False
+    return bool(ind.parsed and ind.parsed.comparison)
 
 
 def check_quantitative_values(project: Project) -> Iterator[Diagnostic]:
     for ind in project.indicators:
-        if ind.nature.strip() not in QUANTITATIVE:
-            continue
+        if not _quantitative(ind) or not ind.value.strip():
+            continue  # a blank value is I526's
         if not _NUMBER.search(unicodedata.normalize("NFKC", ind.value)):
-            yield rules.make("I503", ind.cells["value"], indicator=ind.level3, nature=ind.nature,
-                             value=ind.value, detail="不是数字")
-        elif not ind.unit.strip():
+            yield rules.make("I503", ind.cells["value"], indicator=ind.level3,
+                             nature=ind.nature.strip() or ind.parsed.comparison, value=ind.value, detail="不是数字")
+        elif "unit" in ind.cells and not ind.unit.strip() and ind.nature.strip() in QUANTITATIVE:
+            # Without a real 指标性质 the value's own unit counts; I515 reports a bare number.
             yield rules.make("I503", ind.cells["unit"], indicator=ind.level3, nature=ind.nature,
                              value=ind.value, detail="没有度量单位")
 
@@ -105,6 +123,8 @@ def check_categories(project: Project) -> Iterator[Diagnostic]:
         return
     present = {_canonical(ind.level1) for ind in project.indicators}
     second = {_canonical(ind.level2) for ind in project.indicators}
+    if any("满意度" in level for level in second):
+        present.add("满意度指标")  # the 2015 layout: satisfaction as a second level under 效益指标
     where = project.indicators[0].location
     for required in ("产出指标", "效益指标", "满意度指标"):
         if required not in present:
@@ -124,6 +144,9 @@ _PUNCTUATION = re.compile(r"[\s。，、；：,.;:！!？?]+")
 
 
 def check_identical_targets(project: Project) -> Iterator[Diagnostic]:
+    if project.medium_term_target is None or project.annual_target is None:
+        return  # one target (or none) printed: nothing to compare
+
     def squash(paragraphs) -> str:
         return _PUNCTUATION.sub("", unicodedata.normalize("NFKC", "".join(p.value for p in paragraphs)))
 

@@ -32,7 +32,7 @@ def _format_problems(match: re.Match, location: Location, shown: str) -> Iterato
 
 def check_doc_number_format(project: Project) -> Iterator[Diagnostic]:
     for basis in project.legal_bases:
-        match = DOC_NUMBER.search(basis.number.value)
+        match = DOC_NUMBER.search(basis.number.value) if basis.number else None
         if match:
             yield from _format_problems(match, basis.number.location, basis.number.value)
     for text in narrative(project):
@@ -50,7 +50,7 @@ def _same_document(cited: tuple[str, int, int], listed: tuple[str, int, int]) ->
 
 
 def check_cited_documents_listed(project: Project) -> Iterator[Diagnostic]:
-    listed = [_key(m) for b in project.legal_bases if (m := DOC_NUMBER.search(b.number.value))]
+    listed = [_key(m) for b in project.legal_bases if b.number and (m := DOC_NUMBER.search(b.number.value))]
     reported = set()
     for text in narrative(project):
         for match, location in _citations(text):
@@ -63,7 +63,7 @@ def check_cited_documents_listed(project: Project) -> Iterator[Diagnostic]:
 def check_duplicate_legal_bases(project: Project) -> Iterator[Diagnostic]:
     seen: dict[tuple[str, int, int], int] = {}
     for basis in project.legal_bases:
-        match = DOC_NUMBER.search(basis.number.value)
+        match = DOC_NUMBER.search(basis.number.value) if basis.number else None
         if not match:
             continue
         key = _key(match)

@@ -12,7 +12,7 @@ from pathlib import Path
 from .. import rules
 from ..diagnostics import Diagnostic
 from ..model import Project
-from ._text import narrative
+from ._text import has_application_text, narrative
 
 # Words every indicator uses; they say nothing about which project it belongs to.
 GENERIC_TERMS = frozenset("""
@@ -69,12 +69,14 @@ def key_terms(name: str) -> tuple[str, ...]:
 
 def project_text(project: Project) -> str:
     parts = [project.name.value, *(t.value for t in narrative(project))]
-    parts += [f"{b.number.value}{b.title.value}" for b in project.legal_bases]
+    parts += [f"{b.number.value if b.number else ''}{b.title.value}" for b in project.legal_bases]
     parts += [f"{i.name}{i.basis}" for i in project.budget_items]
     return "".join(parts)
 
 
 def check_indicator_relevance(project: Project) -> Iterator[Diagnostic]:
+    if not has_application_text(project):
+        return  # nothing to compare with: a table alone would make every indicator look copied
     text = project_text(project)
     for ind in project.indicators:
         terms = key_terms(ind.level3)
