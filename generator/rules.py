@@ -532,12 +532,6 @@ _RULES = [
          "项目所在的年度文件夹就是预算年度，文件夹名就是网址的一部分。",
          "--into budget_data/人才经费。",
          "例如：--into budget_data/projects/2026/talent-service-funds。"),
-    Rule("M019", "wan-converted", W,
-         "“{field}”以万元为单位，已换算为元：{value} 万元 = {yuan} 元",
-         "数据中的金额以元为单位；表格中以万元填写的金额按 1 万元 = 10000 元精确换算。",
-         "换算本身是精确的，但请确认原表的单位确实是万元。",
-         "国家项目支出绩效目标表中的“项目资金（万元）”。",
-         "核对换算后的金额。"),
     # ---- C0xx: review configuration ----------------------------------------------------------
     Rule("C001", "acknowledgement-unmatched", W,
          "确认记录“{code} {location}”没有对应的问题",

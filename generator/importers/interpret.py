@@ -126,17 +126,17 @@ class Interpreter:
         self._placed_cells: set[Location] = set()
 
     # -- reporting
-    def _report(self, code: str, location: Location, **params) -> None:
-        self.draft.diagnostics.append(rules.make(code, location, **params))
+    def _add(self, diagnostic: Diagnostic) -> None:
+        self.draft.diagnostics.append(diagnostic)
 
     def _guess(self, value: Value) -> Value:
-        self._report("M012", value.origin[0], reading=value.reading, value=_short(value.text))
+        self._add(rules.make("M012", value.origin[0], reading=value.reading, value=_short(value.text)))
         return value
 
     def unplaced(self, value: Value) -> None:
         if value.text:
             self.draft.unplaced.append(value)
-            self._report("M013", value.origin[0], text=_short(value.text))
+            self._add(rules.make("M013", value.origin[0], text=_short(value.text)))
 
     # -- documents
     def read(self, document: Document) -> None:
@@ -227,17 +227,17 @@ class Interpreter:
         if found:
             for row in table.rows:
                 for cell in row:
-                    if cell.text.strip() and cell.source not in self._placed_cells and cell.origin is None:
+                    if cell.text.strip() and cell.source not in self._placed_cells and cell.source == cell.location:
                         self.unplaced(_value(cell))
             return
         if any(cell.text.strip() for row in table.rows for cell in row):
             if document.kind in ("xlsx", "csv"):
-                self._report("M006", table.location, detail=f"“{table.name}”中没有“一级指标/二级指标/三级指标”"
-                             "或“明细项目/金额（元）”表头")
+                self._add(rules.make("M006", table.location, detail=f"“{table.name}”中没有“一级指标/二级指标/三级指标”"
+                             "或“明细项目/金额（元）”表头"))
             else:
                 for row in table.rows:
                     for cell in row:
-                        if cell.text.strip() and cell.origin is None:
+                        if cell.text.strip() and cell.source == cell.location:
                             self.unplaced(_value(cell))
 
     def _right_of(self, table: LocatedTable, r: int, c: int) -> XCell | None:
@@ -310,7 +310,7 @@ class Interpreter:
                     values["value"] = Value(raw.text[match.end():], raw.origin, "指标值开头的符号记为指标性质")
             rows.append(values)
         if split_nature and any("nature" not in r for r in rows):
-            self._report("M016", table.location, field="指标性质")
+            self._add(rules.make("M016", table.location, field="指标性质"))
         if self.draft.indicators is None:
             self.draft.indicators = rows
         else:
@@ -363,13 +363,14 @@ class Interpreter:
 
     def _columns(self, table: LocatedTable, header_row: int, aliases: dict[str, str]) -> dict[str, int] | None:
         columns: dict[str, int] = {}
+        self._placed_cells |= {cell.source for cell in table.rows[header_row]}
         for index, cell in enumerate(table.rows[header_row]):
             key = aliases.get(normalize_header(cell.text))
             if key is None:
                 continue
             if cell.span > 1:
                 if cell.origin in (None, cell.location):
-                    self._report("M007", cell.location, text=cell.text.strip(), count=cell.span)
+                    self._add(rules.make("M007", cell.location, text=cell.text.strip(), count=cell.span))
                 columns = {}
                 self._columns_failed = True
                 continue
@@ -385,25 +386,25 @@ class Interpreter:
     def number(self, cell: XCell, field_name: str, *, required: bool, max_places: int | None) -> str | None | bool:
         """Exact text of a number cell; None when empty; False after reporting an error."""
         if not cell.has_value:
-            self._report("M010", cell.location, formula=cell.formula)
+            self._add(rules.make("M010", cell.location, formula=cell.formula))
             return False
         if cell.formula is not None:
-            self._report("M009", cell.location, formula=cell.formula, value=cell.text)
+            self._add(rules.make("M009", cell.location, formula=cell.formula, value=cell.text))
         if cell.stored is not None:
             try:
                 value = Decimal(cell.stored)
             except InvalidOperation:
-                self._report("M008", cell.location, field=field_name, value=cell.stored, detail="不是数字")
+                self._add(rules.make("M008", cell.location, field=field_name, value=cell.stored, detail="不是数字"))
                 return False
-            exponent = value.normalize().as_tuple().exponent
-            if value < 0 or (max_places is not None and isinstance(exponent, int) and -exponent > max_places):
-                self._report("M011", cell.location, stored=cell.stored)
+            value = _as_written(value, cell.stored, max_places)
+            if value is None:
+                self._add(rules.make("M011", cell.location, stored=cell.stored))
                 return False
             return format(value.normalize(), "f")
         text = cell.text.strip()
         if not text:
             if required:
-                self._report("M008", cell.location, field=field_name, value="", detail="金额不能为空")
+                self._add(rules.make("M008", cell.location, field=field_name, value="", detail="金额不能为空"))
                 return False
             return None
         parsed = money.parse_decimal(text, max_places=max_places)
@@ -411,9 +412,31 @@ class Interpreter:
             detail = {money.ERR_WAN: "以万元为单位，请换算成元", money.ERR_NEGATIVE: "不能为负数",
                       money.ERR_SCIENTIFIC: "科学计数法会丢失位数", money.ERR_PRECISION: "小数位数过多"}.get(
                 parsed.error, "只能填写数字")
-            self._report("M008", cell.location, field=field_name, value=text, detail=detail)
+            self._add(rules.make("M008", cell.location, field=field_name, value=text, detail=detail))
             return False
         return format(parsed.value.normalize(), "f")
+
+
+def _as_written(value: Decimal, stored: str, max_places: int | None) -> Decimal | None:
+    """The number a stored binary double stands for, or None when it is not an exact amount.
+
+    Workbooks store IEEE doubles written with up to 17 significant digits: 90607162.49 is
+    stored as "90607162.48999999", 8.86 as "8.859999999999999". Excel shows at most 15
+    significant digits; those digits are taken when they denote the very same double as the
+    stored text. 0.30000000000000004 (the result of =0.1+0.2) is a different double from 0.3,
+    so it stays as stored and, having more than two places, is refused rather than rounded.
+    """
+    if value < 0:
+        return None
+    if len(value.as_tuple().digits) > 15:
+        shown = value.quantize(Decimal(1).scaleb(value.adjusted() - 14)).normalize()
+        # A comparison of two doubles parsed from text; no value is ever taken from a float.
+        if float(str(shown)) == float(stored):
+            value = shown
+    exponent = value.normalize().as_tuple().exponent
+    if max_places is not None and isinstance(exponent, int) and -exponent > max_places:
+        return None
+    return value
 
 
 def _find_header(table: LocatedTable, aliases: dict[str, str], needed: set[str]) -> int | None:
@@ -558,7 +581,7 @@ class ConvertedTargets:
             else:
                 self.owner.unplaced(value)
         if not third or len(third) != len(value_rows) or group_rows != blank_rows:
-            self.owner._report("M016", self.paragraphs[0].location, field="绩效指标（转换后的表格无法按记载的读法还原）")
+            self.owner._add(rules.make("M016", self.paragraphs[0].location, field="绩效指标（转换后的表格无法按记载的读法还原）"))
             for _, _, value in third:
                 self.owner.unplaced(value)
             for row in value_rows:
