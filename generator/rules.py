@@ -532,6 +532,12 @@ _RULES = [
          "项目所在的年度文件夹就是预算年度，文件夹名就是网址的一部分。",
          "--into budget_data/人才经费。",
          "例如：--into budget_data/projects/2026/talent-service-funds。"),
+    Rule("M019", "scaffold-target-exists", E,
+         "要新建的文件或文件夹已存在：{path}",
+         "python -m generator new 只新建，不覆盖已有的单位文件或项目文件夹。",
+         "已有文件中可能是录入好的数据，覆盖会丢失它们。",
+         "对已有的单位再运行一次 new unit。",
+         "换一个标识；或直接编辑已有的文件。"),
     # ---- C0xx: review configuration ----------------------------------------------------------
     Rule("C001", "acknowledgement-unmatched", W,
          "确认记录“{code} {location}”没有对应的问题",

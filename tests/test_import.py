@@ -555,4 +555,6 @@ def import_rule_codes(tmp_path: Path) -> set[str]:
     again = repo.imp(path)  # the project now exists
     assert again.code == 1
     codes |= {d["code"] for d in again.diagnostics}
+    scaffolded = run_cli("new", "--root", str(repo.root), "unit", UNIT_ID)  # the unit exists now
+    codes |= set(re.findall(r"\b(M\d{3})\b", scaffolded.stderr))
     return codes
