@@ -34,8 +34,9 @@ test: $(STAMP) $(AXE)
 check: $(STAMP)
 	$(PY) -m generator check
 
+# Live preview: rebuilds docs_src/ when budget_data/ or site_templates/ change; the browser reloads.
 serve: pages
-	$(VENV)/bin/mkdocs serve
+	$(PY) -m generator.serve
 
 # Regenerate tests/golden/ after an intended change to templates or data; review the diff.
 golden: $(STAMP)
