@@ -558,3 +558,30 @@ def import_rule_codes(tmp_path: Path) -> set[str]:
     scaffolded = run_cli("new", "--root", str(repo.root), "unit", UNIT_ID)  # the unit exists now
     codes |= set(re.findall(r"\b(M\d{3})\b", scaffolded.stderr))
     return codes
+
+
+def test_heading_variants_and_a_name_on_the_heading_line(tmp_path):
+    text = "\n".join([
+        "一、项目名称：档案数字化项目",
+        "（二）项目立项依据",
+        "1. 档发〔2020〕5号关于加强档案数字化的通知",
+        "三、实施单位",
+        "单位名称：某区档案馆",
+        "法定代表人：张三",
+        "四、项目概况",
+        "完成馆藏档案数字化。",
+        "五、实施内容", "扫描。",
+        "六、资金安排", "区级财政安排10000元。",
+        "七、实施进度计划", "全年。",
+        "八、预期成效", "档案可查。",
+    ])
+    path = _write(tmp_path / "申报书.txt", text.encode("utf-8"))
+    draft, diagnostics = read_files([path], tmp_path)
+    assert (draft.name.text, draft.name.origin[0].line) == ("档案数字化项目", 1)
+    assert [(n.text, t.text) for n, t in draft.legal_bases] == [("档发〔2020〕5号", "关于加强档案数字化的通知")]
+    assert draft.unit["name"].text == "某区档案馆" and draft.unit["legal_representative"].text == "张三"
+    assert {key: [v.text for v in values] for key, values in draft.sections.items()} == {
+        "overview": ["完成馆藏档案数字化。"], "implementation_content": ["扫描。"],
+        "funding_arrangement": ["区级财政安排10000元。"], "implementation_plan": ["全年。"],
+        "expected_results": ["档案可查。"]}
+    assert draft.budget is None, "no “其中：” list, no table: no budget items are made up"

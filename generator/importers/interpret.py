@@ -39,6 +39,7 @@ class Draft:
     unplaced: list[Value] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    failed: bool = False  # a table could not be read (an error was reported): nothing is written
 
 
 # ---- headings ---------------------------------------------------------------------------------
@@ -67,9 +68,23 @@ SECTION_LABELS = {"name": "一、项目名称", "legal_bases": "二、立项依�
                   "expected_results": "八、项目实施成效", "targets": "九、项目绩效目标表"}
 
 
+_HEADING_WITH_TEXT = re.compile(r"(?P<heading>(?:[一二三四五六七八九十]{1,3}\s*[、.．])\s*[^\s：:]{2,12})\s*[：:]\s*(?P<rest>\S.*)\Z")
+
+
 def heading_of(text: str) -> str | None:
     match = _HEADING.match(text.strip())
     return _TITLE_TO_SECTION.get(match.group("title")) if match else None
+
+
+def split_heading(text: str) -> tuple[str | None, str]:
+    """"一、项目名称：人才服务管理经费" -> ("name", "人才服务管理经费"); a bare heading -> (key, "")."""
+    key = heading_of(text)
+    if key is not None:
+        return key, ""
+    match = _HEADING_WITH_TEXT.match(text.strip())
+    if match and (key := heading_of(match.group("heading"))) is not None:
+        return key, match.group("rest").strip()
+    return None, text
 
 
 # ---- unit facts -------------------------------------------------------------------------------
@@ -145,10 +160,10 @@ class Interpreter:
         by_section: dict[str | None, list[Paragraph | LocatedTable]] = {}
         for block in document.blocks:
             if isinstance(block, Paragraph):
-                heading = heading_of(block.text)
+                heading, rest = split_heading(block.text)
                 if heading is not None and heading not in by_section:
                     section = heading
-                    by_section[section] = []
+                    by_section[section] = [Paragraph(rest, block.location)] if rest else []
                     continue
             by_section.setdefault(section, []).append(block)
         for key, blocks in by_section.items():
@@ -353,7 +368,7 @@ class Interpreter:
             rows.append(values)
         if not ok:
             self.draft.budget = self.draft.budget or []
-            self._failed = True
+            self.draft.failed = True
             return
         if self.draft.budget is None:
             self.draft.budget = rows
@@ -363,6 +378,7 @@ class Interpreter:
 
     def _columns(self, table: LocatedTable, header_row: int, aliases: dict[str, str]) -> dict[str, int] | None:
         columns: dict[str, int] = {}
+        merged_header = False
         self._placed_cells |= {cell.source for cell in table.rows[header_row]}
         for index, cell in enumerate(table.rows[header_row]):
             key = aliases.get(normalize_header(cell.text))
@@ -371,15 +387,14 @@ class Interpreter:
             if cell.span > 1:
                 if cell.origin in (None, cell.location):
                     self._add(rules.make("M007", cell.location, text=cell.text.strip(), count=cell.span))
-                columns = {}
-                self._columns_failed = True
+                merged_header = True
                 continue
             if key == "computed":
                 columns.setdefault(f"computed{index}", index)
                 continue
             columns.setdefault(key, index)
-        if getattr(self, "_columns_failed", False):
-            self._failed = True
+        if merged_header:
+            self.draft.failed = True
             return None
         return {("computed" if k.startswith("computed") else k): v for k, v in columns.items()}
 
@@ -644,5 +659,4 @@ def interpret(documents: list[Document]) -> Draft:
     draft = interpreter.draft
     if draft.budget is None:
         _budget_from_funding(interpreter)
-    draft.failed = getattr(interpreter, "_failed", False)  # type: ignore[attr-defined]
     return draft

@@ -93,7 +93,7 @@ def import_project(files: list[Path], into: Path, unit_id: str, *, root: Path, f
     draft, diagnostics = read_files(files, root)
     result.draft = draft
     result.diagnostics += diagnostics
-    if getattr(draft, "failed", False) or result.failed:
+    if draft.failed or result.failed:
         return result
     sources = Location(draft.sources[0]) if draft.sources else Location(shown_into)
     result.diagnostics += _missing_fields(draft, sources)

@@ -136,8 +136,9 @@ def unit_yaml(draft: Draft, schema: str | None) -> str:
         elif key == "credit_code":
             label = unit.get("credit_label")
             lines += _comment(value, "")
-            lines += ["credit_code:", f"  label: {scalar(label.text if label else '统一社会信用代码')}",
-                      f"  value: {scalar(value.text)}"]
+            lines += ["credit_code:"]
+            lines += [f"  label: {scalar(label.text)}"] if label else ["  # label:   文档中没有写明代码的标签，请补充"]
+            lines += [f"  value: {scalar(value.text)}"]
         else:
             lines += _comment(value, "") + [f"{key}: {scalar(value.text)}"]
     return "\n".join(lines) + "\n"
