@@ -46,7 +46,7 @@ golden: $(STAMP)
 # Schemas and Table Schemas, and the Excel authoring template.
 schemas: $(STAMP)
 	$(PY) -m generator.jsonschema docs_src/schemas
-	$(PY) -m generator.scaffold docs_src/templates
+	$(PY) -m generator.scaffold docs_src/authoring
 
 clean:
 	rm -rf site $(VENV) .pytest_cache .cache test-artifacts

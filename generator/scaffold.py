@@ -189,8 +189,9 @@ def run(args, root: Path, schema_base: str | None) -> int:
     return 0
 
 
-if __name__ == "__main__":  # make schemas: the template shipped in docs_src/templates/
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs_src/templates")
+# Not docs_src/templates/: MkDocs leaves a folder named "templates" out of the site by default.
+if __name__ == "__main__":  # make schemas: the template shipped in docs_src/authoring/
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs_src/authoring")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / TEMPLATE_NAME).write_bytes(template_xlsx())
     print(folder / TEMPLATE_NAME)

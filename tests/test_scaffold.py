@@ -12,7 +12,7 @@ from test_import import UNIT_ID, Repo
 
 from generator import jsonschema, scaffold
 
-SHIPPED_TEMPLATE = REPO / "docs_src" / "templates" / scaffold.TEMPLATE_NAME
+SHIPPED_TEMPLATE = REPO / "docs_src" / "authoring" / scaffold.TEMPLATE_NAME
 
 
 def _new(ws: Workspace, *args: str):

@@ -78,8 +78,10 @@ def read_docx(data: bytes, path: str) -> tuple[Document | None, list[Diagnostic]
         return None, [rules.make("M005", where, detail="这是旧版 Word（.doc）文件或加密文件，只是扩展名是 .docx")]
     try:
         opened = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
-        return None, [rules.make("M005", where, detail=f"无法打开（{type(error).__name__}）")]
+    except zipfile.BadZipFile:
+        return None, [rules.make("M005", where, detail="文件不是 ZIP 格式的文档，可能是改了扩展名的其他文件")]
+    except (PackageNotFoundError, KeyError, ValueError):
+        return None, [rules.make("M005", where, detail="文件中没有 Word 文档的正文，可能是改了扩展名的 Excel 等文件")]
     document = Document(path, "docx")
     paragraphs = tables = 0
     for block in opened.element.body.iterchildren():
