@@ -77,7 +77,7 @@ def _run_authoring(args) -> int:
         from .importers.run import import_project
 
         result = import_project([_resolve(Path.cwd(), f) for f in args.files], _resolve(Path.cwd(), args.into),
-                                args.unit, root=root, force=args.force, schema_base=_schema_base(root))
+                                args.unit, root=root, force=args.force, schemas=_schemas(root))
         if args.format == "json":
             print(format_json(result.diagnostics))
         else:
@@ -94,12 +94,13 @@ def _run_authoring(args) -> int:
         return EXIT_OK
     from . import scaffold
 
-    return scaffold.run(args, root, _schema_base(root))
+    return scaffold.run(args, root, _schemas(root))
 
 
-def _schema_base(root: Path) -> str | None:
-    """Scaffolded files point editors at the schemas shipped in docs_src/schemas/, when present."""
-    return "../../../../docs_src/schemas" if (root / "docs_src" / "schemas").is_dir() else None
+def _schemas(root: Path) -> Path | None:
+    """Scaffolded and imported files point editors at the schemas shipped in docs_src/schemas/, when present."""
+    folder = root / "docs_src" / "schemas"
+    return folder if folder.is_dir() else None
 
 
 class Progress:

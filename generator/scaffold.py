@@ -143,7 +143,9 @@ def _exists(path: Path, shown: str) -> list[Diagnostic]:
     return [rules.make("M019", Location(shown), path=shown)] if path.exists() else []
 
 
-def run(args, root: Path, schema_base: str | None) -> int:
+def run(args, root: Path, schemas: Path | None) -> int:
+    from .importers.run import schema_reference
+
     data_dir = Path(args.data) if Path(args.data).is_absolute() else root / args.data
 
     def shown(path: Path) -> str:
@@ -162,7 +164,7 @@ def run(args, root: Path, schema_base: str | None) -> int:
         target = data_dir / "units" / f"{args.id}.yaml"
         diagnostics += list(validate.check_slug(args.id, "单位文件名", Location(shown(target))))
         diagnostics += _exists(target, shown(target))
-        ref = schema_base.replace("../../../../", "../../") + "/unit.schema.json" if schema_base else None
+        ref = schema_reference(schemas, "unit.schema.json", target.parent)
         written[target] = unit_skeleton(args.id, ref).encode("utf-8")
     else:
         folder = data_dir / "projects" / args.year / args.id
@@ -170,7 +172,7 @@ def run(args, root: Path, schema_base: str | None) -> int:
         diagnostics += list(validate.check_slug(args.id, "项目文件夹名", Location(shown(folder))))
         diagnostics += list(validate.check_slug(args.unit, "单位文件名", Location(shown(folder))))
         diagnostics += _exists(folder, shown(folder))
-        ref = f"{schema_base}/project.schema.json" if schema_base else None
+        ref = schema_reference(schemas, "project.schema.json", folder)
         written[folder / "project.yaml"] = project_skeleton(args.unit, ref).encode("utf-8")
         written[folder / "budget_items.csv"] = _csv_skeleton(
             BUDGET_COLUMNS, "每行一个明细项目；金额以元为单位；上级项目留空表示一级项目。填好后删除本行。").encode("utf-8")

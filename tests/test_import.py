@@ -440,6 +440,8 @@ BROKEN_WORKBOOKS = {
     "renamed-csv": (lambda t: _write(t / "a.xlsx", "明细项目,金额（元）\n绩效奖,650000\n".encode()), ("M003", None)),
     "renamed-docx": (lambda t: _renamed_docx(t), ("M003", None)),
     "renamed-xls": (lambda t: _write(t / "a.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600), ("M003", None)),
+    "formula-in-a-text-cell": (lambda t: _xlsx(t, "a.xlsx", [IND_HEADER, ["产出指标", "数量指标", "=A1&B1", "=", "4场"]]),
+                               ("M010", "C2")),
     "float-not-exact": (lambda t: _patched(t, b"<v>650000</v>", b"<v>0.30000000000000004</v>"), ("M011", "B2")),
 }
 

@@ -312,7 +312,10 @@ class Interpreter:
         split_nature = "nature" not in columns and "value" in columns
         for row in table.rows[header_row + 1:]:
             values = {key: _value(row[index]) for key, index in columns.items()}
-            if not any(v.text for v in values.values()):
+            if not any(v.text for v in values.values()) and not any(
+                    row[index].formula for index in columns.values()):
+                continue
+            if not all(self.formula_ok(row[index]) for index in columns.values()):
                 continue
             if not values.get("level3", Value("", ())).text and not values.get("value", Value("", ())).text:
                 continue  # a label or note row below the table; left for the unplaced list
@@ -357,6 +360,7 @@ class Interpreter:
                     elif number is not None:
                         values[key] = Value(number, (cell.source,))
                 elif key != "number":
+                    ok = self.formula_ok(cell) and ok
                     values[key] = _value(cell)
             number = texts.get("number", "")
             if number and values.get("name"):
@@ -397,6 +401,17 @@ class Interpreter:
             self.draft.failed = True
             return None
         return {("computed" if k.startswith("computed") else k): v for k, v in columns.items()}
+
+    def formula_ok(self, cell: XCell) -> bool:
+        """A formula in a text cell: its cached result is used and reported; none is an error."""
+        if cell.formula is None or cell.source != cell.location:
+            return True
+        if not cell.has_value:
+            self._add(rules.make("M010", cell.location, formula=cell.formula))
+            self.draft.failed = True
+            return False
+        self._add(rules.make("M009", cell.location, formula=cell.formula, value=cell.text))
+        return True
 
     def number(self, cell: XCell, field_name: str, *, required: bool, max_places: int | None) -> str | None | bool:
         """Exact text of a number cell; None when empty; False after reporting an error."""

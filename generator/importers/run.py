@@ -32,6 +32,13 @@ class ImportResult:
         return any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
+def schema_reference(schemas: Path | None, name: str, folder: Path) -> str | None:
+    """The `$schema=` path from a file in ``folder`` to ``schemas/name`` (relative, as editors want it)."""
+    if schemas is None:
+        return None
+    return Path(os.path.relpath(schemas.resolve() / name, folder.resolve())).as_posix()
+
+
 def _shown(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
@@ -73,7 +80,7 @@ def _missing_fields(draft: Draft, where: Location) -> list[Diagnostic]:
 
 
 def import_project(files: list[Path], into: Path, unit_id: str, *, root: Path, force: bool = False,
-                   schema_base: str | None = None) -> ImportResult:
+                   schemas: Path | None = None) -> ImportResult:
     result = ImportResult()
     shown_into = _shown(into, root)
     parts = into.resolve().parts
@@ -98,8 +105,8 @@ def import_project(files: list[Path], into: Path, unit_id: str, *, root: Path, f
     sources = Location(draft.sources[0]) if draft.sources else Location(shown_into)
     result.diagnostics += _missing_fields(draft, sources)
 
-    project_schema = f"{schema_base}/project.schema.json" if schema_base else None
-    unit_schema = f"{schema_base}/unit.schema.json" if schema_base else None
+    project_schema = schema_reference(schemas, "project.schema.json", into)
+    unit_schema = schema_reference(schemas, "unit.schema.json", unit_path.parent)
     outputs = {
         "project.yaml": project_yaml(draft, unit_id, project_schema),
         "budget_items.csv": budget_csv(draft),
@@ -117,7 +124,7 @@ def import_project(files: list[Path], into: Path, unit_id: str, *, root: Path, f
             result.diagnostics.append(rules.make("M017", found_name.origin[0], found=found_name.text,
                                                  expected=expected.strip()))
     else:
-        new_unit = unit_yaml(draft, unit_schema.replace("../../../../", "../../") if unit_schema else None)
+        new_unit = unit_yaml(draft, unit_schema)
         for key in ("name", "credit_code", "address", "phone", "legal_representative", "funding_source", "duties"):
             if key not in draft.unit:
                 result.diagnostics.append(rules.make("M016", sources, field=f"单位的 {key}"))

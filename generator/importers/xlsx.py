@@ -163,6 +163,8 @@ def _sheet_table(book, target, name, path, shown_sheet, strings, percent) -> Loc
             stored = raw if raw not in (None, "") else None
             text = "" if stored is None else _shown_number(stored, int(c.get("s", "0")) in percent)
         has_value = not (formula is not None and raw in (None, ""))
+        if not text and formula is None:
+            continue  # a styled empty cell: Excel writes thousands of them; they hold nothing
         cells[(row, column)] = XCell(text, location(row, column), stored=stored, formula=formula,
                                      has_value=has_value)
     # Merged ranges: every cell of the range shows the top-left value, as the eye reads it.
@@ -171,7 +173,9 @@ def _sheet_table(book, target, name, path, shown_sheet, strings, percent) -> Loc
         if ":" not in ref:
             continue
         (top, left), (bottom, right) = (_split(part) for part in ref.split(":"))
-        first = cells.get((top, left), XCell("", location(top, left)))
+        first = cells.get((top, left))
+        if first is None:
+            continue  # an empty merged range (e.g. a whole formatted block) adds nothing to read
         span = right - left + 1
         for r in range(top, bottom + 1):
             for col in range(left, right + 1):
