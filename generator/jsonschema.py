@@ -165,17 +165,42 @@ def _read_project(node: YNode) -> list:
     return schema.read_project_yaml(node, "project.yaml")[2]
 
 
-def _table_schema(title: str, columns: dict[str, str], required: set[str], numbers: dict[str, int | None]) -> dict:
+_EMPTY_CELL = _field_pattern("S212")
+_BAD_NUMBER = _field_pattern("S208")
+
+
+def _probe_table(read, columns: dict[str, str], value: str) -> set[str]:
+    """Run a CSV reader on a header and one row holding ``value`` in every cell; which columns complain."""
+    from .csvsource import Cell, Record, Table
+
+    header = tuple(Cell(title, 1, index + 1) for index, title in enumerate(columns.values()))
+    row = Record(2, tuple(Cell(value, 2, index + 1) for index in range(len(columns))))
+    diagnostics = read(Table(header, (row,)), "probe.csv")[1]
+    out = set()
+    for d in diagnostics:
+        match = _EMPTY_CELL.match(d.message) if d.code == "S212" else _BAD_NUMBER.match(d.message) \
+            if d.code == "S208" else None
+        if match:
+            out.add(match.group("field"))
+    return out
+
+
+def _table_schema(title: str, columns: dict[str, str], read, repeatable: tuple[str, ...] = ()) -> dict:
+    """A Table Schema probed from the CSV reader: an empty row shows the required columns, text in
+    every cell the numeric ones, 1.001 those limited to two decimal places."""
+    names = list(columns.values())
+    required = _probe_table(read, columns, "") - {columns[key] for key in repeatable}
+    numeric = _probe_table(read, columns, "x")
+    two_places = _probe_table(read, columns, "1.001")
     fields = []
-    for key, name in columns.items():
+    for name in names:
         field: dict = {"name": name, "type": "string"}
-        if key in numbers:
-            # A plain non-negative decimal (at most two places for money), as the reader takes it
-            # without a warning. A Table Schema "number" cannot limit places, so this is a pattern.
-            places = numbers[key]
-            field["description"] = "数字，以元为单位，最多两位小数" if places else "数字"
-            field["constraints"] = {"pattern": r"\d+(\.\d{1,%d})?" % places if places else r"\d+(\.\d+)?"}
-        if key in required:
+        if name in numeric:
+            # As the reader takes it without a warning: a plain non-negative decimal. A Table Schema
+            # "number" cannot limit decimal places, so this is a pattern on a string.
+            field["description"] = "数字，以元为单位，最多两位小数" if name in two_places else "数字"
+            field["constraints"] = {"pattern": r"\d+(\.\d{1,2})?" if name in two_places else r"\d+(\.\d+)?"}
+        if name in required:
             field.setdefault("constraints", {})["required"] = True
         fields.append(field)
     return {"title": title, "fields": fields, "missingValues": [""]}
@@ -188,12 +213,10 @@ def schemas() -> dict[str, dict]:
         "unit.schema.json": _document("units/单位标识.yaml：预算单位", _read_unit, "unit.schema.json"),
         "project.schema.json": _document("project.yaml：项目申报文本", _read_project, "project.schema.json"),
         "budget_items.tableschema.json": _table_schema(
-            "budget_items.csv：资金测算明细", schema.BUDGET_COLUMNS, {"name", "amount"},
-            {"quantity": None, "unit_price": 2, "amount": 2}),
-        # 一级/二级 may be left blank below the first row of a group (merged cells), so not required here.
+            "budget_items.csv：资金测算明细", schema.BUDGET_COLUMNS, schema.read_budget_items),
+        # 一级/二级 may be left blank below the first row of their group (as merged cells): not required per row.
         "indicators.tableschema.json": _table_schema(
-            "indicators.csv：绩效目标表", schema.INDICATOR_COLUMNS,
-            {"level3", "nature", "value"}, {}),
+            "indicators.csv：绩效目标表", schema.INDICATOR_COLUMNS, schema.read_indicators, ("level1", "level2")),
     }
 
 

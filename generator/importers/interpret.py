@@ -128,6 +128,7 @@ _TARGET_LABEL = re.compile(r"(?P<kind>中长期绩效目标|中长期目标|年�
                            r"\s*(?:[(（]\s*(?P<period>[^)）]+?)\s*[)）])?\s*\Z")
 _BLOCK_LABELS = ("项目名称", "主管部门", "主管部门及代码", "实施单位", "项目资金", "年度资金总额", "其中：财政拨款",
                  "财政拨款", "其他资金", "项目属性", "项目期")
+_STRUCTURE_LABELS = {"项目目标", "绩效指标", "绩效目标"}
 _OPERATOR = re.compile(r"(>=|<=|≥|≤|＞＝|＜＝|=|＝)\s*")
 
 
@@ -289,6 +290,8 @@ class Interpreter:
                     self.draft.targets[key] = (period_value, lines)
                     self._placed_cells |= {cell.source, value.source}
                     found = True
+                elif text in _STRUCTURE_LABELS:
+                    self._placed_cells.add(cell.source)  # the form's own captions, not content
                 elif text in _BLOCK_LABELS:
                     value = self._right_of(table, r, c)
                     self._placed_cells.add(cell.source)
@@ -579,7 +582,7 @@ class ConvertedTargets:
             period = Value(_period_as_written(label.text), (label.location,)) if _period_as_written(label.text) \
                 else None
             lines = [Value(v.text, v.origin, v.reading or READINGS["targets"]) for v in group]
-            self.owner._guess(lines[0])
+            self.owner._guess(Value(lines[0].text, lines[0].origin, READINGS["targets"]))
             self.owner.draft.targets[key] = (period, lines)
 
     def indicators(self, names: list[tuple[str, Location, bool]], value_rows: list[Paragraph],
