@@ -587,3 +587,23 @@ def test_heading_variants_and_a_name_on_the_heading_line(tmp_path):
         "funding_arrangement": ["区级财政安排10000元。"], "implementation_plan": ["全年。"],
         "expected_results": ["档案可查。"]}
     assert draft.budget is None, "no “其中：” list, no table: no budget items are made up"
+
+
+def test_unit_facts_in_a_word_table(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("三、项目实施单位")
+    table = document.add_table(rows=4, cols=2)
+    for row, (label, value) in enumerate([("单位名称", "某区档案馆"), ("统一社会信用代码", "12530121MB0000000X"),
+                                          ("联系电话", "0871-1234567"), ("单位概况", "（1）保管档案。\n（2）提供利用。")]):
+        table.cell(row, 0).text = label
+        table.cell(row, 1).text = value
+    document.save(tmp_path / "申报书.docx")
+    draft, _ = read_files([tmp_path / "申报书.docx"], tmp_path)
+    unit = {key: value.text for key, value in draft.unit.items() if key != "duties"}
+    assert unit == {"name": "某区档案馆", "credit_code": "12530121MB0000000X", "credit_label": "统一社会信用代码",
+                    "phone": "0871-1234567"}
+    assert [(d.text, d.origin[0].cell) for d in draft.unit["duties"]] == [
+        ("保管档案。", "表 1 第 4 行第 2 列"), ("提供利用。", "表 1 第 4 行第 2 列")]
+    assert draft.unplaced == []

@@ -290,6 +290,25 @@ class Interpreter:
                     self.draft.targets[key] = (period_value, lines)
                     self._placed_cells |= {cell.source, value.source}
                     found = True
+                elif text in _UNIT_LABELS or text in _DUTIES_LABELS:
+                    # 三、项目实施单位 written as a two-column table: 单位名称 | …, 地址 | …
+                    value = self._right_of(table, r, c)
+                    if value is None:
+                        continue
+                    found = True
+                    self._placed_cells |= {cell.source, value.source}
+                    if text in _DUTIES_LABELS:
+                        for line in value.text.split("\n"):
+                            duty = _DUTY_NUMBER.sub("", line.strip(), count=1) if _DUTY_NUMBER.match(line.strip()) \
+                                else line.strip()
+                            if duty:
+                                self.draft.unit.setdefault("duties", []).append(Value(duty, (value.source,)))
+                        continue
+                    key = _UNIT_LABELS[text]
+                    if key not in self.draft.unit:
+                        self.draft.unit[key] = _value(value)
+                        if key == "credit_code":
+                            self.draft.unit["credit_label"] = _value(cell)
                 elif text in _STRUCTURE_LABELS:
                     self._placed_cells.add(cell.source)  # the form's own captions, not content
                 elif text in _BLOCK_LABELS:
