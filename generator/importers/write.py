@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import yaml
 
@@ -16,7 +17,7 @@ from ..diagnostics import Location
 from ..schema import BUDGET_COLUMNS, INDICATOR_COLUMNS
 from .interpret import SECTION_LABELS, TEXT_SECTIONS, Draft, Value
 
-SCHEMA_BASE = "../../../../schemas"  # from budget_data/projects/<year>/<id>/ to the repository's schemas/
+_TABLE_CELL = re.compile(r"(?P<row>表 \d+ 第 \d+ 行)第 (?P<column>\d+) 列\Z")
 
 
 def where(origins: tuple[Location, ...]) -> str:
@@ -25,6 +26,9 @@ def where(origins: tuple[Location, ...]) -> str:
     for origin in origins:
         if origin.cell is not None and origin.cell[:1].isascii():
             key, part = (origin.path, origin.sheet, "!"), origin.cell
+        elif origin.cell is not None and (cell := _TABLE_CELL.match(origin.cell)):
+            # Word table cells of one row: "表 1 第 2 行第 2、3、5 列"
+            key, part = (origin.path, f"{cell.group('row')}第", " "), cell.group("column")
         elif origin.cell is not None:
             key, part = (origin.path, None, " "), origin.cell
         elif origin.line is not None:
@@ -36,6 +40,9 @@ def where(origins: tuple[Location, ...]) -> str:
             parts.append(part)
     out = []
     for (path, sheet, sep), parts in groups.items():
+        if sheet and sheet.endswith("第"):  # a Word table row
+            out.append(f"{path} {sheet} {'、'.join(parts)} 列")
+            continue
         prefix = f"{path}!{sheet}" if sheet else path
         out.append(f"{prefix}{sep}{'、'.join(parts)}" if sep else prefix)
     return "；".join(out)
