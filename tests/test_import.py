@@ -607,3 +607,30 @@ def test_unit_facts_in_a_word_table(tmp_path):
     assert [(d.text, d.origin[0].cell) for d in draft.unit["duties"]] == [
         ("保管档案。", "表 1 第 4 行第 2 列"), ("提供利用。", "表 1 第 4 行第 2 列")]
     assert draft.unplaced == []
+
+
+def test_errors_in_a_word_table_and_a_named_sheet_are_located(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("六、资金安排情况")
+    table = document.add_table(rows=2, cols=2)
+    for column, (title, value) in enumerate([("明细项目", "绩效奖"), ("金额（元）", "见附表")]):
+        table.cell(0, column).text = title
+        table.cell(1, column).text = value
+    document.save(tmp_path / "申报书.docx")
+    workbook = tmp_path / "绩效目标表.xlsx"
+    build_xlsx(workbook)
+    patch_sheet(workbook, 2, b'<c r="G3" t="n"><v>650000</v></c>', '<c r="G3" t="inlineStr"><is><t>65万</t></is></c>'.encode())
+    repo = Repo(tmp_path / "repo", keep_unit=True)
+    result = repo.imp(tmp_path / "申报书.docx")
+    assert result.code == 1
+    assert [(d["code"], d["cell"]) for d in result.diagnostics if d["severity"] == "error"] == [
+        ("M008", "表 1 第 2 行第 2 列")]
+    assert "申报书.docx 表 1 第 2 行第 2 列: M008 [错误]" in run_cli(
+        "import", str(tmp_path / "申报书.docx"), "--into", str(repo.root / IMPORTED), "--unit", UNIT_ID,
+        "--root", str(repo.root)).stderr
+    result = repo.imp(workbook)
+    assert [(d["code"], d["sheet"], d["cell"]) for d in result.diagnostics if d["severity"] == "error"] == [
+        ("M008", "资金测算表", "G3")]
+    assert not (repo.root / IMPORTED).exists()
