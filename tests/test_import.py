@@ -173,7 +173,7 @@ def build_docx(path: Path, project=SHIPPED_PROJECT, unit=SHIPPED_UNIT, *, tables
     document.save(path)
 
 
-def build_xlsx(path: Path, project=SHIPPED_PROJECT, *, amount_formula: str | None = None) -> None:
+def build_xlsx(path: Path, project=SHIPPED_PROJECT) -> None:
     from openpyxl import Workbook
 
     book = Workbook()
@@ -209,8 +209,8 @@ def build_xlsx(path: Path, project=SHIPPED_PROJECT, *, amount_formula: str | Non
     budget.append(BUDGET_HEADER)
     for row in _budget_rows(project):
         budget.append([Decimal(v) if index in (3, 5, 6) and v else v for index, v in enumerate(row)])
-    last = budget.max_row
-    budget.append(["合计", None, None, None, None, None, amount_formula or None, None])
+    total = sum(item.amount for item in project.budget_items if item.parent is None)
+    budget.append(["合计", None, None, None, None, None, total, None])  # read as computed, not imported
     buffer = io.BytesIO()
     book.save(buffer)
     path.write_bytes(buffer.getvalue())
