@@ -634,3 +634,16 @@ def test_errors_in_a_word_table_and_a_named_sheet_are_located(tmp_path):
     assert [(d["code"], d["sheet"], d["cell"]) for d in result.diagnostics if d["severity"] == "error"] == [
         ("M008", "资金测算表", "G3")]
     assert not (repo.root / IMPORTED).exists()
+
+
+def test_the_same_documents_give_byte_identical_drafts(tmp_path):
+    build_docx(tmp_path / "申报书.docx")
+    drafts = []
+    for name in ("one", "two"):
+        repo = Repo(tmp_path / name)
+        shutil.copy2(tmp_path / "申报书.docx", repo.root / "申报书.docx")
+        assert repo.imp(repo.root / "申报书.docx").code == 0
+        drafts.append({p.name: p.read_bytes() for p in (repo.root / IMPORTED).iterdir()}
+                      | {"unit": (repo.root / "budget_data/units" / f"{UNIT_ID}.yaml").read_bytes()})
+    assert drafts[0] == drafts[1]
+    assert b"# \xe6\x9d\xa5\xe6\xba\x90\xef\xbc\x9a\xe7\x94\xb3\xe6\x8a\xa5\xe4\xb9\xa6.docx" in drafts[0]["project.yaml"]
