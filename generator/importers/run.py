@@ -107,11 +107,10 @@ def import_project(files: list[Path], into: Path, unit_id: str, *, root: Path, f
 
     project_schema = schema_reference(schemas, "project.schema.json", into)
     unit_schema = schema_reference(schemas, "unit.schema.json", unit_path.parent)
-    outputs = {
-        "project.yaml": project_yaml(draft, unit_id, project_schema),
-        "budget_items.csv": budget_csv(draft),
-        "indicators.csv": indicators_csv(draft),
-    }
+    outputs = {"project.yaml": project_yaml(draft, unit_id, project_schema)}
+    if draft.budget:  # no 资金测算 found: no file (M016 says so) rather than an empty table
+        outputs["budget_items.csv"] = budget_csv(draft)
+    outputs["indicators.csv"] = indicators_csv(draft)
     new_unit = None
     found_name = draft.unit.get("name")
     if unit_path.is_file():
