@@ -124,7 +124,7 @@ _BUDGET_ALIASES |= {normalize_header(alias): key for alias, key in {
 }.items()}
 _TOTAL_ROW = {"合计", "总计", "合  计"}
 
-_TARGET_LABEL = re.compile(r"(?P<kind>中长期绩效目标|中长期目标|年度绩效目标|年度总体目标|年度目标)"
+_TARGET_LABEL = re.compile(r"(?P<kind>中长期绩效目标|中长期目标|实施期总目标|实施期绩效目标|实施期目标|年度绩效目标|年度总体目标|年度目标)"
                            r"\s*(?:[(（]\s*(?P<period>[^)）]+?)\s*[)）])?\s*\Z")
 _BLOCK_LABELS = ("项目名称", "主管部门", "主管部门及代码", "实施单位", "项目资金", "年度资金总额", "其中：财政拨款",
                  "财政拨款", "其他资金", "项目属性", "项目期")
@@ -280,7 +280,7 @@ class Interpreter:
                     value = self._right_of(table, r, c)
                     if value is None:
                         continue
-                    key = "medium_term" if target.group("kind").startswith("中长期") else "annual"
+                    key = "medium_term" if target.group("kind").startswith(("中长期", "实施期")) else "annual"
                     if key in self.draft.targets:
                         continue
                     period = target.group("period")
@@ -565,7 +565,7 @@ class ConvertedTargets:
                 continue
             target = _TARGET_LABEL.match(normalize_header(text))
             if target:
-                labels.append(("medium_term" if target.group("kind").startswith("中长期") else "annual", p))
+                labels.append(("medium_term" if target.group("kind").startswith(("中长期", "实施期")) else "annual", p))
             elif set(tokens) <= _HEADER_WORDS | {"评（扣）分标准"}:
                 continue
             elif all(t == "空" for t in tokens):
