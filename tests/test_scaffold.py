@@ -67,8 +67,7 @@ def test_the_template_has_drop_downs_and_reads_back(tmp_path):
     sheet["B3"] = "人才服务管理经费"
     sheet["A4"] = "中长期绩效目标(2026年-2028年)"
     sheet["B4"] = "开展评审"
-    sheet["A5"] = "年度绩效目标(2026年)"
-    sheet["B5"] = "开展评审。"
+    sheet["B5"] = "开展评审。"  # the period left out: "年度绩效目标()" stays as the template has it
     for column, value in zip("ABCDE", ["产出指标", "数量指标", "评审场数", "≥", "4场"]):
         sheet[f"{column}{header + 1}"] = value
     budget = book["资金测算表"]
@@ -82,6 +81,7 @@ def test_the_template_has_drop_downs_and_reads_back(tmp_path):
     imported = yaml.safe_load((repo.root / "budget_data/projects/2026/imported/project.yaml").read_text("utf-8"))
     assert imported["name"] == "人才服务管理经费"
     assert imported["performance_targets"]["medium_term"] == {"period": "2026年-2028年", "text": ["开展评审"]}
+    assert imported["performance_targets"]["annual"] == {"text": ["开展评审。"]}  # no period invented
     indicators = (repo.root / "budget_data/projects/2026/imported/indicators.csv").read_text("utf-8")
     assert "产出指标,数量指标,评审场数,≥,4场,,,,," in indicators
     items = (repo.root / "budget_data/projects/2026/imported/budget_items.csv").read_text("utf-8")

@@ -125,7 +125,7 @@ _BUDGET_ALIASES |= {normalize_header(alias): key for alias, key in {
 _TOTAL_ROW = {"合计", "总计", "合  计"}
 
 _TARGET_LABEL = re.compile(r"(?P<kind>中长期绩效目标|中长期目标|实施期总目标|实施期绩效目标|实施期目标|年度绩效目标|年度总体目标|年度目标)"
-                           r"\s*(?:[(（]\s*(?P<period>[^)）]+?)\s*[)）])?\s*\Z")
+                           r"\s*(?:[(（]\s*(?P<period>[^)）]*?)\s*[)）])?\s*\Z")
 _BLOCK_LABELS = ("项目名称", "主管部门", "主管部门及代码", "实施单位", "项目资金", "年度资金总额", "其中：财政拨款",
                  "财政拨款", "其他资金", "项目属性", "项目期")
 _STRUCTURE_LABELS = {"项目目标", "绩效指标", "绩效目标"}
