@@ -647,3 +647,17 @@ def test_the_same_documents_give_byte_identical_drafts(tmp_path):
                       | {"unit": (repo.root / "budget_data/units" / f"{UNIT_ID}.yaml").read_bytes()})
     assert drafts[0] == drafts[1]
     assert b"# \xe6\x9d\xa5\xe6\xba\x90\xef\xbc\x9a\xe7\x94\xb3\xe6\x8a\xa5\xe4\xb9\xa6.docx" in drafts[0]["project.yaml"]
+
+
+def test_a_notes_sheet_beside_a_readable_one_is_listed_not_an_error(tmp_path):
+    path = tmp_path / "绩效目标表.xlsx"
+    build_xlsx(path)
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    book.create_sheet("填报说明").append(["本表由预算管理一体化系统导出"])
+    book.save(path)
+    draft, diagnostics = read_files([path], tmp_path)
+    assert [d.code for d in diagnostics if d.severity.value == "error"] == []
+    assert [(d.code, d.location.sheet, d.location.cell) for d in diagnostics if d.code == "M013"] == [
+        ("M013", "绩效目标表", "A1"), ("M013", "资金测算表", "A1"), ("M013", "填报说明", "A1")]

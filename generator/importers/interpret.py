@@ -167,15 +167,31 @@ class Interpreter:
                     by_section[section] = [Paragraph(rest, block.location)] if rest else []
                     continue
             by_section.setdefault(section, []).append(block)
+        unread: list[LocatedTable] = []
+        recognised = False
         for key, blocks in by_section.items():
             paragraphs = [b for b in blocks if isinstance(b, Paragraph)]
             tables = [b for b in blocks if isinstance(b, LocatedTable)]
             for table in tables:
-                self.table(table, document)
+                if self.table(table):
+                    recognised = True
+                elif any(cell.text.strip() for row in table.rows for cell in row):
+                    unread.append(table)
             if key == "targets" and not tables and paragraphs:
                 ConvertedTargets(self, paragraphs).read()
                 continue
             self.paragraphs(key, paragraphs)
+        for table in unread:
+            # A workbook none of whose sheets has a header row cannot be read; a cover or notes sheet
+            # beside a readable one is listed like any other unplaced content.
+            if document.kind in ("xlsx", "csv") and not recognised:
+                self._add(rules.make("M006", table.location, detail=f"“{table.name}”中没有“一级指标/二级指标/三级指标”"
+                                     "或“明细项目/金额（元）”表头"))
+                continue
+            for row in table.rows:
+                for cell in row:
+                    if cell.text.strip() and cell.source == cell.location:
+                        self.unplaced(_value(cell))
 
     def paragraphs(self, key: str | None, paragraphs: list[Paragraph]) -> None:
         values = [Value(p.text, (p.location,)) for p in paragraphs]
@@ -229,9 +245,9 @@ class Interpreter:
                 self.unplaced(value)
 
     # -- tables
-    def table(self, table: LocatedTable, document: Document) -> None:
-        found = False
-        found |= self.labelled_cells(table)
+    def table(self, table: LocatedTable) -> bool:
+        """Read what the table holds; False when nothing in it was recognised."""
+        found = self.labelled_cells(table)
         header = _find_header(table, _INDICATOR_ALIASES, {"level1", "level2", "level3"})
         if header is not None:
             found = True
@@ -245,16 +261,7 @@ class Interpreter:
                 for cell in row:
                     if cell.text.strip() and cell.source not in self._placed_cells and cell.source == cell.location:
                         self.unplaced(_value(cell))
-            return
-        if any(cell.text.strip() for row in table.rows for cell in row):
-            if document.kind in ("xlsx", "csv"):
-                self._add(rules.make("M006", table.location, detail=f"“{table.name}”中没有“一级指标/二级指标/三级指标”"
-                             "或“明细项目/金额（元）”表头"))
-            else:
-                for row in table.rows:
-                    for cell in row:
-                        if cell.text.strip() and cell.source == cell.location:
-                            self.unplaced(_value(cell))
+        return found
 
     def _right_of(self, table: LocatedTable, r: int, c: int) -> XCell | None:
         here = table.rows[r][c]
