@@ -25,6 +25,7 @@ from generator.importers.run import read_files
 from generator.model import BudgetItem, Indicator
 
 SOURCE_TEXT = REPO / "tests" / "fixtures" / "source" / "chenggong-2026-talent-service-funds.txt"
+FIXTURES = REPO / "tests" / "fixtures" / "import"
 UNIT_ID = "chenggong-employment-talent-center"
 PROJECT = "budget_data/projects/2026/talent-service-funds"
 IMPORTED = "budget_data/projects/2026/imported"
@@ -434,9 +435,10 @@ BROKEN_WORKBOOKS = {
     "text-in-amount": (lambda t: _xlsx(t, "a.xlsx", [["明细项目", "金额（元）"], ["绩效奖", "约65万"]]), ("M008", "B2")),
     "formula-without-value": (lambda t: _xlsx(t, "a.xlsx", [["明细项目", "金额（元）"], ["绩效奖", "=1+2"]]),
                               ("M010", "B2")),
-    # An encrypted workbook is an OLE compound file holding an "EncryptionInfo" stream.
-    "password-protected": (lambda t: _write(t / "a.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
-                                            + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64), ("M004", None)),
+    # A real workbook encrypted with the password "budget" (made once with msoffcrypto-tool's
+    # OOXMLFile.encrypt, as Excel's 用密码进行加密 does: an OLE file with an EncryptionInfo stream).
+    "password-protected": (lambda t: _write(t / "a.xlsx", (FIXTURES / "password-budget.xlsx").read_bytes()),
+                           ("M004", None)),
     "renamed-csv": (lambda t: _write(t / "a.xlsx", "明细项目,金额（元）\n绩效奖,650000\n".encode()), ("M003", None)),
     "renamed-docx": (lambda t: _renamed_docx(t), ("M003", None)),
     "renamed-xls": (lambda t: _write(t / "a.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600), ("M003", None)),
