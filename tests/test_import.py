@@ -663,3 +663,18 @@ def test_a_notes_sheet_beside_a_readable_one_is_listed_not_an_error(tmp_path):
     assert [d.code for d in diagnostics if d.severity.value == "error"] == []
     assert [(d.code, d.location.sheet, d.location.cell) for d in diagnostics if d.code == "M013"] == [
         ("M013", "绩效目标表", "A1"), ("M013", "资金测算表", "A1"), ("M013", "填报说明", "A1")]
+
+
+def test_percent_and_date_cells_read_as_they_show(tmp_path):
+    from datetime import date
+
+    path = _xlsx(tmp_path, "a.xlsx", [IND_HEADER, ["产出指标", "质量指标", "准确率", "=", Decimal("0.95")],
+                                      ["产出指标", "时效指标", "完成时间", "≤", date(2026, 11, 30)],
+                                      ["产出指标", "数量指标", "场数", "=", Decimal("4")]])
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    book.active["E2"].number_format = "0%"
+    book.save(path)
+    draft, _ = read_files([path], tmp_path)
+    assert [row["value"].text for row in draft.indicators] == ["95%", "2026-11-30", "4"]

@@ -90,19 +90,42 @@ def _shared_strings(book: zipfile.ZipFile, target: str | None) -> list[str]:
     return [_text_of(si) for si in root.findall(f"{_M}si")]
 
 
-def _percent_styles(book: zipfile.ZipFile, target: str | None) -> set[int]:
-    """Indexes of cell formats that show a number as a percentage (0.95 -> 95%)."""
+_DATE_BUILTIN = set(range(14, 23)) | {45, 46, 47}
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+def _number_styles(book: zipfile.ZipFile, target: str | None) -> tuple[set[int], set[int]]:
+    """Indexes of cell formats that show a number as a percentage (0.95 -> 95%) or as a date."""
     root = _xml(book, target) if target else None
     if root is None:
-        return set()
+        return set(), set()
     custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "")
               for f in root.iterfind(f"{_M}numFmts/{_M}numFmt")}
-    out = set()
+    percent, dates = set(), set()
     for index, xf in enumerate(root.iterfind(f"{_M}cellXfs/{_M}xf")):
         fmt = int(xf.get("numFmtId", "0"))
-        if fmt in _PERCENT_BUILTIN or "%" in custom.get(fmt, "").replace('"%"', ""):
-            out.add(index)
-    return out
+        code = _QUOTED.sub("", custom.get(fmt, ""))  # literal text and colours are not format letters
+        if fmt in _PERCENT_BUILTIN or "%" in code:
+            percent.add(index)
+        elif fmt in _DATE_BUILTIN or (code and re.search(r"[ymdhs]", code, re.IGNORECASE)
+                                      and not re.fullmatch(r"[#0.,;\s]*", code)):
+            dates.add(index)
+    return percent, dates
+
+
+def _shown_date(stored: str, base_1904: bool) -> str:
+    """A date serial as the ISO date it shows (time of day, if any, is dropped)."""
+    from datetime import date, timedelta
+
+    try:
+        days = int(Decimal(stored))
+    except (InvalidOperation, ValueError):
+        return stored
+    origin = date(1904, 1, 1) if base_1904 else date(1899, 12, 30)  # 1900 system, past Excel's 1900-02-29
+    try:
+        return (origin + timedelta(days=days)).isoformat()
+    except OverflowError:
+        return stored
 
 
 def _shown_number(stored: str, percent: bool) -> str:
@@ -130,7 +153,8 @@ def _relationships(book: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str
     return out
 
 
-def _sheet_table(book, target, name, path, shown_sheet, strings, percent) -> LocatedTable:
+def _sheet_table(book, target, name, path, shown_sheet, strings, styles) -> LocatedTable:
+    percent, dates, base_1904 = styles
     root = _xml(book, target)
     if root is None:
         raise _Broken(f"工作表“{name}”的内容缺失")
@@ -161,7 +185,9 @@ def _sheet_table(book, target, name, path, shown_sheet, strings, percent) -> Loc
             text = {"1": "TRUE", "0": "FALSE"}.get(raw or "", raw or "")
         else:
             stored = raw if raw not in (None, "") else None
-            text = "" if stored is None else _shown_number(stored, int(c.get("s", "0")) in percent)
+            style = int(c.get("s", "0"))
+            text = "" if stored is None else _shown_date(stored, base_1904) if style in dates \
+                else _shown_number(stored, style in percent)
         has_value = not (formula is not None and raw in (None, ""))
         if not text and formula is None:
             continue  # a styled empty cell: Excel writes thousands of them; they hold nothing
@@ -208,7 +234,9 @@ def read_xlsx(data: bytes, path: str) -> tuple[Document | None, list[Diagnostic]
                 raise _Broken("缺少 xl/workbook.xml，这不是 Excel 工作簿（可能是改了扩展名的 Word 文档等）")
             by_type = {kind: target for kind, target in rels.values()}
             strings = _shared_strings(book, by_type.get("sharedStrings"))
-            percent = _percent_styles(book, by_type.get("styles"))
+            percent, dates = _number_styles(book, by_type.get("styles"))
+            properties = workbook.find(f"{_M}workbookPr")
+            base_1904 = properties is not None and properties.get("date1904", "0") in ("1", "true")
             sheets = workbook.findall(f"{_M}sheets/{_M}sheet")
             document = Document(path, "xlsx")
             for sheet in sheets:
@@ -218,7 +246,8 @@ def read_xlsx(data: bytes, path: str) -> tuple[Document | None, list[Diagnostic]
                 if kind != "worksheet":
                     continue  # chart sheets and dialog sheets carry no table
                 shown_sheet = name if len(sheets) > 1 else None
-                document.blocks.append(_sheet_table(book, target, name, path, shown_sheet, strings, percent))
+                document.blocks.append(_sheet_table(book, target, name, path, shown_sheet, strings,
+                                                    (percent, dates, base_1904)))
             return document, []
     except (_Broken, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         return None, [rules.make("M003", where, detail=str(error) or type(error).__name__)]
