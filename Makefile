@@ -35,7 +35,7 @@ check: $(STAMP)
 	$(PY) -m generator check
 
 # Live preview: rebuilds docs_src/ when budget_data/ or site_templates/ change; the browser reloads.
-serve: pages
+serve: $(STAMP)
 	$(PY) -m generator.serve
 
 # Regenerate tests/golden/ after an intended change to templates or data; review the diff.
