@@ -10,7 +10,7 @@ export NO_MKDOCS_2_WARNING := 1
 # Reproducible builds: the build date shown on the site is the date of the last data commit.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct -- budget_data 2>/dev/null)
 
-.PHONY: site pages test check serve golden clean
+.PHONY: site pages test check serve golden schemas clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,12 +34,19 @@ test: $(STAMP) $(AXE)
 check: $(STAMP)
 	$(PY) -m generator check
 
-serve: pages
-	$(VENV)/bin/mkdocs serve
+# Live preview: rebuilds docs_src/ when budget_data/ or site_templates/ change; the browser reloads.
+serve: $(STAMP)
+	$(PY) -m generator.serve
 
 # Regenerate tests/golden/ after an intended change to templates or data; review the diff.
 golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(PY) -m pytest tests/test_golden.py -q
+
+# Regenerate what docs_src/ ships for editors and clerks (made by code; tests compare): the JSON
+# Schemas and Table Schemas, and the Excel authoring template.
+schemas: $(STAMP)
+	$(PY) -m generator.jsonschema docs_src/schemas
+	$(PY) -m generator.scaffold docs_src/authoring
 
 clean:
 	rm -rf site $(VENV) .pytest_cache .cache test-artifacts

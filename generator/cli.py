@@ -42,7 +42,65 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", parents=[common], help="只校验数据并列出问题，不生成页面")
     check.add_argument("--format", choices=("text", "json", "github"), default="text",
                        help="输出格式：text（默认）、json 或 github（GitHub Actions 注释）")
+    _authoring_commands(commands)
     return parser
+
+
+def _authoring_commands(commands) -> None:
+    """`import` and `new`: start a project from the files a unit has, or from a skeleton."""
+    imp = commands.add_parser("import", help="从 Excel 绩效目标表/资金测算表、Word 申报书或其转换文本导入项目草稿")
+    imp.add_argument("files", nargs="+", metavar="文件", help=".xlsx、.docx、.txt 或本网站下载的 .csv")
+    imp.add_argument("--into", required=True, metavar="项目文件夹",
+                     help="写入的项目文件夹，如 budget_data/projects/2026/talent-service-funds")
+    imp.add_argument("--unit", required=True, metavar="单位标识", help="实施单位的标识（units/ 中的文件名，不含 .yaml）")
+    imp.add_argument("--force", action="store_true", help="项目文件夹已存在时替换它")
+    imp.add_argument("--root", default=".", help="仓库根目录，诊断中的路径相对于它（默认当前目录）")
+    imp.add_argument("--format", choices=("text", "json"), default="text", help="输出格式：text（默认）或 json")
+
+    new = commands.add_parser("new", help="新建单位或项目的最小骨架（带中文注释）")
+    new.add_argument("--data", default="budget_data", help="数据文件夹（默认 budget_data）")
+    new.add_argument("--root", default=".", help="仓库根目录（默认当前目录）")
+    kinds = new.add_subparsers(dest="kind", metavar="类型", parser_class=_Parser, required=True)
+    unit = kinds.add_parser("unit", help="新建单位文件 units/单位标识.yaml")
+    unit.add_argument("id", metavar="单位标识")
+    project = kinds.add_parser("project", help="新建项目文件夹 projects/年度/项目标识/")
+    project.add_argument("year", metavar="年度")
+    project.add_argument("id", metavar="项目标识")
+    project.add_argument("--unit", required=True, metavar="单位标识")
+    template = kinds.add_parser("template", help="生成 Excel 绩效目标表模板（带下拉列表）")
+    template.add_argument("--out", default="绩效目标表模板.xlsx", metavar="文件", help="输出文件（默认 绩效目标表模板.xlsx）")
+
+
+def _run_authoring(args) -> int:
+    root = Path(args.root).resolve()
+    if args.command == "import":
+        from .importers.run import import_project
+
+        result = import_project([_resolve(Path.cwd(), f) for f in args.files], _resolve(Path.cwd(), args.into),
+                                args.unit, root=root, force=args.force, schemas=_schemas(root))
+        if args.format == "json":
+            print(format_json(result.diagnostics))
+        else:
+            if result.diagnostics:
+                print(format_text(result.diagnostics), file=sys.stderr)
+            print(format_summary(result.diagnostics), file=sys.stderr)
+        if result.failed:
+            print("导入失败，没有写入任何文件。", file=sys.stderr)
+            return EXIT_FINDINGS
+        unplaced = len(result.draft.unplaced) if result.draft else 0
+        print("已写入：" + "、".join(result.written) + (f"；另有 {unplaced} 段内容未归入任何字段（见上方 M013）。"
+                                                    if unplaced else "。")
+              + "请核对草稿中的“请核对”注释，再运行 python -m generator check。", file=sys.stderr)
+        return EXIT_OK
+    from . import scaffold
+
+    return scaffold.run(args, root, _schemas(root))
+
+
+def _schemas(root: Path) -> Path | None:
+    """Scaffolded and imported files point editors at the schemas shipped in docs_src/schemas/, when present."""
+    folder = root / "docs_src" / "schemas"
+    return folder if folder.is_dir() else None
 
 
 class Progress:
@@ -71,7 +129,7 @@ class Progress:
         self.stream.flush()
 
 
-def _resolve(root: Path, value: str) -> Path:
+def _resolve(root: Path, value: str | Path) -> Path:
     path = Path(value)
     return path if path.is_absolute() else root / path
 
@@ -83,6 +141,8 @@ def run(argv: list[str] | None = None) -> int:
     if args.command is None:
         _parser().print_help(sys.stderr)
         return EXIT_USAGE
+    if args.command in ("import", "new"):
+        return _run_authoring(args)
     root = Path(args.root).resolve()
     data_dir = _resolve(root, args.data)
 

@@ -26,13 +26,22 @@ class Location:
     """A place in the data: repository-relative POSIX path, 1-based line and column.
 
     ``line``/``column`` are None when the finding concerns a whole file or folder.
+    Files without lines (workbooks, Word documents) name the place instead: ``sheet``
+    and ``cell`` ("C7") for a workbook, ``cell`` alone for a part of a document
+    ("第 12 段", "表 2 第 3 行第 4 列").
     """
 
     path: str
     line: int | None = None
     column: int | None = None
+    sheet: str | None = None
+    cell: str | None = None
 
     def __str__(self) -> str:
+        if self.cell is not None:
+            if self.cell[:1].isascii():  # a cell address: Excel's own "book.xlsx!Sheet!C7" style
+                return f"{self.path}!{self.sheet}!{self.cell}" if self.sheet else f"{self.path}!{self.cell}"
+            return f"{self.path} {self.cell}"
         if self.line is None:
             return self.path
         if self.column is None:
@@ -52,7 +61,7 @@ class Diagnostic:
     @property
     def sort_key(self) -> tuple:
         loc = self.location
-        return (loc.path, loc.line or 0, loc.column or 0, self.code, self.message)
+        return (loc.path, loc.line or 0, loc.column or 0, loc.sheet or "", loc.cell or "", self.code, self.message)
 
     def as_dict(self) -> dict:
         from .rules import RULES  # rules imports this module
@@ -64,6 +73,8 @@ class Diagnostic:
             "path": self.location.path,
             "line": self.location.line,
             "column": self.location.column,
+            **({"sheet": self.location.sheet} if self.location.sheet is not None else {}),
+            **({"cell": self.location.cell} if self.location.cell is not None else {}),
             "message": self.message,
             "hint": self.hint,
             "acknowledged": self.acknowledged,
