@@ -75,12 +75,16 @@ def test_the_shipped_data_is_valid_under_its_schemas():
 
 def test_required_fields_come_from_the_schema_module():
     unit = json.loads((SHIPPED / "unit.schema.json").read_text(encoding="utf-8"))
-    assert "public_fields" not in unit["required"] and "duties" in unit["required"]
+    # Issue 9: every unit field but the name is optional (absent is not a value).
+    assert unit["required"] == ["name"] and {"duties", "public_fields"} <= set(unit["properties"])
     project = json.loads((SHIPPED / "project.schema.json").read_text(encoding="utf-8"))
     from generator import schema
 
     assert list(project["properties"]) == list(schema.PROJECT_KEYS)
-    assert project["properties"]["legal_bases"]["items"]["required"] == ["number", "title"]
+    # Issue 9: 立项依据 is optional, and within it a 文号 is optional (many bases have none).
+    assert project["required"] == ["name", "unit"]
+    bases = next(option for option in project["properties"]["legal_bases"]["anyOf"] if option.get("type") == "array")
+    assert bases["items"]["required"] == ["title"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
