@@ -421,6 +421,20 @@ _RULES = [
          "不成对的括号常是录入或转换错误，也影响阅读。",
          "(呈办通〔2024〕18号）：左括号半角、右括号全角。",
          "请单位更正原文；本数据照原文录入。"),
+    # ---- G0xx: publishing as a government website (issue 12): site address, publication dates ----
+    Rule("G001", "site-url-invalid", E,
+         "网站地址 site_url“{value}”不可用：{detail}",
+         "site_url 是网站发布后的完整地址，以 http:// 或 https:// 开头，如 https://yusuan.example.gov.cn/。",
+         "站点地图（sitemap.xml）、每页的规范链接（canonical）和政府网站元数据 SiteDomain 都由它生成；地址写错，"
+         "搜索引擎和全国政府网站监测收录的就是错误的网址。",
+         "site_url: www.example.gov.cn（缺少 https://），或带有 ?、# 的地址。",
+         "写成完整的网址，如 https://yusuan.example.gov.cn/；网站放在子目录时写到该目录，如 https://www.example.gov.cn/yusuan/。"),
+    Rule("G002", "publication-date-invalid", E,
+         "公开日期“{key}: {value}”不可用：{detail}",
+         "published 按预算年度列出公开日期，键是四位年份，值是 YYYY-MM-DD（可加时间 HH:MM）。",
+         "发布日期显示在信息公开栏和 PubDate 元数据中，必须是真实、可读的日期，不能用生成网站的时间代替。",
+         "published: {2026: 2026年2月15日}，或 2026-02-30 这样不存在的日期。",
+         "按 YYYY-MM-DD 写，如 \"2026\": 2026-02-15；不知道公开日期就不写这一年。"),
     # ---- C0xx: review configuration ----------------------------------------------------------
     Rule("C001", "acknowledgement-unmatched", W,
          "确认记录“{code} {location}”没有对应的问题",
