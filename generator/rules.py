@@ -28,8 +28,9 @@ class Rule:
     @property
     def configurable(self) -> bool:
         """Portal settings may ignore or re-grade review rules, but never the ones that
-        guard readability of the data (F, S, X) or keep personal data off the site (P)."""
-        return self.code[0] not in "FSXPC"
+        guard readability of the data (F, S, X, and G for the publishing settings) or keep
+        personal data off the site (P)."""
+        return self.code[0] not in "FSXPCG"
 
 
 _RULES = [
