@@ -25,6 +25,9 @@ LINE = 20  # height of one line of text
 GAP = 12  # between one bar's block and the next
 LABEL_CHARS = 20  # a name wraps after this many full-width characters' width
 MIN_WIDTH = 240
+# Material's root font size (125% of 16 px). The width is also given in rem so that the chart
+# grows with the reader's text size (大字号), like the text around it.
+ROOT_PX = 20
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def bar_chart(chart_id: str, title: str, bars: list[Bar]) -> Markup:
     height = max(y - GAP + PAD, LINE)
     parts = [
         f'<svg class="budget-chart" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" style="width: {width / ROOT_PX:.2f}rem" '
         f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',

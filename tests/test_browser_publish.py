@@ -131,8 +131,6 @@ _LAYOUT = """() => {
 @pytest.mark.parametrize("width_name", sorted(WIDTHS))
 @pytest.mark.parametrize("name", ["project", "big-project", "unit", "home", "year", "projects-index"])
 def test_no_table_is_clipped_and_nothing_scrolls_sideways(browser, site, name, width_name, mode):  # noqa: F811
-    if mode == "accessible" and width_name == "desktop" and name not in ("project", "big-project"):
-        pytest.skip("the accessible mode at 1280 px is checked on the project pages")
     context, page = _page(browser, WIDTHS[width_name],
                           modes=("large", "contrast", "elder") if mode == "accessible" else ())
     page.goto(site + PAGES[name], wait_until="networkidle")
