@@ -174,3 +174,4 @@ def test_sitemap_and_canonical_links_follow_site_url(workspace):
     assert html.count('rel="canonical"') == 1
     assert '<link rel="canonical" href="https://yusuan.example.gov.cn/projects/2026/talent-service-funds/">' in html
     assert '<meta name="SiteDomain" content="yusuan.example.gov.cn">' in html
+    assert 'rel="canonical"' not in workspace.read("site/404.html")  # no address of its own
