@@ -29,13 +29,13 @@ def _add(ws: Workspace, text: str) -> None:
 CASES = [
     Case("site-url-without-scheme",
          lambda ws: _add(ws, "site_url: www.example.gov.cn\n"),
-         lambda ws: {("G001", PORTAL, line_of(ws, PORTAL, "site_url:"))}, 1),
+         lambda ws: {("G001", PORTAL, line_of(ws, PORTAL, "site_url: www.example.gov.cn"))}, 1),
     Case("site-url-with-query",
          lambda ws: _add(ws, "site_url: https://www.example.gov.cn/?a=1\n"),
-         lambda ws: {("G001", PORTAL, line_of(ws, PORTAL, "site_url:"))}, 1),
+         lambda ws: {("G001", PORTAL, line_of(ws, PORTAL, "?a=1"))}, 1),
     Case("site-url-javascript",
          lambda ws: _add(ws, "site_url: javascript:alert(1)\n"),
-         lambda ws: {("G001", PORTAL, line_of(ws, PORTAL, "site_url:"))}, 1),
+         lambda ws: {("G001", PORTAL, line_of(ws, PORTAL, "javascript:"))}, 1),
     Case("published-chinese-date",
          lambda ws: _add(ws, "published:\n  \"2026\": 2026年2月15日\n"),
          lambda ws: {("G002", PORTAL, line_of(ws, PORTAL, "2026年2月15日"))}, 1),
@@ -47,7 +47,7 @@ CASES = [
          lambda ws: {("G002", PORTAL, line_of(ws, PORTAL, "二〇二六"))}, 1),
     Case("published-not-a-mapping",
          lambda ws: _add(ws, "published: 2026-02-15\n"),
-         lambda ws: {("S203", PORTAL, line_of(ws, PORTAL, "published:"))}, 1),
+         lambda ws: {("S203", PORTAL, line_of(ws, PORTAL, "published: 2026-02-15"))}, 1),
 ]
 
 
