@@ -37,11 +37,15 @@ class Bar:
     caption: str  # what is written after the bar, e.g. "650,000.00 元（98.48%）"
 
 
+_WIDE_LATIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZmw%@")
+
+
 def text_width(text: str) -> float:
-    """An upper estimate of the rendered width in px: a full-width character is one em, and
-    any other character is counted at 0.7 em (wider than digits and Latin letters in the
-    system sans-serif fonts; the browser tests measure the real text against it)."""
-    return sum(FONT if ord(c) > 0x2E7F or 0xFF00 <= ord(c) <= 0xFFEF else FONT * 0.7 for c in text)
+    """An upper estimate of the rendered width in px: a full-width (CJK) character, a capital
+    and the few wide Latin signs count one em, any other character 0.7 em (wider than digits
+    and lower-case letters in the system sans-serif fonts). The browser tests measure the real
+    text against it."""
+    return sum(FONT if ord(c) > 0x2E7F or c in _WIDE_LATIN else FONT * 0.7 for c in text)
 
 
 def _wrap(label: str) -> list[str]:

@@ -24,7 +24,7 @@ import pytest
 
 from conftest import PROJECT_DIR, Workspace
 from test_browser import _axe, _contrast  # noqa: F401  (fixtures below come from test_browser)
-from test_browser import ARTIFACTS, browser, playwright_api  # noqa: F401
+from test_browser import ARTIFACTS, browser, playwright_api, review_site  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +69,7 @@ def publishing_workspace(root: Path) -> Workspace:
     workspace.write(f"{big}/budget_items.csv",
                     "明细项目,上级项目,数量,计量单位,单价（元）,金额（元）,测算依据\n"
                     f"{LONG_ITEM},,,,,99990000,工程概算\n"
-                    "工程监理费,,,,,10000,监理合同\n")
+                    "EPC-WBS MMW-2026 WWW工程监理费,,,,,10000,监理合同\n")  # wide Latin letters
     assert len(LONG_NAME) == 40 and len(LONG_ITEM) == 40
     return workspace
 
@@ -280,6 +280,13 @@ def test_axe_on_every_page_type_in_both_modes(browser, site, name, mode):  # noq
 def test_axe_on_the_project_page_on_a_phone(browser, site, mode):  # noqa: F811
     context, page = _page(browser, 390, modes=("large", "contrast", "elder") if mode == "accessible" else ())
     violations = _axe(page, site + PROJECT)
+    context.close()
+    assert violations == []
+
+
+def test_axe_on_the_review_page_in_the_accessible_mode(browser, review_site):  # noqa: F811
+    context, page = _page(browser, 1280, modes=("large", "contrast", "elder"))
+    violations = _axe(page, review_site + "review/")
     context.close()
     assert violations == []
 
