@@ -11,12 +11,28 @@ import sys
 import time
 from pathlib import Path
 
+from . import __version__
 from .diagnostics import format_github, format_json, format_summary, format_text, has_failures
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
+class _ChineseHelp(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse with its headings and built-in help in Chinese, like every other message."""
+
+    def __init__(self, *args, add_help: bool = True, **kwargs):
+        kwargs.setdefault("formatter_class", _ChineseHelp)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+
     def error(self, message: str) -> None:  # argparse would print English and exit 2
         self.print_usage(sys.stderr)
         print(f"命令行参数错误：{message}\n用法见：python -m generator --help", file=sys.stderr)
@@ -25,8 +41,11 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m generator", description="预算公开静态站点生成器：校验 budget_data/ 并生成 docs_src/ 中的页面。")
+    parser.add_argument("--version", action="version", version=f"budget-generator {__version__}",
+                        help="显示版本号并退出")
     commands = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
     common = _Parser(add_help=False)
+    common._optionals.title = "数据选项"
     common.add_argument("--data", default="budget_data", help="数据文件夹（默认 budget_data）")
     common.add_argument("--root", default=".", help="仓库根目录，诊断中的路径相对于它（默认当前目录）")
     common.add_argument("--strict", action="store_true", help="警告也视为失败")

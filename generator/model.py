@@ -42,6 +42,10 @@ class Portal:
     police_record: Text | None = None  # 公安机关备案号
     rules: RuleSettings = RuleSettings()
     public_fields: tuple[Text, ...] = ()
+    # Publishing as a government website (issue 12); see generator/publish.py.
+    site_url: str | None = None  # normalised, ends with "/"
+    organizer: Text | None = None  # 承办单位 (publisher is the 主办单位)
+    published: dict[int, str] = field(default_factory=dict)  # fiscal year -> 公开日期 "YYYY-MM-DD[ HH:MM]"
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,10 @@ def format_quantity(quantity: Decimal) -> str:
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _SMALL_UNITS = ("", "拾", "佰", "仟")
-_SECTION_UNITS = ("", "万", "亿", "万亿")
+_YI = 10**8
+# The largest amount written in capitals: 9,999亿亿 (just under 10^20 元) is 玖仟玖佰玖拾玖亿亿.
+# Above it the 亿亿 scale runs out of customary unit names; larger amounts are refused.
+CAPITALS_LIMIT = Decimal(10**20)
 
 
 def _four_digits(n: int) -> str:
@@ -136,29 +139,30 @@ def _four_digits(n: int) -> str:
     return "".join(out)
 
 
+def _below_yi(n: int) -> str:
+    """0 < n < 1亿: up to two four-digit sections joined by 万."""
+    high, low = divmod(n, 10000)
+    if not high:
+        return _four_digits(low)
+    out = _four_digits(high) + "万"
+    if low:
+        # A section below 1000 after 万 hides a zero: 100700 -> 壹拾万零柒佰.
+        out += ("零" if low < 1000 else "") + _four_digits(low)
+    return out
+
+
 def _integer_capitals(n: int) -> str:
+    """Whole 元 in capitals. Above 亿 the count of 亿 is itself written with 万 and 亿
+    (1.5万亿 = 15000亿 -> 壹万伍仟亿, 10^16 -> 壹亿亿), never 万亿 followed by 仟亿."""
     if n == 0:
         return "零"
-    sections: list[int] = []
-    while n:
-        sections.append(n % 10000)
-        n //= 10000
-    if len(sections) > len(_SECTION_UNITS):
-        raise ValueError("amount too large for 人民币大写")
-    out: list[str] = []
-    need_zero = False
-    for index in range(len(sections) - 1, -1, -1):
-        section = sections[index]
-        if section == 0:
-            if out:
-                need_zero = True
-            continue
-        # A section below 1000 after a higher section hides a zero: 100700 -> 壹拾万零柒佰.
-        if out and (need_zero or section < 1000):
-            out.append("零")
-        need_zero = False
-        out.append(_four_digits(section) + _SECTION_UNITS[index])
-    return "".join(out)
+    if n < _YI:
+        return _below_yi(n)
+    high, low = divmod(n, _YI)
+    out = _integer_capitals(high) + "亿"
+    if low:
+        out += ("零" if low < _YI // 10 else "") + _below_yi(low)
+    return out
 
 
 def rmb_capitals(amount: Decimal) -> str:
@@ -171,6 +175,8 @@ def rmb_capitals(amount: Decimal) -> str:
     """
     if amount < 0:
         raise ValueError("negative amounts have no 大写 form here")
+    if amount >= CAPITALS_LIMIT:
+        raise ValueError("amount too large for 人民币大写 (limit: below 10^20 元)")
     fen_total = to_fen(amount.quantize(CENT, rounding=ROUND_HALF_UP))
     yuan, rest = divmod(fen_total, 100)
     jiao, fen = divmod(rest, 10)

@@ -218,6 +218,9 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     if collisions:
         return BuildResult(sort_diagnostics(diagnostics + collisions), failed=True)
     notes = []
+    if dataset.portal.site_url is None:
+        notes.append("提示：portal.yaml 没有填写 site_url（网站发布后的地址），sitemap.xml 中没有页面，"
+                     "页面也没有规范链接（canonical）和 SiteDomain 元数据。发布前请填写，见 README 的“发布到网站”。")
     estimate = search_index_estimate(pages)
     if estimate > SEARCH_INDEX_LIMIT_GZ:
         notes.append(f"注意：搜索索引预计约 {estimate / 2**20:.1f} MB（gzip 压缩后），超过 5 MB。读者第一次搜索时要下载整个索引，"

@@ -16,6 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from . import publish
 from .charts import Bar, bar_chart
 from .compute import PortalView, ProjectView
 from .exports import DATA_PACKAGE_DIR, download_dir
@@ -105,7 +106,8 @@ def _footer(dataset: Dataset) -> dict:
     optional = {name: getattr(portal, name).value if getattr(portal, name) else ""
                 for name in ("website_code", "icp_record", "police_record")}
     return {"publisher": portal.publisher.value, "contact": portal.contact.value,
-            "data_version": dataset.data_version, "build_date": dataset.build_date, **optional}
+            "data_version": dataset.data_version, "build_date": dataset.build_date, **optional,
+            **publish.site_facts(portal)}
 
 
 def _project_chart(view: ProjectView) -> Markup:
@@ -149,52 +151,80 @@ def render_site(dataset: Dataset, portal: PortalView, templates: Path,
     common = {"portal": dataset.portal, "site": portal, "units": units, "years": years,
               "projects_by_unit": projects_by_unit, "review": review}
 
-    def render(template: str, path: str, meta: dict | None = None, **context: object) -> tuple[str, str]:
+    def render(template: str, path: str, meta: dict | None = None, gov: dict | None = None,
+               wide: bool = False, **context: object) -> tuple[str, str]:
         text = env.get_template(template).render(page=_Page(path), **common, **context)
         header = GENERATED_MARKER
+        # JSON is valid YAML and needs no escaping rules of its own.
+        if gov:  # gov.cn page metadata, written into <head> by site_templates/overrides/main.html
+            header += f"description: {json.dumps(gov['Description'], ensure_ascii=False)}\n"
+            header += f"gov_meta: {json.dumps(gov, ensure_ascii=False, sort_keys=True)}\n"
+        if wide:  # official tables need the width of the right-hand contents column
+            header += "hide: [toc]\n"
         if meta:
-            # JSON is valid YAML and needs no escaping rules of its own.
             header += f"portal_footer: {json.dumps(meta, ensure_ascii=False, sort_keys=True)}\n"
         return path, f"{header}---\n{text}"
 
+    def site_meta(column: str, title: str, description: str, **extra: str) -> dict:
+        return publish.site_page_meta(dataset, column, title, description, **extra)
+
     pages = [
-        render("home.md.j2", HOME_PAGE, meta=_footer(dataset), charts=_home_charts(portal, units)),
-        render("units_index.md.j2", UNITS_INDEX),
-        render("projects_index.md.j2", PROJECTS_INDEX),
-        render("data_format.md.j2", FORMAT_PAGE, format_doc=Markup(dataset.format_doc)),
+        render("home.md.j2", HOME_PAGE, meta=_footer(dataset), charts=_home_charts(portal, units),
+               gov=site_meta("首页", dataset.portal.title.value, f"{dataset.portal.title.value}：各预算单位的项目预算公开。",
+                             column_type="首页")),
+        render("units_index.md.j2", UNITS_INDEX, gov=site_meta("预算单位", "预算单位", "公开项目预算的全部预算单位。")),
+        render("projects_index.md.j2", PROJECTS_INDEX, gov=site_meta("项目预算", "项目预算", "按年度列出的全部公开项目预算。")),
+        render("data_format.md.j2", FORMAT_PAGE, format_doc=Markup(dataset.format_doc),
+               gov=site_meta("数据格式说明", "数据格式说明", "预算数据（budget_data/）的格式说明。", column_type="网站说明")),
     ]
+    serials = publish.project_serials(portal.projects)
+    target_serials = publish.project_serials(portal.unit_targets)
     targets_by_unit: dict[str, list[ProjectView]] = {uid: [] for uid in units}
     for view in portal.unit_targets:
         targets_by_unit[view.unit.id].append(view)
         findings = review.by_project[view.project.key] if review else None
-        pages.append(render("unit_target.md.j2", unit_target_page(view), view=view, findings=findings))
+        disclosure = publish.unit_target_disclosure(view, dataset.portal, target_serials[view.project.key])
+        pages.append(render("unit_target.md.j2", unit_target_page(view), view=view, findings=findings,
+                            disclosure=disclosure, gov=publish.unit_target_meta(view, disclosure), wide=True))
     for unit_id, unit in sorted(units.items()):
+        disclosure = publish.unit_disclosure(unit, (v.project.year for v in projects_by_unit[unit_id]),
+                                             dataset.portal)
         pages.append(render("unit.md.j2", unit_page(unit_id), unit=unit, projects=projects_by_unit[unit_id],
-                            totals=portal.by_year_unit, unit_targets=targets_by_unit[unit_id]))
+                            totals=portal.by_year_unit, unit_targets=targets_by_unit[unit_id],
+                            disclosure=disclosure, gov=publish.unit_meta(unit, disclosure)))
     for done, view in enumerate(portal.projects, start=1):
         if progress:
             progress("生成页面", done, len(portal.projects))
         findings = review.by_project[view.project.key] if review else None
+        disclosure = publish.project_disclosure(view, dataset.portal, serials[view.project.key])
         pages.append(render("project.md.j2", project_page(view), view=view, findings=findings,
                             chart=_project_chart(view), downloads=download_dir(view.project),
                             comparison=portal.comparisons.get(view.project.key),
-                            next_year=portal.next_year.get(view.project.key)))
+                            next_year=portal.next_year.get(view.project.key), disclosure=disclosure,
+                            gov=publish.project_meta(view, disclosure), wide=True))
     year_rows = {row.key: row for row in portal.by_year}
     for year in years:
         unit_rows = [(uid, row) for (y, uid), row in sorted(portal.by_year_unit.items()) if y == year]
         pages.append(render("year.md.j2", year_page(year), year=year, total=year_rows[str(year)],
-                            unit_rows=unit_rows, projects=portal.in_year(year)))
+                            unit_rows=unit_rows, projects=portal.in_year(year),
+                            gov=site_meta("项目预算", f"{year}年项目预算", f"{year}年各预算单位公开的项目预算。",
+                                          date=dataset.portal.published.get(year))))
     if portal.by_classification:
-        pages.append(render("classifications_index.md.j2", "classifications/index.md"))
+        pages.append(render("classifications_index.md.j2", "classifications/index.md",
+                            gov=site_meta("项目预算", "支出功能分类", "按支出功能分类科目列出的项目预算。")))
         for code in sorted({row.key for row in portal.by_classification}):
-            pages.append(render("classification.md.j2", classification_page(code), code=code,
-                                name=portal.classification_names[code],
+            name = portal.classification_names[code]
+            pages.append(render("classification.md.j2", classification_page(code), code=code, name=name,
                                 totals=[row for row in portal.by_classification if row.key == code],
-                                projects=portal.in_classification(code)))
+                                projects=portal.in_classification(code),
+                                gov=site_meta("项目预算", f"{code} {name}", f"支出功能分类科目 {code} {name} 的项目预算。")))
     live_rules = [rule for code, rule in sorted(RULES.items()) if not rule.retired]
-    pages.append(render("rules_index.md.j2", RULES_INDEX, rules=live_rules))
+    pages.append(render("rules_index.md.j2", RULES_INDEX, rules=live_rules,
+                        gov=site_meta("检查规则", "检查规则", "生成器对预算数据所做检查的规则说明。", column_type="网站说明")))
     for rule in live_rules:
-        pages.append(render("rule.md.j2", rule_page(rule.code), rule=rule))
+        pages.append(render("rule.md.j2", rule_page(rule.code), rule=rule,
+                            gov=site_meta("检查规则", f"{rule.code} {rule.name}", rule.what, column_type="网站说明")))
     if review is not None:
-        pages.append(render("review.md.j2", REVIEW_PAGE))
+        pages.append(render("review.md.j2", REVIEW_PAGE,
+                            gov=site_meta("数据核查", "数据核查", "财政部门审核用的数据核查报告。", column_type="网站说明")))
     return dict(sorted(pages))

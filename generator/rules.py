@@ -28,8 +28,10 @@ class Rule:
     @property
     def configurable(self) -> bool:
         """Portal settings may ignore or re-grade review rules, but never the ones that
-        guard readability of the data (F, S, X) or keep personal data off the site (P)."""
-        return self.code[0] not in "FSXPCM"
+        guard readability of the data (F, S, X, and G for the publishing settings), keep
+        personal data off the site (P), guard the settings themselves (C) or locate import
+        problems (M, reported by `import` only)."""
+        return self.code[0] not in "FSXPCGM"
 
 
 _RULES = [
@@ -650,6 +652,20 @@ _RULES = [
          "已有文件中可能是录入好的数据，覆盖会丢失它们。",
          "对已有的单位再运行一次 new unit。",
          "换一个标识；或直接编辑已有的文件。"),
+    # ---- G0xx: publishing as a government website (issue 12): site address, publication dates ----
+    Rule("G001", "site-url-invalid", E,
+         "网站地址 site_url“{value}”不可用：{detail}",
+         "site_url 是网站发布后的完整地址，以 http:// 或 https:// 开头，如 https://yusuan.example.gov.cn/。",
+         "站点地图（sitemap.xml）、每页的规范链接（canonical）和政府网站元数据 SiteDomain 都由它生成；地址写错，"
+         "搜索引擎和全国政府网站监测收录的就是错误的网址。",
+         "site_url: www.example.gov.cn（缺少 https://），或带有 ?、# 的地址。",
+         "写成完整的网址，如 https://yusuan.example.gov.cn/；网站放在子目录时写到该目录，如 https://www.example.gov.cn/yusuan/。"),
+    Rule("G002", "publication-date-invalid", E,
+         "公开日期“{key}: {value}”不可用：{detail}",
+         "published 按预算年度列出公开日期，键是四位年份，值是 YYYY-MM-DD（可加时间 HH:MM）。",
+         "发布日期显示在信息公开栏和 PubDate 元数据中，必须是真实、可读的日期，不能用生成网站的时间代替。",
+         "published: {2026: 2026年2月15日}，或 2026-02-30 这样不存在的日期。",
+         "按 YYYY-MM-DD 写，如 \"2026\": 2026-02-15；不知道公开日期就不写这一年。"),
     # ---- C0xx: review configuration ----------------------------------------------------------
     Rule("C001", "acknowledgement-unmatched", W,
          "确认记录“{code} {location}”没有对应的问题",

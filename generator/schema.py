@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 
-from . import money, rules
+from . import money, publish, rules
 from .csvsource import Cell, Table, normalize_header
 from .diagnostics import Diagnostic, Location
 from .model import (
@@ -201,7 +201,7 @@ def _root_map(node: YNode | None, path: str, diagnostics: list[Diagnostic]) -> M
 
 
 PORTAL_KEYS = ("title", "publisher", "contact", "description", "website_code", "icp_record", "police_record",
-               "rules", "public_fields")
+               "rules", "public_fields", "site_url", "organizer", "published")
 
 
 def _read_rule_settings(reader: MapReader) -> RuleSettings:
@@ -233,6 +233,9 @@ def read_portal(node: YNode | None, path: str) -> tuple[Portal | None, list[Diag
         police_record=reader.optional_text("police_record"),
         rules=_read_rule_settings(reader),
         public_fields=reader.text_list("public_fields"),
+        site_url=publish.read_site_url(reader),
+        organizer=reader.optional_text("organizer"),
+        published=publish.read_published(reader),
     )
     return (None if reader.failed else portal), diagnostics
 

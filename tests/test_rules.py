@@ -9,6 +9,7 @@ from test_checks import CASES as REVIEW_CASES
 from test_checks import CleanWorkspace
 from test_import import import_rule_codes
 from test_malformed import CASES
+from test_publish import CASES as PUBLISH_CASES
 
 from generator.diagnostics import Severity
 from generator.rules import RULES
@@ -57,6 +58,10 @@ def test_every_rule_has_a_fixture_that_triggers_it(tmp_path):
     for index, review_case in enumerate(REVIEW_CASES):
         workspace = CleanWorkspace(tmp_path / f"review-{index}")
         review_case.mutate(workspace)
+        emitted |= {d["code"] for d in workspace.check().diagnostics}
+    for index, case in enumerate(PUBLISH_CASES):
+        workspace = Workspace(tmp_path / f"publish-{index}")
+        case.mutate(workspace)
         emitted |= {d["code"] for d in workspace.check().diagnostics}
     collision = Workspace(tmp_path / "collision")
     collision.write("docs_src/index.md", "# 手写\n")
