@@ -87,7 +87,7 @@ def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
         diagnostics += checks.run_unit_checks(unit)
     for project in projects:
         diagnostics += checks.run_project_checks(project)
-    diagnostics += _personal_data(raw.texts, portal, units)
+    diagnostics += _personal_data(raw.texts, portal, units, raw.personal)
     relevance.save_segment_cache(segment_cache)
 
     if portal is not None:
@@ -114,10 +114,13 @@ _PUBLIC_UNIT_FIELDS = ("phone", "address", "legal_representative")
 _PUBLIC_PORTAL_FIELDS = ("contact", "publisher")
 
 
-def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str, Unit]) -> list[Diagnostic]:
-    """Scan every file; skip only lines of fields explicitly listed in ``public_fields``."""
+def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str, Unit],
+                   in_values: list[tuple[str, str, Diagnostic]] = ()) -> list[Diagnostic]:
+    """Scan every file's raw lines and every decoded value; skip only fields explicitly
+    listed in ``public_fields``."""
     found: list[Diagnostic] = []
     public: dict[str, set[int]] = {}
+    public_keys: dict[str, set[str]] = {}
     owners: list[tuple[str, tuple[Text, ...], dict[str, Text | None], tuple[str, ...]]] = []
     if portal is not None:
         owners.append((portal.path, portal.public_fields,
@@ -131,8 +134,16 @@ def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str
                 found.append(rules.make("S202", name.location, field=f"public_fields: {name.value}",
                                         hint=f"public_fields 只能列出：{'、'.join(allowed)}。"))
         public[path] = review.public_lines(path, fields, values)
+        public_keys[path] = {name.value for name in fields if name.value in allowed}
     for path, text in sorted(texts.items()):
         found += personal.scan_text(path, text, public.get(path, set()))
+    # A number the raw scan already reported is not reported again from its decoded value.
+    seen = {(d.location.path, d.code, d.message) for d in found}
+    for path, key, diagnostic in in_values:
+        if key in public_keys.get(path, ()) or (path, diagnostic.code, diagnostic.message) in seen:
+            continue
+        seen.add((path, diagnostic.code, diagnostic.message))
+        found.append(diagnostic)
     return found
 
 
