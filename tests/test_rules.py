@@ -66,7 +66,7 @@ def test_every_rule_has_a_fixture_that_triggers_it(tmp_path):
 
 
 def test_every_rule_has_a_documentation_page(tmp_path):
-    from markupsafe import escape
+    from generator.render import escape_text as escape
 
     workspace = Workspace(tmp_path / "repo")
     assert workspace.build().code == 0
