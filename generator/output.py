@@ -33,6 +33,7 @@ from .render import GENERATED_MARKER
 
 MANIFEST = ".generated.json"
 FILE_MODE = 0o644
+FOLDER_MODE = 0o755
 
 
 @dataclass(frozen=True)
@@ -181,9 +182,20 @@ def _mirror(source: Path, target: Path) -> None:
                         shutil.copy2(entry.path, destination, follow_symlinks=False)
 
 
+def _make_folders(folder: Path) -> None:
+    """Missing folders, 0755 whatever the umask, so the web server can read them."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        created.mkdir()
+        os.chmod(created, FOLDER_MODE)
+
+
 def _write_file(path: Path, content: bytes) -> None:
     """A new file (never through an existing hard link), mode 0644 whatever the umask."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_folders(path.parent)
     if path.is_symlink() or path.exists():
         path.unlink()
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)

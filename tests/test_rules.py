@@ -7,6 +7,7 @@ import re
 from conftest import REPO, Workspace, run_cli
 from test_checks import CASES as REVIEW_CASES
 from test_checks import CleanWorkspace
+from test_hostile import CASES as HOSTILE_CASES
 from test_malformed import CASES
 
 from generator.diagnostics import Severity
@@ -53,6 +54,14 @@ def test_every_rule_has_a_fixture_that_triggers_it(tmp_path):
         workspace = Workspace(tmp_path / f"case-{index}")
         case.mutate(workspace)
         emitted |= {d["code"] for d in workspace.check().diagnostics}
+    for index, case in enumerate(HOSTILE_CASES):
+        workspace = Workspace(tmp_path / f"hostile-{index}")
+        case.mutate(workspace)
+        emitted |= {d["code"] for d in workspace.check().diagnostics}
+    outside = Workspace(tmp_path / "outside")
+    (tmp_path / "elsewhere").mkdir()
+    outside.path("docs_src/projects").symlink_to(tmp_path / "elsewhere")
+    emitted |= set(re.findall(r"\b([A-Z]\d{3})\b", outside.build().stderr))
     for index, review_case in enumerate(REVIEW_CASES):
         workspace = CleanWorkspace(tmp_path / f"review-{index}")
         review_case.mutate(workspace)

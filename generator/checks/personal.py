@@ -167,7 +167,8 @@ def scan_text(path: str, text: str, public_lines: Collection[int] = ()) -> Itera
     """Raw lines of one file, comments included; ``public_lines`` hold fields explicitly marked public."""
     if not _MAYBE.search(text):
         return
-    for number, line in enumerate(text.splitlines(), start=1):
+    # split("\n"), not splitlines(): \x0b, \x85 and \u2028 are not line ends for the author's editor.
+    for number, line in enumerate(text.split("\n"), start=1):
         if number in public_lines:
             continue
         for finding in find(line):
