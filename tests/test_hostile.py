@@ -25,7 +25,6 @@ from test_malformed import Case
 
 from generator import limits, output, pipeline
 from generator.compute import portal_view
-from generator.render import escape_text, format_document, front_matter_json
 
 PROJECT_YAML = f"{PROJECT_DIR}/project.yaml"
 BUDGET = f"{PROJECT_DIR}/budget_items.csv"
@@ -108,7 +107,8 @@ def test_row1_a_link_in_docs_src_to_elsewhere_is_x306(workspace):
 def test_row1_a_tampered_manifest_cannot_delete_outside(workspace):
     assert workspace.build().code == 0
     victim = workspace.root.parent / "victim.md"
-    victim.write_text("---\n# 本页由 python -m generator build 根据 budget_data/ 生成，请勿手工修改。\n", encoding="utf-8")
+    from generator.render import GENERATED_MARKER
+    victim.write_text(GENERATED_MARKER + "---\n# 别人的文件\n", encoding="utf-8")  # looks like one of ours
     manifest = workspace.path("docs_src/.generated.json")
     data = json.loads(manifest.read_text(encoding="utf-8"))
     data["files"].append("../../victim.md")
@@ -230,6 +230,8 @@ def test_row2_markup_in_a_classification_code_is_refused(workspace, code):
 
 
 def test_row2_escape_text_is_inert_markdown_and_html():
+    from generator.render import escape_text
+
     out = escape_text("<a>*b*[c](d){: e}|#\n")
     assert "<" not in out and "*" not in out and "[" not in out and "{" not in out and "|" not in out
     assert "\n" not in out
@@ -267,6 +269,8 @@ def test_row3_readme_is_scanned_for_personal_data(workspace):
 
 
 def test_row3_format_document_keeps_only_safe_links():
+    from generator.render import format_document
+
     html = format_document("[a](https://example.org) [b](JavaScript:x) [c](rules/index.md) [d](data:text/html,x)")
     assert 'href="https://example.org"' in html and 'href="rules/index.md"' in html
     assert "JavaScript" not in html and "data:" not in html
@@ -466,6 +470,8 @@ def test_row10_c1_control_in_publisher_is_an_error(workspace):
 
 
 def test_row10_front_matter_json_is_valid_yaml_for_any_text():
+    from generator.render import front_matter_json
+
     value = {"publisher": "a\x85b\u2028c\ufeffd\x7f\"'\\:#-"}
     assert yaml.safe_load(f"portal_footer: {front_matter_json(value)}\n")["portal_footer"] == value
 
@@ -663,3 +669,13 @@ def test_new_rule_fixtures(workspace, case):
     result = workspace.check()
     assert result.code == case.exit_code
     assert case.expect(workspace) <= result.tuples()
+
+
+def test_row2_a_template_cannot_print_data_raw_by_accident(tmp_path):
+    """Escaping is the environment's, not each template's: a new template without any filter is safe too."""
+    from generator.render import make_environment
+
+    (tmp_path / "new.md.j2").write_text("# {{ value }}\n\n| {{ value }} |\n\n<p>{{ value }}</p>\n", encoding="utf-8")
+    page = make_environment(tmp_path).get_template("new.md.j2").render(value=PAYLOAD)
+    _assert_inert(_markdown_to_html("---\n---\n" + page), "new.md.j2")
+    assert make_environment(tmp_path).from_string("{{ value }}").render(value="a*b|c") == "a&#42;b&#124;c"
