@@ -12,9 +12,9 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import limits, rules
+from . import limits, money, rules
 from .checks import personal
-from .csvsource import Table, parse_csv
+from .csvsource import Table, normalize_header, parse_csv
 from .diagnostics import Diagnostic, Location
 from .sources import decode
 from .yamlsource import YMap, YNode, YScalar, YSeq, parse_yaml
@@ -27,6 +27,8 @@ PROJECT_FILE = "project.yaml"
 BUDGET_FILE = "budget_items.csv"
 INDICATORS_FILE = "indicators.csv"
 PROJECT_FILES = (PROJECT_FILE, BUDGET_FILE, INDICATORS_FILE)
+# Columns whose cells are published as formatted figures (schema.BUDGET_COLUMNS' numbers).
+NUMERIC_COLUMNS = frozenset(normalize_header(name) for name in ("数量", "单价（元）", "金额（元）"))
 
 
 @dataclass
@@ -54,6 +56,8 @@ class RawData:
     # Personal numbers found in decoded values: (path, top-level YAML key or "", finding).
     # The pipeline drops those in fields a unit or the portal marked public.
     personal: list[tuple[str, str, Diagnostic]] = field(default_factory=list)
+    # Lines where a CSV data row starts: their cells are scanned decoded, so the raw scan skips them.
+    data_lines: dict[str, set[int]] = field(default_factory=dict)
     contents: dict[str, bytes] = field(default_factory=dict)  # raw bytes of every file read, for the data version
 
     @property
@@ -76,7 +80,7 @@ class _Reader:
         self._data_text = str(data_dir) + os.sep
         self._data_display = Path(os.path.relpath(data_dir, root)).as_posix() + "/"
         self.diagnostics, self.texts, self.contents = raw.diagnostics, raw.texts, raw.contents
-        self.personal = raw.personal
+        self.personal, self.data_lines = raw.personal, raw.data_lines
 
     def display(self, path: Path) -> str:
         # os.path.relpath is slow at 10,000s of files; paths under the data folder only need a prefix.
@@ -169,7 +173,7 @@ class _Reader:
 
     # ---- every decoded value: control characters, lengths, personal data --------------------
 
-    def _value(self, text: str, location: Location, key: str, path: str) -> bool:
+    def _value(self, text: str, location: Location, key: str, path: str, scan: bool = True) -> bool:
         ok = True
         index = limits.first_control(text)
         if index is not None:
@@ -182,8 +186,9 @@ class _Reader:
         if len(text) > limits.MAX_VALUE_CHARS:
             self.diagnostics.append(rules.make("F116", location, length=len(text), limit=limits.MAX_VALUE_CHARS))
             ok = False
-        for finding in personal.scan_value(text, location):
-            self.personal.append((path, key, finding))
+        if scan:
+            for finding in personal.scan_value(text, location):
+                self.personal.append((path, key, finding))
         return ok
 
     def _sweep_yaml(self, root: YNode, path: str) -> bool:
@@ -216,9 +221,14 @@ class _Reader:
         ok = True
         for cell in table.header:
             ok &= self._value(cell.text, Location(path, cell.line, cell.column), "", path)
+        # A number in an amount, price or quantity column is published as a formatted figure
+        # ("13,000,000,000.00"), never as the digits a phone number is made of.
+        numeric = {index for index, cell in enumerate(table.header) if normalize_header(cell.text) in NUMERIC_COLUMNS}
         for record in table.rows:
-            for cell in record.cells:
-                ok &= self._value(cell.text, Location(path, cell.line, cell.column), "", path)
+            self.data_lines.setdefault(path, set()).add(record.line)
+            for index, cell in enumerate(record.cells):
+                figure = index in numeric and money.parse_decimal(cell.text, max_places=None).value is not None
+                ok &= self._value(cell.text, Location(path, cell.line, cell.column), "", path, scan=not figure)
         return ok
 
     def listing(self, folder: Path) -> list[os.DirEntry]:

@@ -87,7 +87,7 @@ def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
         diagnostics += checks.run_unit_checks(unit)
     for project in projects:
         diagnostics += checks.run_project_checks(project)
-    diagnostics += _personal_data(raw.texts, portal, units, raw.personal)
+    diagnostics += _personal_data(raw.texts, portal, units, raw.personal, raw.data_lines)
     relevance.save_segment_cache(segment_cache)
 
     if portal is not None:
@@ -115,7 +115,8 @@ _PUBLIC_PORTAL_FIELDS = ("contact", "publisher")
 
 
 def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str, Unit],
-                   in_values: list[tuple[str, str, Diagnostic]] = ()) -> list[Diagnostic]:
+                   in_values: list[tuple[str, str, Diagnostic]] = (),
+                   data_lines: dict[str, set[int]] | None = None) -> list[Diagnostic]:
     """Scan every file's raw lines and every decoded value; skip only fields explicitly
     listed in ``public_fields``."""
     found: list[Diagnostic] = []
@@ -136,7 +137,8 @@ def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str
         public[path] = review.public_lines(path, fields, values)
         public_keys[path] = {name.value for name in fields if name.value in allowed}
     for path, text in sorted(texts.items()):
-        found += personal.scan_text(path, text, public.get(path, set()))
+        skip = public.get(path, set()) | (data_lines or {}).get(path, set())
+        found += personal.scan_text(path, text, skip)
     # A number the raw scan already reported is not reported again from its decoded value.
     seen = {(d.location.path, d.code, d.message) for d in found}
     for path, key, diagnostic in in_values:

@@ -37,21 +37,37 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 _SEPARATOR_CHARS = (
     " \t\r\n\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"  # spaces
     "\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d\u30fc"  # dashes
-    ".\u00b7\u2024\u2027\u30fb\u3002\uff0e\uff61\uff65"  # dots
+    ".\u00b7\u2024\u2027\u30fb\uff0e\uff65"  # dots (not 。: it ends a sentence)
 )
 _DIGIT_CHARS = "0-9\uff10-\uff19"
 _TRANSLATE = {**_FULLWIDTH, **{ord(c): None for c in _INVISIBLE}}
 # Cheap first look: eleven digits with anything disguising between them.
 _MAYBE = re.compile(f"[{_DIGIT_CHARS}](?:[{_SEPARATOR_CHARS}{_INVISIBLE}]*[{_DIGIT_CHARS}]){{10}}")
 _JOIN = re.compile(f"(?<=[0-9])[{_SEPARATOR_CHARS}]+(?=[0-9Xx])")
+# The one dot of a figure with one or two decimals ("376.00") is a decimal point, not a
+# separator: otherwise "376.00 370.00 1996.00" would read as a 16-digit card number. A dot
+# among other dots ("6222.0212.3456.7890.12") still separates groups.
+_DECIMAL = re.compile("(?<![0-9.\uff0e])([0-9]+)[.\uff0e]([0-9]{1,2})(?![0-9.\uff0e])")
+_DECIMAL_POINT = "\ue000"  # private use: neither digit nor separator
 
 # On joined text: whole numbers.
 _ID_JOINED = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5})(\d{4})(\d{2})(\d{2})(\d{3})([\dXx])(?![0-9A-Za-z])", re.ASCII)
-_MOBILE_JOINED = re.compile(r"(?<![0-9])(?:(?:\+|00)?86)?(1[3-9]\d{9})(?![0-9])", re.ASCII)
-_CARD_JOINED = re.compile(r"(?<![0-9])(\d{16,19})(?![0-9])", re.ASCII)
+_MOBILE_JOINED = re.compile(r"(?<![0-9A-Za-z])(?:(?:\+|00)?86)?(1[3-9]\d{9})(?![0-9A-Za-z])", re.ASCII)
+# Letters around it make a digit run part of a code (统一社会信用代码, a contract number), not a card.
+_CARD_JOINED = re.compile(r"(?<![0-9A-Za-z])(\d{16,19})(?![0-9A-Za-z])", re.ASCII)
 # On unjoined text: numbers written next to other numbers, in the usual groups.
-_MOBILE = re.compile(r"(?<![0-9])(?:(?:\+|00)?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?![0-9])", re.ASCII)
-_CARD = re.compile(r"(?<![0-9])(\d{4}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?)(?![0-9])", re.ASCII)
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:(?:\+|00)?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?![0-9A-Za-z])",
+                     re.ASCII)
+_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{4}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?)(?![0-9A-Za-z])", re.ASCII)
+
+
+# A figure written as money ("13000000000元", "￥13000000000") is an amount, not a phone or card.
+_MONEY_AFTER = re.compile(r"\s*(?:元|万元|亿元|万|亿)")
+_MONEY_BEFORE = re.compile(r"(?:[¥￥]|RMB|CNY)\s*\Z")
+
+
+def _money(source: str, match: re.Match) -> bool:
+    return bool(_MONEY_AFTER.match(source, match.end())) or bool(_MONEY_BEFORE.search(source, 0, match.start()))
 
 
 @dataclass(frozen=True)
@@ -126,6 +142,7 @@ def find(text: str) -> list[Finding]:
     if not _MAYBE.search(text):
         return []
     plain, where = _normalise(text)
+    plain = _DECIMAL.sub(lambda m: m.group(1) + _DECIMAL_POINT + m.group(2), plain)  # same length
     joined, joined_where = _join(plain, where)
     found: dict[str, Finding] = {}
 
@@ -142,13 +159,13 @@ def find(text: str) -> list[Finding]:
         for pattern in (_CARD_JOINED, _CARD):
             for match in pattern.finditer(source):
                 digits = re.sub(r"\D", "", match.group(1))
-                if any(match.start() in r for r in taken) or not _card_ok(digits):
+                if any(match.start() in r for r in taken) or not _card_ok(digits) or _money(source, match):
                     continue
                 taken.append(range(match.start(), match.end()))
                 add("P903", digits, positions[match.start()])
         for pattern in (_MOBILE_JOINED, _MOBILE):
             for match in pattern.finditer(source):
-                if any(match.start() in r for r in taken):
+                if any(match.start() in r for r in taken) or _money(source, match):
                     continue
                 add("P902", "".join(match.groups()), positions[match.start()])
     return sorted(found.values(), key=lambda f: f.offset)
