@@ -141,9 +141,14 @@ class _Reader:
         shown = self.display(path)
         node, diagnostics = parse_yaml(text, shown)
         self.diagnostics.extend(diagnostics)
-        if node is not None and not self._sweep_yaml(node, shown):
+        if node is None:
             return None
-        return node
+        try:
+            swept = self._sweep_yaml(node, shown)
+        except RecursionError:
+            self.diagnostics.append(rules.make("F107", Location(shown, 1, 1), detail="嵌套层级过深"))
+            return None
+        return node if swept else None
 
     def csv(self, path: Path) -> Table | None:
         text = self.read_text(path, allow_legacy=True)

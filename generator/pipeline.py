@@ -19,7 +19,7 @@ from .compute import portal_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
 from .load import load_tree
 from .model import Dataset, Portal, Project, Text, Unit
-from .output import WriteResult, find_collisions, write_pages
+from .output import WriteResult, find_collisions, recover, write_pages
 from .render import render_site
 from .report import review_view
 
@@ -199,6 +199,7 @@ def search_index_estimate(pages: dict[str, str | bytes]) -> int:
 def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
           review_report: bool = False, progress: Progress = _no_progress,
           years: frozenset[str] | None = None) -> BuildResult:
+    recover(out_dir.resolve())  # what a killed earlier build left beside docs_src/
     signature = stamp.input_signature(data_dir, templates, {"review": review_report, "strict": strict,
                                                             "root": str(root), "out": str(out_dir),
                                                             "years": sorted(years) if years else None})

@@ -679,3 +679,18 @@ def test_row2_a_template_cannot_print_data_raw_by_accident(tmp_path):
     page = make_environment(tmp_path).get_template("new.md.j2").render(value=PAYLOAD)
     _assert_inert(_markdown_to_html("---\n---\n" + page), "new.md.j2")
     assert make_environment(tmp_path).from_string("{{ value }}").render(value="a*b|c") == "a&#42;b&#124;c"
+
+
+def test_row12_a_no_op_rebuild_also_recovers(workspace):
+    assert workspace.build().code == 0
+    leftover = workspace.path(".docs_src.publishing")
+    leftover.mkdir()
+    (leftover / "half.md").write_text("x", encoding="utf-8")
+    assert workspace.build().code == 0  # answered from the build stamp
+    assert not leftover.exists()
+
+
+def test_row11_deep_nesting_is_a_located_error(workspace):
+    workspace.write(PORTAL, "title: " + "[" * 5000 + "]" * 5000 + "\n")
+    result = workspace.check()
+    assert result.code == 1 and any(c in ("F104", "F107") for c, _, _ in result.tuples())
