@@ -47,27 +47,41 @@ class OutsideOutput(Exception):
     """A path that would leave the output folder; callers check with find_collisions first."""
 
 
-def contained(out_dir: Path, relative: str) -> Path | None:
+def contained(out_dir: Path, relative: str, cache: dict | None = None) -> Path | None:
     """``out_dir / relative`` when it stays inside ``out_dir`` once links and ``..`` are
-    resolved; None otherwise. The one containment check every writer uses."""
+    resolved; None otherwise. The one containment check every writer uses.
+
+    ``cache`` (one dict per pass over the pages) remembers resolved folders: thousands of
+    pages share a few hundred folders, and nothing creates links while a pass runs.
+    """
     if not relative or relative.startswith("/") or "\\" in relative or "\0" in relative:
         return None
     if any(part in ("", ".", "..") for part in relative.split("/")):
         return None
+    cache = {} if cache is None else cache
     target = out_dir / relative
-    base = out_dir.resolve()
     try:
-        resolved = target.resolve()
+        base = cache.get(out_dir)
+        if base is None:
+            base = cache[out_dir] = out_dir.resolve()
+        folder = cache.get(target.parent)
+        if folder is None:
+            folder = cache[target.parent] = target.parent.resolve()
+        if folder != base and base not in folder.parents:
+            return None
+        if target.is_symlink() and base not in target.resolve().parents:
+            return None
     except (OSError, RuntimeError):  # a link loop
         return None
-    return target if base in resolved.parents else None
+    return target
 
 
 def read_manifest(out_dir: Path) -> set[str]:
     try:
         data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
         # The manifest is a file on disk like any other: its entries are checked too.
-        return {str(p) for p in data.get("files", []) if isinstance(p, str) and contained(out_dir, p)}
+        cache: dict = {}
+        return {str(p) for p in data.get("files", []) if isinstance(p, str) and contained(out_dir, p, cache)}
     except (OSError, ValueError, AttributeError):
         return set()
 
@@ -99,8 +113,9 @@ def find_collisions(pages: dict[str, str | bytes], out_dir: Path, display_root: 
     hand-written file (X305)."""
     known = read_manifest(out_dir)
     found = []
+    cache: dict = {}
     for relative in pages:
-        target = contained(out_dir, relative)
+        target = contained(out_dir, relative, cache)
         if target is None:
             shown = _shown(out_dir / relative, display_root) if "\0" not in relative else repr(relative)
             found.append(rules.make("X306", Location(_shown(out_dir, display_root)), path=shown))
@@ -193,19 +208,24 @@ def _make_folders(folder: Path) -> None:
         os.chmod(created, FOLDER_MODE)
 
 
-def _write_file(path: Path, content: bytes) -> None:
+def _write_file(path: Path, content: bytes, folders: set[Path]) -> None:
     """A new file (never through an existing hard link), mode 0644 whatever the umask."""
-    _make_folders(path.parent)
-    if path.is_symlink() or path.exists():
+    if path.parent not in folders:
+        _make_folders(path.parent)
+        folders.add(path.parent)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        handle = os.open(path, flags, FILE_MODE)
+    except FileExistsError:  # a hard link to the live file, or a link: replace, never write through
         path.unlink()
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+        handle = os.open(path, flags, FILE_MODE)
     with os.fdopen(handle, "wb") as stream:
         os.fchmod(stream.fileno(), FILE_MODE)
         stream.write(content)
 
 
-def _inside(folder: Path, relative: str) -> Path:
-    target = contained(folder, relative)
+def _inside(folder: Path, relative: str, cache: dict | None = None) -> Path:
+    target = contained(folder, relative, cache)
     if target is None:
         raise OutsideOutput(relative)
     return target
@@ -227,8 +247,9 @@ def write_pages(pages: dict[str, str | bytes], out_dir: Path) -> WriteResult:
     previous = read_manifest(out_dir)
     changes: dict[str, bytes] = {}
     unchanged = []
+    cache: dict = {}
     for relative, text in sorted(pages.items()):
-        target = _inside(out_dir, relative)
+        target = _inside(out_dir, relative, cache)
         content = text.encode("utf-8") if isinstance(text, str) else text
         try:
             if not target.is_symlink() and target.read_bytes() == content:
@@ -239,7 +260,7 @@ def write_pages(pages: dict[str, str | bytes], out_dir: Path) -> WriteResult:
         changes[relative] = content
     removals = []
     for relative in sorted(previous - set(pages)):
-        target = contained(out_dir, relative)
+        target = contained(out_dir, relative, cache)
         if target is not None and target.is_file() and not target.is_symlink() and _ours(relative, target):
             removals.append(relative)
     manifest = (json.dumps({"files": sorted(pages)}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
@@ -252,14 +273,16 @@ def write_pages(pages: dict[str, str | bytes], out_dir: Path) -> WriteResult:
 
     staging = _staging(out_dir)
     _mirror(out_dir, staging)
+    staged: dict = {}
+    folders: set[Path] = set()
     for relative, content in changes.items():
-        _write_file(_inside(staging, relative), content)
+        _write_file(_inside(staging, relative, staged), content, folders)
     for relative in removals:
-        target = _inside(staging, relative)
+        target = _inside(staging, relative, staged)
         target.unlink()
         _prune_empty_parents(target.parent, staging)
     if not manifest_same:
-        _write_file(staging / MANIFEST, manifest)
+        _write_file(staging / MANIFEST, manifest, folders)
     if _exchange(staging, out_dir):
         shutil.rmtree(staging)  # now the old tree
     else:
