@@ -43,9 +43,11 @@ def identifier_problem(name: str) -> str | None:
 # Control characters that may stand in data: tab and line breaks. Everything else in
 # Unicode category Cc, the line/paragraph separators and the bidirectional overrides
 # (which can make "1000" display as "0001") is refused.
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
-_SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (a YAML "\\ud800" escape) and the noncharacters U+FFFE/U+FFFF cannot be
+# written as UTF-8 at all, so they are refused here too.
+_SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                      r"\ud800-\udfff\ufffe\uffff]")
 
 
 def first_control(text: str) -> int | None:
@@ -56,7 +58,9 @@ def first_control(text: str) -> int | None:
 
 def describe_control(char: str) -> str:
     name = unicodedata.name(char, "")
-    if char in _BIDI:
+    if "\ud800" <= char <= "\udfff" or char in "\ufffe\uffff":
+        kind = "不是有效字符"
+    elif char in _BIDI:
         kind = "文字方向控制符" if char not in "\u2028\u2029" else "Unicode 换行符"
     else:
         kind = "控制字符"
