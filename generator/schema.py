@@ -417,7 +417,8 @@ def _read_number(cell: Cell, path: str, field: str, diagnostics: list[Diagnostic
     if parsed.error is not None:
         detail = {
             money.ERR_SCIENTIFIC: "科学计数法会丢失位数",
-            money.ERR_PRECISION: f"最多保留 {max_places} 位小数" + ("（金额精确到分）" if max_places == 2 else ""),
+            money.ERR_PRECISION: f"最多保留 {money.MAX_ANY_PLACES if max_places is None else max_places} 位小数"
+                                 + ("（金额精确到分）" if max_places == 2 else ""),
             money.ERR_SYNTAX: "只能填写数字",
             money.ERR_COMPAT: "含有上标、分数或其他不是普通数字的字符",
         }.get(parsed.error, "只能填写数字")
