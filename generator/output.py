@@ -48,8 +48,8 @@ class OutsideOutput(Exception):
 
 
 def contained(out_dir: Path, relative: str, cache: dict | None = None) -> Path | None:
-    """``out_dir / relative`` when it stays inside ``out_dir`` once links and ``..`` are
-    resolved; None otherwise. The one containment check every writer uses.
+    """``out_dir / relative`` when it is inside ``out_dir`` with no ``..`` and no link on the
+    way; None otherwise. The one containment check every writer uses.
 
     ``cache`` (one dict per pass over the pages) remembers resolved folders: thousands of
     pages share a few hundred folders, and nothing creates links while a pass runs.
@@ -67,9 +67,9 @@ def contained(out_dir: Path, relative: str, cache: dict | None = None) -> Path |
         folder = cache.get(target.parent)
         if folder is None:
             folder = cache[target.parent] = target.parent.resolve()
-        if folder != base and base not in folder.parents:
-            return None
-        if target.is_symlink() and base not in target.resolve().parents:
+        # Exactly where the name says: no link on the way, even one that stays inside (the
+        # staging copy of an absolute link would point back into the live folder).
+        if folder != base.joinpath(*relative.split("/")[:-1]) or target.is_symlink():
             return None
     except (OSError, RuntimeError):  # a link loop
         return None

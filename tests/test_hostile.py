@@ -701,3 +701,11 @@ def test_row7_quantities_have_bounded_decimals_so_products_stay_exact(workspace)
     result = workspace.check()
     (diagnostic,) = [d for d in result.diagnostics if d["code"] == "S208"]
     assert "最多保留 6 位小数" in diagnostic["message"]
+
+
+def test_row1_a_link_inside_docs_src_is_not_written_through(workspace):
+    (workspace.path("docs_src") / "real").mkdir()
+    (workspace.path("docs_src") / "units").symlink_to(workspace.path("docs_src") / "real")
+    result = workspace.build()
+    assert result.code == 1 and "X306" in result.stderr and "内部错误" not in result.stderr
+    assert list((workspace.path("docs_src") / "real").iterdir()) == []
