@@ -697,7 +697,7 @@ def test_row11_deep_nesting_is_a_located_error(workspace):
 
 
 def test_row7_quantities_have_bounded_decimals_so_products_stay_exact(workspace):
-    workspace.replace(BUDGET, "人才管理经费,,,,,10000,", "人才管理经费,1.1234567,,,,10000,")
+    workspace.replace(BUDGET, "人才管理经费,,,,,10000,", "人才管理经费,,1.1234567,,,10000,")
     result = workspace.check()
     (diagnostic,) = [d for d in result.diagnostics if d["code"] == "S208"]
     assert "最多保留 6 位小数" in diagnostic["message"]
