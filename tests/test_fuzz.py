@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import PROJECT_DIR, UNIT_FILE, Workspace
@@ -288,6 +288,7 @@ def test_fuzzed_data_never_crashes_escapes_or_leaks(mutations):
             planted.append(payload)
         before = _outside(Path(scratch))
         result = ws.build()
+        event(f"exit {result.code}")  # shown by --hypothesis-show-statistics
         assert result.code in (0, 1), result.stderr
         assert "内部错误" not in result.stderr and "Traceback" not in result.stderr
         assert _outside(Path(scratch)) == before  # nothing written outside docs_src/ (and .cache/)
