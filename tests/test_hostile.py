@@ -599,8 +599,9 @@ def test_row12_generated_files_are_0644(workspace):
     assert (workspace.path("docs_src").stat().st_mode & 0o777) == 0o755
 
 
-def test_row12_sigkill_of_a_real_build(workspace):
-    """A real SIGKILL at several moments of a running build: docs_src is old or new, never mixed."""
+def test_row12_sigkill_of_a_real_build_while_it_writes(workspace):
+    """A real SIGKILL once the build starts writing (the staging folder appears, or docs_src/
+    itself changes), at several delays after that: docs_src is old or new, never mixed."""
     import signal
     import subprocess
     import sys
@@ -610,24 +611,35 @@ def test_row12_sigkill_of_a_real_build(workspace):
     docs = workspace.path("docs_src")
     old = _tree(docs)
     workspace.replace(PROJECT_YAML, "name: 人才服务管理经费", "name: 人才服务管理经费（调整）")
-    seen = set()
-    for delay in (0.3, 0.6, 0.9, 1.2, 1.6, 2.2):
+    staging = docs.parent / ".docs_src.publishing"
+    killed_while_writing = 0
+    for delay in (0.0, 0.002, 0.005, 0.01, 0.02, 0.05):
+        # back to the old tree and no stamp, so the next build has everything to write
+        for path in sorted(docs.rglob("*"), reverse=True):
+            if path.is_file():
+                path.unlink()
+        for relative, content in old.items():
+            (docs / relative).parent.mkdir(parents=True, exist_ok=True)
+            (docs / relative).write_bytes(content)
         for cache in workspace.root.joinpath(".cache", "generator").glob("stamp-*.json"):
             cache.unlink()
+        assert _tree(docs) == old
+        before = docs.stat().st_mtime_ns
         process = subprocess.Popen([sys.executable, "-m", "generator", "build", "--root", str(workspace.root)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
+        while process.poll() is None and not staging.exists() and docs.stat().st_mtime_ns == before:
+            time.sleep(0.0005)
+        if process.poll() is None:
+            time.sleep(delay)
+            process.send_signal(signal.SIGKILL)
+            killed_while_writing += process.wait() == -signal.SIGKILL
         process.wait()
         state = _tree(docs)
-        if state == old:
-            seen.add("old")
-        else:
+        assert not [p for p in docs.rglob("*") if p.name.startswith(".tmp-")], delay
+        if state != old:
             assert workspace.build().code == 0
-            assert state == _tree(docs), f"SIGKILL after {delay}s left a mix"
-            seen.add("new")
-            break
-    assert "old" in seen or "new" in seen
+            assert state == _tree(docs), f"SIGKILL {delay}s after writing began left a mix"
+    assert killed_while_writing >= 3  # the kills did land while the build was writing
     assert workspace.build().code == 0
     assert [p.name for p in docs.parent.iterdir() if p.name.startswith(".docs_src")] == []
 
