@@ -103,7 +103,7 @@ _RULES = [
     # ---- F112–F117: hostile or oversized input (issue 8) --------------------------------------
     Rule("F112", "data-link-or-special-file", E,
          "“{name}”是{kind}，不会读取",
-         "budget_data/ 中的每个文件和文件夹都必须是普通文件或文件夹；符号链接、快捷方式式的链接和设备文件都不读取。",
+         "budget_data/ 中的每一项都必须是普通文件或文件夹；符号链接和特殊文件（如命名管道、设备文件）都不读取。",
          "链接可以指向数据文件夹以外的任何文件（例如 /etc/passwd），读取它就会把外面的内容发布到网站上。",
          "budget_data/README.md 是指向 /etc/passwd 的符号链接。",
          "删除链接，把真正的文件复制到这里。"),
