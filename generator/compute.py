@@ -177,7 +177,7 @@ def _item_rows(project: Project, total: Decimal) -> tuple[ItemRow, ...]:
             price = "" if item.unit_price is None else money.format_yuan(item.unit_price)
             product = ""
             if item.quantity is not None and item.unit_price is not None:
-                product = money.format_yuan(item.quantity * item.unit_price)
+                product = money.format_yuan(money.multiply(item.quantity, item.unit_price))
             rows.append(ItemRow(
                 depth=depth,
                 number=number,
@@ -271,31 +271,24 @@ def compare(previous: ProjectView, current: ProjectView) -> Comparison:
     return Comparison(previous, total, items, tuple(indicators))
 
 
-def _totals(frame, key: str) -> dict:
-    grouped = frame.groupby(key, sort=True)["fen"].agg(["count", "sum"])
-    return {k: (int(row["count"]), int(row["sum"])) for k, row in grouped.iterrows()}
+def _add(totals: dict, key, fen: int) -> None:
+    count, total = totals.get(key, (0, 0))
+    totals[key] = (count + 1, total + fen)
 
 
 def portal_view(dataset: Dataset) -> PortalView:
-    import pandas as pd  # deferred: only a full build aggregates
-
     every = tuple(project_view(p, dataset.units[p.unit.value]) for p in dataset.projects)
     views = tuple(v for v in every if not v.project.is_unit_target)
     unit_targets = tuple(v for v in every if v.project.is_unit_target)
-    # Aggregation runs on exact integer 分 (int64), never on floats. Every group includes the
-    # year: budgets of different fiscal years are never added into one figure.
-    frame = pd.DataFrame(
-        {
-            "year": pd.Series([v.project.year for v in views], dtype="int64"),
-            "unit": pd.Series([v.unit.id for v in views], dtype="object"),
-            "fen": pd.Series([money.to_fen(v.total.value) for v in views], dtype="int64"),
-        }
-    )
-    by_year = _totals(frame, "year")
-    by_year_unit = {
-        (int(year), str(unit)): (int(row["count"]), int(row["sum"]))
-        for (year, unit), row in frame.groupby(["year", "unit"], sort=True)["fen"].agg(["count", "sum"]).iterrows()
-    }
+    # Aggregation on exact Python integers of 分: they never wrap (pandas' int64 did beyond
+    # 9.2e18 分) and never round (float would). Every group includes the year: budgets of
+    # different fiscal years are never added into one figure.
+    by_year: dict[int, tuple[int, int]] = {}
+    by_year_unit: dict[tuple[int, str], tuple[int, int]] = {}
+    for view in views:
+        fen = money.to_fen(view.total.value)
+        _add(by_year, view.project.year, fen)
+        _add(by_year_unit, (view.project.year, view.unit.id), fen)
     latest = max(by_year) if by_year else None
     names = {}
     by_code: dict[tuple[str, int], list[int]] = {}
@@ -326,6 +319,7 @@ def portal_view(dataset: Dataset) -> PortalView:
                      amount(money.from_fen(by_year_unit.get((latest, uid), (0, 0))[1])), str(latest or ""))
             for uid in sorted(dataset.units)
         ),
-        by_year_unit={k: TotalRow(f"{k[0]}", c, amount(money.from_fen(f))) for k, (c, f) in by_year_unit.items()},
+        by_year_unit={k: TotalRow(f"{k[0]}", c, amount(money.from_fen(f)))
+                      for k, (c, f) in sorted(by_year_unit.items())},
         latest_year=latest,
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from . import rules
 from .diagnostics import Diagnostic, Location
+from .limits import MAX_TABLE_ROWS
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,18 @@ class CsvSyntaxError(Exception):
         self.detail, self.line, self.column = detail, line, column
 
 
-def split_records(text: str) -> list[Record]:
-    """Split into records, each cell tagged with the 1-based line and column it starts at."""
+class CsvTooManyRows(Exception):
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+def split_records(text: str, max_records: int | None = None) -> list[Record]:
+    """Split into records, each cell tagged with the 1-based line and column it starts at.
+
+    Stops with CsvTooManyRows at the first record beyond ``max_records``, so a
+    million-row file costs no more than the limit.
+    """
     records: list[Record] = []
     cells: list[Cell] = []
     i, n = 0, len(text)
@@ -97,6 +108,8 @@ def split_records(text: str) -> list[Record]:
             i += 1
             continue
         # End of record: newline or end of text.
+        if max_records is not None and len(records) >= max_records:
+            raise CsvTooManyRows(record_line)
         records.append(Record(record_line, tuple(cells)))
         cells = []
         if i >= n:
@@ -123,11 +136,17 @@ def normalize_header(name: str) -> str:
 def parse_csv(text: str, path: str) -> tuple[Table | None, list[Diagnostic]]:
     if not text.strip():
         return None, [rules.make("F103", Location(path))]
+    # Header, blank and comment rows are not data rows; allow a generous margin for them
+    # while reading, then count the data rows exactly.
     try:
-        records = split_records(text)
+        records = split_records(text, max_records=2 * MAX_TABLE_ROWS + 100)
     except CsvSyntaxError as error:
         return None, [rules.make("F108", Location(path, error.line, error.column), detail=error.detail)]
+    except CsvTooManyRows as error:
+        return None, [rules.make("F115", Location(path, error.line, 1), limit=MAX_TABLE_ROWS)]
     records = [r for r in records if not r.is_blank and not r.is_comment]
+    if len(records) > MAX_TABLE_ROWS + 1:
+        return None, [rules.make("F115", Location(path, records[MAX_TABLE_ROWS + 1].line, 1), limit=MAX_TABLE_ROWS)]
     if not records:
         return None, [rules.make("F103", Location(path))]
     header, *body = records

@@ -34,10 +34,32 @@ def _plain(amount: Decimal) -> str:
     return format(amount.quantize(Decimal("0.01")), "f")
 
 
+# OWASP "CSV Injection": a cell a spreadsheet would read as a formula starts with one of
+# these (full-width forms included: WPS and Excel in Chinese locales read ＝ as =).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_cell(value: str) -> str:
+    """A cell that no spreadsheet runs: a leading apostrophe before a formula trigger.
+
+    The apostrophe is the only change, and only for cells that start with a trigger or
+    with an apostrophe (so that dropping one leading apostrophe, as budget_data/README.md
+    tells readers and csv_cell_original does, always gives the value back); project.json
+    and the XLSX files carry every value unchanged.
+    """
+    return "'" + value if value.startswith(_FORMULA_START + ("'",)) else value
+
+
+def csv_cell_original(cell: str) -> str:
+    """The value a csv_cell() came from."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def _csv(rows: list[list[str]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(rows)
+    # Every cell quoted, as OWASP recommends, so a separator in a value cannot start a new cell.
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     # The BOM makes Excel on Chinese Windows open the file as UTF-8.
     return (UTF8_BOM + buffer.getvalue()).encode("utf-8")
 
@@ -93,6 +115,9 @@ def _deterministic_zip(data: bytes) -> bytes:
     return output.getvalue()
 
 
+_NUMERIC = re.compile(r"[0-9]+(?:\.[0-9]+)?\Z")
+
+
 def _xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[int, ...] = (),
           numeric_columns: tuple[int, ...] = ()) -> bytes:
     from datetime import datetime
@@ -116,8 +141,13 @@ def _xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[in
     wrap = Alignment(wrap_text=True, vertical="center")
     bold = Font(bold=True)
     for values in rows:
-        ws.append([Decimal(v) if index in numeric_columns and v and v[0].isdigit() and "%" not in v else v
+        ws.append([Decimal(v) if index in numeric_columns and _NUMERIC.match(v) else v
                    for index, v in enumerate(values)])
+    # openpyxl stores any string starting with "=" as a formula; data is only ever text or a number.
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
     first_data = 3
     last = 1 + len(rows)
     for row in ws.iter_rows(min_row=2, max_row=last):
@@ -255,7 +285,8 @@ def fiscal_data_package(portal: PortalView, title: str, publisher: str, version:
             rows.append([str(view.project.year), view.unit.id, view.unit.name.value, view.project.id,
                          view.project.name.value, row.number, item.name, item.parent or "", _plain(item.amount)])
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(
+        [csv_cell(value) for value in row] for row in rows)
     years = sorted({view.project.year for view in portal.projects})
     descriptor = {
         "profile": "tabular-data-package",

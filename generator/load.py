@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import rules
-from .csvsource import Table, parse_csv
+from . import limits, money, rules
+from .checks import personal
+from .csvsource import Table, normalize_header, parse_csv
 from .diagnostics import Diagnostic, Location
 from .sources import decode
-from .yamlsource import YNode, parse_yaml
+from .yamlsource import YMap, YNode, YScalar, YSeq, parse_yaml
 
 PORTAL_FILE = "portal.yaml"
 UNITS_DIR = "units"
@@ -27,6 +29,8 @@ INDICATORS_FILE = "indicators.csv"
 PROJECT_FILES = (PROJECT_FILE, BUDGET_FILE, INDICATORS_FILE)
 # A project may state its amount without a 资金测算明细 (many published tables have none).
 OPTIONAL_PROJECT_FILES = (BUDGET_FILE,)
+# Columns whose cells are published as formatted figures (schema.BUDGET_COLUMNS' numbers).
+NUMERIC_COLUMNS = frozenset(normalize_header(name) for name in ("数量", "单价（元）", "金额（元）"))
 
 
 @dataclass
@@ -51,6 +55,11 @@ class RawData:
     format_doc: str = ""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)  # every decoded data file, for the personal-data scan
+    # Personal numbers found in decoded values: (path, top-level YAML key or "", finding).
+    # The pipeline drops those in fields a unit or the portal marked public.
+    personal: list[tuple[str, str, Diagnostic]] = field(default_factory=list)
+    # Lines where a CSV data row starts: their cells are scanned decoded, so the raw scan skips them.
+    data_lines: dict[str, set[int]] = field(default_factory=dict)
     contents: dict[str, bytes] = field(default_factory=dict)  # raw bytes of every file read, for the data version
 
     @property
@@ -73,6 +82,7 @@ class _Reader:
         self._data_text = str(data_dir) + os.sep
         self._data_display = Path(os.path.relpath(data_dir, root)).as_posix() + "/"
         self.diagnostics, self.texts, self.contents = raw.diagnostics, raw.texts, raw.contents
+        self.personal, self.data_lines = raw.personal, raw.data_lines
 
     def display(self, path: Path) -> str:
         # os.path.relpath is slow at 10,000s of files; paths under the data folder only need a prefix.
@@ -83,10 +93,8 @@ class _Reader:
 
     def read_text(self, path: Path, *, allow_legacy: bool) -> str | None:
         shown = self.display(path)
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            self.diagnostics.append(rules.make("F110", Location(shown), detail=error.strerror or str(error)))
+        data = self._read_bytes(path, shown)
+        if data is None:
             return None
         # Keyed by the path inside the data folder, so the version does not depend on where it lives.
         self.contents[Path(os.path.relpath(path, self.data_dir)).as_posix()] = data
@@ -96,36 +104,174 @@ class _Reader:
             self.texts[shown] = decoded.text
         return decoded.text
 
+    def _read_bytes(self, path: Path, shown: str) -> bytes | None:
+        """A regular file's bytes, never through a link, never more than the size limit."""
+        try:
+            handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError as error:
+            if os.path.islink(path):
+                self.diagnostics.append(rules.make("F112", Location(shown), name=path.name, kind="符号链接"))
+            else:
+                self.diagnostics.append(rules.make("F110", Location(shown), detail=error.strerror or str(error)))
+            return None
+        try:
+            info = os.fstat(handle)
+            if not stat.S_ISREG(info.st_mode):
+                self.diagnostics.append(rules.make("F112", Location(shown), name=path.name, kind="特殊文件"))
+                return None
+            if info.st_size > limits.MAX_FILE_BYTES:
+                self.diagnostics.append(rules.make("F114", Location(shown), size=_mib(info.st_size),
+                                                   limit=_mib(limits.MAX_FILE_BYTES)))
+                return None
+            with os.fdopen(handle, "rb", closefd=False) as stream:
+                data = stream.read(limits.MAX_FILE_BYTES + 1)
+        except OSError as error:
+            self.diagnostics.append(rules.make("F110", Location(shown), detail=error.strerror or str(error)))
+            return None
+        finally:
+            os.close(handle)
+        if len(data) > limits.MAX_FILE_BYTES:  # grew while being read
+            self.diagnostics.append(rules.make("F114", Location(shown), size=_mib(len(data)),
+                                               limit=_mib(limits.MAX_FILE_BYTES)))
+            return None
+        return data
+
     def yaml(self, path: Path) -> YNode | None:
         text = self.read_text(path, allow_legacy=False)
         if text is None:
             return None
-        node, diagnostics = parse_yaml(text, self.display(path))
+        shown = self.display(path)
+        node, diagnostics = parse_yaml(text, shown)
         self.diagnostics.extend(diagnostics)
-        return node
+        if node is None:
+            return None
+        try:
+            swept = self._sweep_yaml(node, shown)
+        except RecursionError:
+            self.diagnostics.append(rules.make("F107", Location(shown, 1, 1), detail="嵌套层级过深"))
+            return None
+        return node if swept else None
 
     def csv(self, path: Path) -> Table | None:
         text = self.read_text(path, allow_legacy=True)
         if text is None:
             return None
-        table, diagnostics = parse_csv(text, self.display(path))
+        shown = self.display(path)
+        table, diagnostics = parse_csv(text, shown)
         self.diagnostics.extend(diagnostics)
+        if table is not None and not self._sweep_csv(table, shown):
+            return None
         return table
 
+    def document(self, path: Path) -> str:
+        """budget_data/README.md: published, so checked like data (its personal data by the raw scan)."""
+        text = self.read_text(path, allow_legacy=False)
+        if text is None:
+            return ""
+        shown = self.display(path)
+        ok = True
+        for number, line in enumerate(text.split("\n"), start=1):
+            index = limits.first_control(line.rstrip("\r"))
+            if index is not None:
+                self.diagnostics.append(rules.make("F113", Location(shown, number, index + 1),
+                                                   char=limits.describe_control(line[index])))
+                ok = False
+        return text if ok else ""
+
+    # ---- every decoded value: control characters, lengths, personal data --------------------
+
+    def _value(self, text: str, location: Location, key: str, path: str, scan: bool = True) -> bool:
+        ok = True
+        index = limits.first_control(text)
+        if index is not None:
+            line = location.line
+            if line is not None:
+                line += text.count("\n", 0, index)
+            self.diagnostics.append(rules.make("F113", Location(location.path, line, location.column),
+                                               char=limits.describe_control(text[index])))
+            ok = False
+        if len(text) > limits.MAX_VALUE_CHARS:
+            self.diagnostics.append(rules.make("F116", location, length=len(text), limit=limits.MAX_VALUE_CHARS))
+            ok = False
+        if scan:
+            for finding in personal.scan_value(text, location):
+                self.personal.append((path, key, finding))
+        return ok
+
+    def _sweep_yaml(self, root: YNode, path: str) -> bool:
+        ok = True
+
+        def walk(node: YNode, key: str) -> int:
+            nonlocal ok
+            if isinstance(node, YScalar):
+                ok &= self._value(node.raw, node.location(path), key, path)
+                return len(node.raw)
+            if isinstance(node, YSeq):
+                return sum(walk(item, key) for item in node.items)
+            if isinstance(node, YMap):
+                total = 0
+                for name, (key_node, value) in node.entries.items():
+                    ok &= self._value(name, key_node.location(path), key or name, path)
+                    size = walk(value, key or name)
+                    if not key and size > limits.MAX_FIELD_CHARS:
+                        self.diagnostics.append(rules.make("F117", key_node.location(path), field=name,
+                                                           length=size, limit=limits.MAX_FIELD_CHARS))
+                        ok = False
+                    total += size
+                return total
+            return 0
+
+        walk(root, "")
+        return ok
+
+    def _sweep_csv(self, table: Table, path: str) -> bool:
+        ok = True
+        for cell in table.header:
+            ok &= self._value(cell.text, Location(path, cell.line, cell.column), "", path)
+        # A number in an amount, price or quantity column is published as a formatted figure
+        # ("13,000,000,000.00"), never as the digits a phone number is made of.
+        numeric = {index for index, cell in enumerate(table.header) if normalize_header(cell.text) in NUMERIC_COLUMNS}
+        for record in table.rows:
+            self.data_lines.setdefault(path, set()).add(record.line)
+            for index, cell in enumerate(record.cells):
+                figure = index in numeric and money.parse_decimal(cell.text, max_places=None).value is not None
+                ok &= self._value(cell.text, Location(path, cell.line, cell.column), "", path, scan=not figure)
+        return ok
+
     def listing(self, folder: Path) -> list[os.DirEntry]:
+        """Entries of ``folder``; links and special files are reported and left out, never followed."""
         try:
             with os.scandir(folder) as entries:
-                return sorted((e for e in entries if not _ignored(e.name)), key=lambda e: e.name)
+                found = sorted((e for e in entries if not _ignored(e.name)), key=lambda e: e.name)
         except OSError as error:
             self.diagnostics.append(rules.make("F110", Location(self.display(folder)),
                                                detail=error.strerror or str(error)))
             return []
+        kept = []
+        for entry in found:
+            try:
+                if entry.is_symlink():
+                    kind = "符号链接"
+                elif entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False):
+                    kept.append(entry)
+                    continue
+                else:
+                    kind = "特殊文件"
+            except OSError:
+                kind = "无法识别的文件"
+            self.diagnostics.append(rules.make("F112", Location(self.display(Path(entry.path))),
+                                               name=entry.name, kind=kind))
+        return kept
 
     def unrecognized(self, entry: os.DirEntry) -> None:
         self.diagnostics.append(rules.make("F111", Location(self.display(Path(entry.path))), name=entry.name))
 
     def missing(self, folder: Path, name: str) -> None:
         self.diagnostics.append(rules.make("S214", Location(self.display(folder)), name=name))
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.1f} MB"
 
 
 def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] | None = None) -> RawData:
@@ -136,40 +282,47 @@ def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] |
         raw.diagnostics.append(rules.make("F110", Location(reader.display(data_dir)), detail="数据文件夹不存在"))
         return raw
     units_dir, projects_dir = data_dir / UNITS_DIR, data_dir / PROJECTS_DIR
+    top: dict[str, os.DirEntry] = {}
     for entry in reader.listing(data_dir):
         if entry.name not in (PORTAL_FILE, FORMAT_DOC, UNITS_DIR, PROJECTS_DIR):
             reader.unrecognized(entry)
+        else:
+            top[entry.name] = entry
+
+    def present(name: str, folder: bool) -> bool:
+        # Listing entries never follow links, so a linked portal.yaml or units/ is not read.
+        entry = top.get(name)
+        return entry is not None and (entry.is_dir(follow_symlinks=False) if folder
+                                      else entry.is_file(follow_symlinks=False))
 
     portal_path = data_dir / PORTAL_FILE
     raw.portal_path = reader.display(portal_path)
-    if portal_path.is_file():
+    if present(PORTAL_FILE, False):
         raw.portal = reader.yaml(portal_path)
     else:
         reader.missing(data_dir, PORTAL_FILE)
 
-    doc_path = data_dir / FORMAT_DOC
-    if doc_path.is_file():
-        raw.format_doc = reader.read_text(doc_path, allow_legacy=False) or ""
-        raw.texts.pop(reader.display(doc_path), None)  # documentation, not data
+    if present(FORMAT_DOC, False):
+        raw.format_doc = reader.document(data_dir / FORMAT_DOC)
 
-    if units_dir.is_dir():
+    if present(UNITS_DIR, True):
         for entry in reader.listing(units_dir):
-            if entry.is_file() and entry.name.endswith(".yaml"):
+            if entry.is_file(follow_symlinks=False) and entry.name.endswith(".yaml"):
                 path = Path(entry.path)
                 raw.units.append((entry.name[: -len(".yaml")], reader.display(path), reader.yaml(path)))
             else:
                 reader.unrecognized(entry)
 
-    if projects_dir.is_dir():
+    if present(PROJECTS_DIR, True):
         folders = []
         for year_entry in reader.listing(projects_dir):
             if years is not None and year_entry.name not in years:
                 continue
-            if not year_entry.is_dir():
+            if not year_entry.is_dir(follow_symlinks=False):
                 reader.unrecognized(year_entry)
                 continue
             for project_entry in reader.listing(Path(year_entry.path)):
-                if not project_entry.is_dir():
+                if not project_entry.is_dir(follow_symlinks=False):
                     reader.unrecognized(project_entry)
                     continue
                 folders.append((year_entry.name, Path(project_entry.path)))
@@ -184,7 +337,7 @@ def _load_project(reader: _Reader, year_name: str, folder: Path) -> RawProject:
     project = RawProject(year_name, folder.name, reader.display(folder))
     present = set()
     for entry in reader.listing(folder):
-        if entry.name in PROJECT_FILES and entry.is_file():
+        if entry.name in PROJECT_FILES and entry.is_file(follow_symlinks=False):
             present.add(entry.name)
         else:
             reader.unrecognized(entry)

@@ -1,7 +1,7 @@
 """Exact money arithmetic and its Chinese presentation.
 
-Every amount in the pipeline is a :class:`decimal.Decimal` (or an ``int`` of 分 when
-pandas aggregates); no value here ever passes through ``float``.
+Every amount in the pipeline is a :class:`decimal.Decimal` or an exact Python ``int`` of 分
+when aggregated; no value here ever passes through ``float`` or a fixed-width integer.
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+from . import limits
 
 CENT = Decimal("0.01")
 TEN_THOUSAND = Decimal(10000)
@@ -25,10 +27,18 @@ ERR_NEGATIVE = "negative"
 ERR_SCIENTIFIC = "scientific"
 ERR_PRECISION = "precision"
 ERR_SYNTAX = "syntax"
+ERR_COMPAT = "compatibility-character"
+ERR_TOO_LARGE = "too-large"
 
-_PLAIN = re.compile(r"\d+(?:\.\d+)?\Z")
-_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?\Z")
-_SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+\Z")
+# Documented upper bound on any amount, unit price or quantity (budget_data/README.md).
+AMOUNT_LIMIT = limits.AMOUNT_LIMIT
+# Decimal places any number may have (quantities have no 分 rule, but products must stay exact).
+MAX_ANY_PLACES = 6
+
+# [0-9], not \d: \d also matches Arabic-Indic and other digits, which Decimal() would accept.
+_PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)?\Z")
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?\Z")
+_SCIENTIFIC = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+\Z")
 
 
 @dataclass(frozen=True)
@@ -40,20 +50,31 @@ class ParsedNumber:
     notes: tuple[str, ...] = field(default=())
 
 
+# The only characters read as something else: full-width digits and the full-width forms of
+# the separators and signs a number can hold. NFKC would also turn "²" into "2" and "½" into
+# "1/2"; such characters are errors instead (ERR_COMPAT).
+_FULLWIDTH_NUMBER = {0xFF10 + i: str(i) for i in range(10)} | {
+    0xFF0C: ",", 0xFF0E: ".", 0xFF0B: "+", 0xFF0D: "-", 0xFF08: "(", 0xFF09: ")", 0xFF45: "e", 0xFF25: "E",
+    0x3000: " ",
+}
+_ASCII_NUMBER = re.compile(r"[0-9.,+\-()eE ]*\Z")
+
+
 def parse_decimal(text: str, *, max_places: int | None = 2, allow_yuan_suffix: bool = True) -> ParsedNumber:
     """Read a non-negative decimal the way an Excel user writes it.
 
     Accepted with a note (the intent is unambiguous): full-width digits, thousands
     separators ("660,000"), a trailing 元. Rejected: 万 (changes the magnitude),
     negatives, scientific notation (Excel's display form loses digits), more
-    decimal places than ``max_places``, and anything else.
+    decimal places than ``max_places``, superscripts, fractions and other
+    compatibility characters, values of AMOUNT_LIMIT or more, and anything else.
     """
     notes: list[str] = []
     stripped = text.strip()
     if not stripped:
         return ParsedNumber(None, ERR_EMPTY)
-    normalized = unicodedata.normalize("NFKC", stripped).replace(" ", "")
-    if normalized != stripped.replace(" ", "") and any(ord(c) > 0x7F for c in stripped):
+    normalized = stripped.translate(_FULLWIDTH_NUMBER).replace(" ", "")
+    if normalized != stripped.replace(" ", ""):
         notes.append(NOTE_FULLWIDTH)
     if normalized.endswith("万元") or normalized.endswith("万"):
         return ParsedNumber(None, ERR_WAN, tuple(notes))
@@ -62,6 +83,9 @@ def parse_decimal(text: str, *, max_places: int | None = 2, allow_yuan_suffix: b
             return ParsedNumber(None, ERR_SYNTAX, tuple(notes))
         normalized = normalized[:-1]
         notes.append(NOTE_YUAN_SUFFIX)
+    if not _ASCII_NUMBER.match(normalized):
+        odd = any(unicodedata.normalize("NFKC", c) != c or unicodedata.category(c) == "No" for c in normalized)
+        return ParsedNumber(None, ERR_COMPAT if odd else ERR_SYNTAX, tuple(notes))
     if normalized.startswith("-") or (normalized.startswith("(") and normalized.endswith(")")):
         return ParsedNumber(None, ERR_NEGATIVE, tuple(notes))
     if normalized.startswith("+"):
@@ -74,7 +98,11 @@ def parse_decimal(text: str, *, max_places: int | None = 2, allow_yuan_suffix: b
     if not _PLAIN.match(normalized):
         return ParsedNumber(None, ERR_SYNTAX, tuple(notes))
     value = Decimal(normalized)
+    if value >= AMOUNT_LIMIT:
+        return ParsedNumber(None, ERR_TOO_LARGE, tuple(notes))
     if max_places is not None and "." in normalized and len(normalized.split(".")[1].rstrip("0")) > max_places:
+        return ParsedNumber(None, ERR_PRECISION, tuple(notes))
+    if max_places is None and "." in normalized and len(normalized.split(".")[1].rstrip("0")) > MAX_ANY_PLACES:
         return ParsedNumber(None, ERR_PRECISION, tuple(notes))
     return ParsedNumber(value, None, tuple(notes))
 
@@ -87,8 +115,16 @@ def to_fen(amount: Decimal) -> int:
     return int(fen)
 
 
+def multiply(a: Decimal, b: Decimal) -> Decimal:
+    """Exact product: enough digits for both operands, whatever the default context says."""
+    with localcontext() as context:
+        context.prec = max(28, len(a.as_tuple().digits) + len(b.as_tuple().digits) + 2)
+        return a * b
+
+
 def from_fen(fen: int) -> Decimal:
-    return (Decimal(fen) / 100).quantize(CENT)
+    # scaleb is exact at any size; dividing would round beyond the context's 28 digits.
+    return Decimal(fen).scaleb(-2)
 
 
 def format_yuan(amount: Decimal) -> str:

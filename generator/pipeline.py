@@ -19,7 +19,7 @@ from .compute import portal_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
 from .load import load_tree
 from .model import Dataset, Portal, Project, Text, Unit
-from .output import WriteResult, find_collisions, write_pages
+from .output import WriteResult, find_collisions, recover, write_pages
 from .render import render_site
 from .report import review_view
 
@@ -91,7 +91,7 @@ def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
         diagnostics += checks.run_unit_checks(unit)
     for project in projects:
         diagnostics += checks.run_project_checks(project)
-    diagnostics += _personal_data(raw.texts, portal, units)
+    diagnostics += _personal_data(raw.texts, portal, units, raw.personal, raw.data_lines)
     relevance.save_segment_cache(segment_cache)
 
     if portal is not None:
@@ -118,10 +118,14 @@ _PUBLIC_UNIT_FIELDS = ("phone", "address", "legal_representative")
 _PUBLIC_PORTAL_FIELDS = ("contact", "publisher")
 
 
-def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str, Unit]) -> list[Diagnostic]:
-    """Scan every file; skip only lines of fields explicitly listed in ``public_fields``."""
+def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str, Unit],
+                   in_values: list[tuple[str, str, Diagnostic]] = (),
+                   data_lines: dict[str, set[int]] | None = None) -> list[Diagnostic]:
+    """Scan every file's raw lines and every decoded value; skip only fields explicitly
+    listed in ``public_fields``."""
     found: list[Diagnostic] = []
     public: dict[str, set[int]] = {}
+    public_keys: dict[str, set[str]] = {}
     owners: list[tuple[str, tuple[Text, ...], dict[str, Text | None], tuple[str, ...]]] = []
     if portal is not None:
         owners.append((portal.path, portal.public_fields,
@@ -135,8 +139,17 @@ def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str
                 found.append(rules.make("S202", name.location, field=f"public_fields: {name.value}",
                                         hint=f"public_fields 只能列出：{'、'.join(allowed)}。"))
         public[path] = review.public_lines(path, fields, values)
+        public_keys[path] = {name.value for name in fields if name.value in allowed}
     for path, text in sorted(texts.items()):
-        found += personal.scan_text(path, text, public.get(path, set()))
+        skip = public.get(path, set()) | (data_lines or {}).get(path, set())
+        found += personal.scan_text(path, text, skip)
+    # A number the raw scan already reported is not reported again from its decoded value.
+    seen = {(d.location.path, d.code, d.message) for d in found}
+    for path, key, diagnostic in in_values:
+        if key in public_keys.get(path, ()) or (path, diagnostic.code, diagnostic.message) in seen:
+            continue
+        seen.add((path, diagnostic.code, diagnostic.message))
+        found.append(diagnostic)
     return found
 
 
@@ -190,6 +203,7 @@ def search_index_estimate(pages: dict[str, str | bytes]) -> int:
 def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
           review_report: bool = False, progress: Progress = _no_progress,
           years: frozenset[str] | None = None) -> BuildResult:
+    recover(out_dir.resolve())  # what a killed earlier build left beside docs_src/
     signature = stamp.input_signature(data_dir, templates, {"review": review_report, "strict": strict,
                                                             "root": str(root), "out": str(out_dir),
                                                             "years": sorted(years) if years else None})

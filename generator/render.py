@@ -1,9 +1,12 @@
 """Render: computed views → Markdown pages, through the Jinja2 templates in site_templates/.
 
-Data only ever reaches a page escaped: autoescaping makes it HTML-safe, and the
-``md`` filter additionally neutralises Markdown syntax where text sits in Markdown
-(headings, link text, table cells). Narrative and tables are emitted as HTML
-blocks, which Python-Markdown passes through without interpreting.
+Data only ever reaches a page escaped, by construction: the environment's ``finalize``
+runs on every ``{{ … }}`` and turns any value that is not already ``Markup`` into text
+that is inert both as HTML and as Markdown (see :func:`escape_text`). A template cannot
+print data raw by accident; raw output needs a ``Markup`` value made here in Python
+(links between our own pages, heading anchors, charts, the sanitised data-format page).
+Narrative and tables are emitted as HTML blocks, which Python-Markdown passes through
+without interpreting.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import posixpath
 import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
@@ -29,12 +33,27 @@ GENERATED_NOTE = "本页由 python -m generator build 根据 budget_data/ 生成
 # matter must hold a key: MkDocs treats a block with only a comment as page text.
 GENERATED_MARKER = f"---\n# {GENERATED_NOTE}\ngenerator: budget-disclosure\n"
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|!])")
+# Characters that mean something to Markdown or to the extensions in mkdocs.yml
+# (attr_list's "{: onclick=…}"), written as numeric character references: the browser
+# shows the same character, Markdown sees nothing to interpret. Line breaks too, so a
+# value cannot end a table row or an HTML block and start Markdown of its own.
+_MARKDOWN_INERT = str.maketrans({char: f"&#{ord(char)};" for char in "\\`*_[]{}#|!~^\n\r"})
+
+
+def escape_text(value: object) -> Markup:
+    """Data as text that is inert as HTML and as Markdown, in any position of a page."""
+    return Markup(str(escape(str(value))).translate(_MARKDOWN_INERT))
+
+
+def _finalize(value: object) -> object:
+    if hasattr(value, "__html__") or isinstance(value, (int, Markup)):
+        return value  # our own Markup, or a number
+    return escape_text(value)
 
 
 def md_inline(value: object) -> Markup:
-    """Escape text for a Markdown inline context (backslashes first, then HTML)."""
-    return Markup(escape(_MD_SPECIAL.sub(r"\\\1", str(value))))
+    """Kept for templates that still say ``|md``; every output is escaped this way anyway."""
+    return value if isinstance(value, Markup) else escape_text(value)
 
 
 _ANCHOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
@@ -88,6 +107,7 @@ def make_environment(templates: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
     env.filters["md"] = md_inline
     env.globals["project_page"] = project_page
@@ -125,14 +145,104 @@ def _home_charts(portal: PortalView, units: dict) -> dict[str, Markup]:
             "units": bar_chart("chart-units", f"各单位{portal.latest_year or ''}年项目预算总额", by_unit)}
 
 
+# A link target between our own files: identifiers (limits.IDENTIFIER), folder names and
+# file names, never "..", a scheme or anything Markdown would read.
+_LINK_TARGET = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_.-]*/)*[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+
+
 class _Page:
     """Per-page helpers: relative links between generated pages."""
 
     def __init__(self, path: str):
         self.path = path
 
-    def link(self, target: str) -> str:
-        return posixpath.relpath(target, posixpath.dirname(self.path) or ".")
+    def link(self, target: str) -> Markup:
+        if not _LINK_TARGET.match(target) or ".." in target.split("/"):
+            raise ValueError(f"not a link between generated pages: {target!r}")
+        return Markup(posixpath.relpath(target, posixpath.dirname(self.path) or "."))
+
+
+# YAML (the front matter) cannot hold C1 controls, U+2028/9 or U+FEFF even inside a quoted
+# string, and JSON leaves them as they are; they are written as \u escapes instead.
+_FRONT_MATTER_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def front_matter_json(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _FRONT_MATTER_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# ---- budget_data/README.md: Markdown with raw HTML disabled, then an allow-list ---------------
+
+_DOC_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "code", "pre", "em", "strong", "a",
+             "table", "thead", "tbody", "tr", "th", "td", "blockquote", "hr", "br", "dl", "dt", "dd", "div", "span"}
+_DOC_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align", "style"}, "td": {"align", "style"},
+                   "code": {"class"}, "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"},
+                   "h6": {"id"}, "ol": {"start"}}
+_SAFE_HREF = re.compile(r"(?:https?://|mailto:|#|(?![a-zA-Z][a-zA-Z0-9+.-]*:))[^\s]*\Z")
+_SAFE_STYLE = re.compile(r"text-align: (?:left|right|center);\Z")
+
+
+def _sanitise(element: ElementTree.Element) -> None:
+    """Keep only the tags and attributes of a plain document; images become their alt text."""
+    for child in list(element):
+        if child.tag == "img":
+            replacement = ElementTree.Element("span")
+            replacement.text = child.get("alt", "")
+            replacement.tail = child.tail
+            element[list(element).index(child)] = replacement
+            child = replacement
+        elif not isinstance(child.tag, str) or child.tag not in _DOC_TAGS:
+            # Unknown element: keep its text, drop the element.
+            replacement = ElementTree.Element("span")
+            replacement.text = "".join(child.itertext())
+            replacement.tail = child.tail
+            element[list(element).index(child)] = replacement
+            child = replacement
+        allowed = _DOC_ATTRIBUTES.get(child.tag, set())
+        for name in list(child.attrib):
+            value = child.attrib[name]
+            if name not in allowed or (name == "href" and not _SAFE_HREF.match(value)) \
+                    or (name == "style" and not _SAFE_STYLE.match(value)):
+                del child.attrib[name]
+        _sanitise(child)
+
+
+def format_document(text: str) -> Markup:
+    """The data-format page from budget_data/README.md, safe whoever edited the file.
+
+    Python-Markdown renders it with its raw-HTML support switched off, so ``<script>`` or
+    ``<img>`` written in the file are shown as text; the resulting tree then passes an
+    allow-list, so Markdown images (an outside request) become their alt text and links
+    keep only http(s), mailto and relative targets. Headings stay Markdown, so the page
+    keeps its table of contents; everything else is emitted as inert HTML blocks.
+    """
+    import markdown
+    from markdown.serializers import to_html_string
+    from markdown.treeprocessors import Treeprocessor
+
+    captured: list[ElementTree.Element] = []
+
+    class _Capture(Treeprocessor):
+        def run(self, root):
+            _sanitise(root)
+            captured.append(root)
+
+    converter = markdown.Markdown(extensions=["tables", "fenced_code"], output_format="html")
+    converter.preprocessors.deregister("html_block")
+    converter.inlinePatterns.deregister("html")
+    converter.treeprocessors.register(_Capture(converter), "capture-sanitise", -100)
+    converter.convert(text)
+    parts = []
+    for block in captured[0] if captured else ():
+        if block.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            parts.append("#" * int(block.tag[1]) + " " + escape_text("".join(block.itertext())))
+        else:
+            html = to_html_string(block)
+            for processor in converter.postprocessors:
+                html = processor.run(html)
+            parts.append(html)
+    return Markup("\n\n".join(parts) + "\n")
 
 
 def render_site(dataset: Dataset, portal: PortalView, templates: Path,
@@ -155,14 +265,17 @@ def render_site(dataset: Dataset, portal: PortalView, templates: Path,
                wide: bool = False, **context: object) -> tuple[str, str]:
         text = env.get_template(template).render(page=_Page(path), **common, **context)
         header = GENERATED_MARKER
-        # JSON is valid YAML and needs no escaping rules of its own.
+        # JSON is valid YAML and needs no escaping rules of its own; front_matter_json also
+        # escapes what YAML cannot hold (C1 controls and the like).
         if gov:  # gov.cn page metadata, written into <head> by site_templates/overrides/main.html
-            header += f"description: {json.dumps(gov['Description'], ensure_ascii=False)}\n"
-            header += f"gov_meta: {json.dumps(gov, ensure_ascii=False, sort_keys=True)}\n"
+            # Material prints page.meta.description raw into an attribute (its templates are not
+            # autoescaped), so this one value goes in HTML-escaped; the browser shows the text.
+            header += f"description: {front_matter_json(str(escape(gov['Description'])))}\n"
+            header += f"gov_meta: {front_matter_json(gov)}\n"
         if wide:  # official tables need the width of the right-hand contents column
             header += "hide: [toc]\n"
         if meta:
-            header += f"portal_footer: {json.dumps(meta, ensure_ascii=False, sort_keys=True)}\n"
+            header += f"portal_footer: {front_matter_json(meta)}\n"
         return path, f"{header}---\n{text}"
 
     def site_meta(column: str, title: str, description: str, **extra: str) -> dict:
@@ -174,7 +287,7 @@ def render_site(dataset: Dataset, portal: PortalView, templates: Path,
                              column_type="首页")),
         render("units_index.md.j2", UNITS_INDEX, gov=site_meta("预算单位", "预算单位", "公开项目预算的全部预算单位。")),
         render("projects_index.md.j2", PROJECTS_INDEX, gov=site_meta("项目预算", "项目预算", "按年度列出的全部公开项目预算。")),
-        render("data_format.md.j2", FORMAT_PAGE, format_doc=Markup(dataset.format_doc),
+        render("data_format.md.j2", FORMAT_PAGE, format_doc=format_document(dataset.format_doc),
                gov=site_meta("数据格式说明", "数据格式说明", "预算数据（budget_data/）的格式说明。", column_type="网站说明")),
     ]
     serials = publish.project_serials(portal.projects)

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 
-from . import money, publish, rules
+from . import money, publish, rules, validate
 from .csvsource import Cell, Table, normalize_header
 from .diagnostics import Diagnostic, Location
 from .model import (
@@ -390,6 +390,9 @@ def read_project_yaml(node: YNode | None, path: str) -> tuple[dict | None, bool,
     if classification is not None:
         classification.allow("code", "name")
         code, name = classification.text("code"), classification.text("name")
+        if code is not None:  # the code becomes a page path: one identifier pattern for all of them
+            for problem in validate.check_identifier(code, "支出功能分类科目编码"):
+                classification._report(problem)
         reader.failed |= classification.failed
         if code and name:
             fields["functional_classification"] = Classification(code, name)
@@ -469,11 +472,17 @@ def _read_number(cell: Cell, path: str, field: str, diagnostics: list[Diagnostic
     if parsed.error == money.ERR_WAN:
         diagnostics.append(rules.make("S210", location, field=field, value=value_text))
         return None, False
+    if parsed.error == money.ERR_TOO_LARGE:
+        diagnostics.append(rules.make("S216", location, field=field, value=value_text[:40],
+                                      limit=money.format_yuan(money.AMOUNT_LIMIT)))
+        return None, False
     if parsed.error is not None:
         detail = {
             money.ERR_SCIENTIFIC: "科学计数法会丢失位数",
-            money.ERR_PRECISION: f"最多保留 {max_places} 位小数" + ("（金额精确到分）" if max_places == 2 else ""),
+            money.ERR_PRECISION: f"最多保留 {money.MAX_ANY_PLACES if max_places is None else max_places} 位小数"
+                                 + ("（金额精确到分）" if max_places == 2 else ""),
             money.ERR_SYNTAX: "只能填写数字",
+            money.ERR_COMPAT: "含有上标、分数或其他不是普通数字的字符",
         }.get(parsed.error, "只能填写数字")
         diagnostics.append(rules.make("S208", location, field=field, value=value_text, detail=detail))
         return None, False

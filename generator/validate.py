@@ -6,23 +6,32 @@ import difflib
 import re
 from collections.abc import Collection, Iterator
 
-from . import rules
+from . import limits, rules
 from .diagnostics import Diagnostic, Location
 from .model import BudgetItem, Text
 
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _YEAR = re.compile(r"(19|20|21)\d\d\Z")
 
 
+def _shown(name: str) -> str:
+    # A hostile name can be megabytes long or hold markup; the message shows a short, plain piece.
+    return name if len(name) <= 80 else name[:80] + "…"
+
+
 def check_slug(name: str, kind: str, location: Location) -> Iterator[Diagnostic]:
-    if not _SLUG.match(name):
-        yield rules.make("S213", location, name=name, kind=kind,
-                         detail="只能用小写英文字母、数字和连字符（-），不能以连字符开头或结尾")
+    """Everything that becomes part of a path or a link goes through limits.IDENTIFIER."""
+    problem = limits.identifier_problem(name)
+    if problem is not None:
+        yield rules.make("S213", location, name=_shown(name), kind=kind, detail=problem)
+
+
+def check_identifier(text: Text, kind: str) -> Iterator[Diagnostic]:
+    yield from check_slug(text.value, kind, text.location)
 
 
 def check_year(name: str, location: Location) -> Iterator[Diagnostic]:
     if not _YEAR.match(name):
-        yield rules.make("S213", location, name=name, kind="年度文件夹", detail="必须是四位数字年份，如 2026")
+        yield rules.make("S213", location, name=_shown(name), kind="年度文件夹", detail="必须是四位数字年份，如 2026")
 
 
 def check_unit_reference(unit: Text, units: Collection[str]) -> Iterator[Diagnostic]:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 DOWNLOADS = "docs_src/downloads/2026/talent-service-funds"
@@ -104,3 +106,13 @@ def test_data_version_follows_the_data_and_build_date_follows_source_date_epoch(
     workspace.replace("budget_data/projects/2026/talent-service-funds/project.yaml", "- 2、开展", "- 2、开展（改）")
     assert workspace.build().code == 0
     assert footer()["data_version"] != first["data_version"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=12))
+def test_csv_cells_never_start_a_formula_and_always_give_the_value_back(value):
+    from generator.exports import _FORMULA_START, csv_cell, csv_cell_original
+
+    cell = csv_cell(value)
+    assert not cell.startswith(_FORMULA_START)
+    assert csv_cell_original(cell) == value

@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 
+from generator.render import escape_text
+
 PROJECT_PAGE = "docs_src/projects/2026/talent-service-funds.md"
 
 
@@ -28,7 +30,8 @@ def test_review_build_adds_the_report_and_project_counts(workspace):
     assert "### I510 placeholder-text-columns（警告，6 处） {#rule-I510}" in report
     assert "#### 人才服务管理经费（2026年） {#I510-project-2026-talent-service-funds}" in report
     assert "[规则说明](rules/I510.md)" in report
-    assert "budget_data/projects/2026/talent-service-funds/indicators.csv:8:37" in report
+    # Data reaches the page through render.escape_text ("_" as a character reference).
+    assert escape_text("budget_data/projects/2026/talent-service-funds/indicators.csv:8:37") in report
     assert "#### 昆明市呈贡区公共就业和人才服务中心 {#D803-unit-chenggong-employment-talent-center}" in report
     page = workspace.read(PROJECT_PAGE)
     assert "本项目有 31 个待处理问题（错误 0，警告 27，提示 4），已确认 0 个。" in page

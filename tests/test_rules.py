@@ -8,6 +8,7 @@ from conftest import REPO, Workspace, run_cli
 from test_checks import CASES as REVIEW_CASES
 from test_checks import CleanWorkspace
 from test_import import import_rule_codes
+from test_hostile import CASES as HOSTILE_CASES
 from test_malformed import CASES
 from test_publish import CASES as PUBLISH_CASES
 
@@ -55,6 +56,14 @@ def test_every_rule_has_a_fixture_that_triggers_it(tmp_path):
         workspace = Workspace(tmp_path / f"case-{index}")
         case.mutate(workspace)
         emitted |= {d["code"] for d in workspace.check().diagnostics}
+    for index, case in enumerate(HOSTILE_CASES):
+        workspace = Workspace(tmp_path / f"hostile-{index}")
+        case.mutate(workspace)
+        emitted |= {d["code"] for d in workspace.check().diagnostics}
+    outside = Workspace(tmp_path / "outside")
+    (tmp_path / "elsewhere").mkdir()
+    outside.path("docs_src/projects").symlink_to(tmp_path / "elsewhere")
+    emitted |= set(re.findall(r"\b([A-Z]\d{3})\b", outside.build().stderr))
     for index, review_case in enumerate(REVIEW_CASES):
         workspace = CleanWorkspace(tmp_path / f"review-{index}")
         review_case.mutate(workspace)
@@ -73,7 +82,7 @@ def test_every_rule_has_a_fixture_that_triggers_it(tmp_path):
 
 
 def test_every_rule_has_a_documentation_page(tmp_path):
-    from markupsafe import escape
+    from generator.render import escape_text as escape
 
     workspace = Workspace(tmp_path / "repo")
     assert workspace.build().code == 0

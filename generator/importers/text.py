@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..csvsource import CsvSyntaxError, split_records
 from ..diagnostics import Diagnostic, Location
+from ..exports import csv_cell_original
 from ..sources import decode
 from . import Document, LocatedTable, Paragraph, XCell
 from .. import rules
@@ -28,7 +29,9 @@ def read_csv(data: bytes, path: str) -> tuple[Document | None, list[Diagnostic]]
         records = split_records(decoded.text)
     except CsvSyntaxError as error:
         return None, [rules.make("F108", Location(path, error.line, error.column), detail=error.detail)]
-    rows = tuple(tuple(XCell(cell.text, Location(path, cell.line, cell.column)) for cell in record.cells)
+    # The site's CSV downloads guard formula-like cells with one leading apostrophe (exports.csv_cell).
+    rows = tuple(tuple(XCell(csv_cell_original(cell.text), Location(path, cell.line, cell.column))
+                       for cell in record.cells)
                  for record in records if not record.is_comment)
     width = max((len(row) for row in rows), default=0)
     rows = tuple(row + tuple(XCell("", Location(path, row[0].location.line if row else 1, c))
