@@ -21,6 +21,10 @@ MAX_TABLE_ROWS = 5_000
 MAX_VALUE_CHARS = 20_000
 # Characters in one top-level field of a YAML file, all its items together (e.g. all of overview).
 MAX_FIELD_CHARS = 100_000
+# A file handed to `import`, in bytes, and what a Word or Excel file (a ZIP package) may
+# unpack to: a real 绩效目标表 or 申报书 is tens of KB; a ZIP bomb is refused before reading.
+MAX_IMPORT_FILE_BYTES = 50 * 1024 * 1024
+MAX_IMPORT_UNPACKED_BYTES = 100 * 1024 * 1024
 # Identifiers: unit file names, project folder names, 支出功能分类科目 codes.
 MAX_IDENTIFIER_CHARS = 64
 # Any amount, unit price or quantity must be below this (one 万亿元, 10^12).

@@ -704,6 +704,12 @@ _RULES = [
          "已有文件中可能是录入好的数据，覆盖会丢失它们。",
          "对已有的单位再运行一次 new unit。",
          "换一个标识；或直接编辑已有的文件。"),
+    Rule("M020", "import-file-too-large", E,
+         "要导入的文件太大：{detail}",
+         "要导入的文件不超过 50 MB；Excel 和 Word 文件解压后的内容合计不超过 100 MB。",
+         "绩效目标表和申报书通常只有几十 KB；异常大的文件（例如解压后膨胀的“压缩炸弹”）会耗尽内存，读取前就拒绝。",
+         "一个 200 KB 的 .xlsx，解压后工作表有几 GB。",
+         "确认拿到的是正确的文件；表格中如有大量图片或空白格式，复制有内容的单元格到新工作簿后另存再导入。"),
     # ---- G0xx: publishing as a government website (issue 12): site address, publication dates ----
     Rule("G001", "site-url-invalid", E,
          "网站地址 site_url“{value}”不可用：{detail}",

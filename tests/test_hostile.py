@@ -515,7 +515,8 @@ def test_row11_the_data_format_page_lists_every_limit():
     text = (Path(__file__).resolve().parent.parent / README).read_text(encoding="utf-8")
     section = text[text.index("## 数据上限"):]
     for figure in (f"{limits.MAX_FILE_BYTES // 2**20} MB", f"{limits.MAX_TABLE_ROWS:,}", f"{limits.MAX_VALUE_CHARS:,}",
-                   f"{limits.MAX_FIELD_CHARS:,}", f"{limits.MAX_IDENTIFIER_CHARS}", "一万亿"):
+                   f"{limits.MAX_FIELD_CHARS:,}", f"{limits.MAX_IDENTIFIER_CHARS}", "一万亿",
+                   f"{limits.MAX_IMPORT_FILE_BYTES // 2**20} MB", f"{limits.MAX_IMPORT_UNPACKED_BYTES // 2**20} MB"):
         assert figure in section, figure
 
 

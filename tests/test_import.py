@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, run_cli
-from generator import compute, exports, pipeline
+from generator import compute, exports, limits, pipeline
 from generator.checks.indicators import FRAMEWORK
 from generator.importers.run import read_files
 from generator.model import BudgetItem, Indicator
@@ -445,7 +445,22 @@ BROKEN_WORKBOOKS = {
     "formula-in-a-text-cell": (lambda t: _xlsx(t, "a.xlsx", [IND_HEADER, ["产出指标", "数量指标", "=A1&B1", "=", "4场"]]),
                                ("M010", "C2")),
     "float-not-exact": (lambda t: _patched(t, b"<v>650000</v>", b"<v>0.30000000000000004</v>"), ("M011", "B2")),
+    "zip-bomb": (lambda t: _bomb(t), ("M020", None)),
 }
+
+
+def _bomb(tmp_path: Path) -> Path:
+    """A real workbook plus one member that unpacks past limits.MAX_IMPORT_UNPACKED_BYTES."""
+    import zipfile
+
+    path = _xlsx(tmp_path, "a.xlsx", [["明细项目", "金额（元）"], ["绩效奖", 650000]])
+    chunk = b" " * 2**20
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as book, \
+            book.open("xl/media/padding.xml", "w", force_zip64=True) as member:
+        for _ in range(limits.MAX_IMPORT_UNPACKED_BYTES // len(chunk) + 1):
+            member.write(chunk)
+    assert path.stat().st_size < 2 * 2**20  # small on disk, huge unpacked
+    return path
 
 
 def _write(path: Path, data: bytes) -> Path:

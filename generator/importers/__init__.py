@@ -9,11 +9,13 @@ the draft. Every value keeps the :class:`Location` it came from.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import rules
+from .. import limits, rules
 from ..diagnostics import Diagnostic, Location
 
 
@@ -81,7 +83,29 @@ def read_document(path: Path, shown: str) -> tuple[Document | None, list[Diagnos
         detail = f"“{path.name}”" + (f"（{path.suffix}）" if path.suffix else "（没有扩展名）")
         return None, [rules.make("M002", Location(shown), detail=detail)]
     try:
+        size = path.stat().st_size
+        if size > limits.MAX_IMPORT_FILE_BYTES:
+            return None, [rules.make("M020", Location(shown), detail=f"{size:,} 字节，上限 "
+                                     f"{limits.MAX_IMPORT_FILE_BYTES // 2**20} MB")]
         data = path.read_bytes()
     except OSError as error:
         return None, [rules.make("M001", Location(shown), detail=error.strerror or str(error))]
+    unpacked = _unpacked_size(data)
+    if unpacked > limits.MAX_IMPORT_UNPACKED_BYTES:
+        return None, [rules.make("M020", Location(shown), detail=f"解压后 {unpacked:,} 字节，上限 "
+                                 f"{limits.MAX_IMPORT_UNPACKED_BYTES // 2**20} MB")]
     return entry[1](data, shown)
+
+
+def _unpacked_size(data: bytes) -> int:
+    """What a ZIP package (xlsx, docx) declares it unpacks to; 0 for anything else.
+
+    zipfile refuses to read more than a member's declared size, so the declared sizes bound
+    what the readers can be made to hold in memory."""
+    if not data.startswith(b"PK"):
+        return 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            return sum(info.file_size for info in package.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return 0  # not a readable package: the reader reports that, located
