@@ -124,6 +124,11 @@ class Prober:
             options.append({"type": "array", "items": self.mapping(path + (0,)) if item_is_map else item_text})
         if takes_text:
             options.insert(0, text)
+        elif path and (choices := schema.CHOICES.get(path[-1])):
+            # Only the listed words are text this field takes; the reader confirms each one.
+            accepted = [word for word in choices if not self.refuses(path, _scalar(word))]
+            if accepted:
+                options.insert(0, {"type": "string", "enum": accepted})
         result = options[0] if len(options) == 1 else {"anyOf": options} if options else {}
         keys = [step for step in path if isinstance(step, str)]
         described = DESCRIPTIONS.get(".".join(keys[-2:])) or DESCRIPTIONS.get(keys[-1] if keys else "")

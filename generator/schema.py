@@ -279,6 +279,8 @@ PROJECT_KEYS = ("name", "unit", "kind", "amount", "legal_bases", "overview", "im
 TEXT_SECTIONS = ("overview", "implementation_content", "funding_arrangement", "implementation_plan",
                  "expected_results", "unit_functions", "annual_tasks")
 KINDS = (PROJECT_KIND, UNIT_KIND)
+# Fields that take one of a fixed set of words (the JSON Schema offers them as a list).
+CHOICES = {"kind": KINDS}
 AMOUNT_KEYS = ("total", "fiscal", "other", "basic", "project")
 _AMOUNT_NAMES = {"total": "资金总额", "fiscal": "财政拨款", "other": "其他资金", "basic": "基本支出",
                  "project": "项目支出"}

@@ -97,3 +97,26 @@ def test_every_schema_error_of_the_malformed_catalogue_is_a_schema_error_there(t
         if _schema_for(relative) is None or not (workspace.root / relative).is_file():
             continue
         assert _schema_errors(workspace.root, relative), (case.id, diagnostic["code"], relative)
+
+
+def test_the_real_fixtures_yaml_is_valid_under_its_schemas():
+    """Tables from other provinces (issue 9): optional sections, stated amounts, whole-unit targets."""
+    root = REPO / "tests" / "fixtures" / "real"
+    files = sorted(p.relative_to(root).as_posix() for p in (root / "budget_data").rglob("*.yaml"))
+    kinds = set()
+    for relative in files:
+        assert _schema_errors(root, relative) == [], relative
+        if relative.endswith("project.yaml"):
+            kinds.add(yaml.safe_load((root / relative).read_text(encoding="utf-8")).get("kind", "项目"))
+    assert kinds == {"项目", "部门整体"} and len(files) >= 10
+
+
+def test_a_kind_outside_the_choices_is_refused_by_the_schema_too(tmp_path):
+    project = json.loads((SHIPPED / "project.schema.json").read_text(encoding="utf-8"))
+    (choice, _) = project["properties"]["kind"]["anyOf"]
+    assert choice == {"type": "string", "enum": ["项目", "部门整体"]}
+    workspace = Workspace(tmp_path / "repo")
+    relative = "budget_data/projects/2026/talent-service-funds/project.yaml"
+    workspace.write(relative, workspace.read(relative) + "\nkind: 整体\n")
+    assert ("S203", relative) in {(d["code"], d["path"]) for d in workspace.check().diagnostics}
+    assert _schema_errors(workspace.root, relative)
