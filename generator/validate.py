@@ -10,7 +10,7 @@ from . import limits, rules
 from .diagnostics import Diagnostic, Location
 from .model import BudgetItem, Text
 
-_YEAR = re.compile(r"(19|20|21)\d\d\Z")
+YEAR = re.compile(r"(19|20|21)\d\d\Z")
 
 
 def _shown(name: str) -> str:
@@ -30,7 +30,7 @@ def check_identifier(text: Text, kind: str) -> Iterator[Diagnostic]:
 
 
 def check_year(name: str, location: Location) -> Iterator[Diagnostic]:
-    if not _YEAR.match(name):
+    if not YEAR.match(name):
         yield rules.make("S213", location, name=_shown(name), kind="年度文件夹", detail="必须是四位数字年份，如 2026")
 
 

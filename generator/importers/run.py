@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -11,14 +10,13 @@ from pathlib import Path
 
 import yaml
 
-from .. import rules
+from .. import limits, rules
+from ..validate import YEAR
 from ..diagnostics import Diagnostic, Location, Severity
 from . import read_document
 from .interpret import SECTION_LABELS, TEXT_SECTIONS, Draft, interpret
 from .write import budget_csv, indicators_csv, project_yaml, unit_yaml
 
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-_YEAR = re.compile(r"(19|20|21)\d\d\Z")
 
 
 @dataclass
@@ -84,12 +82,13 @@ def import_project(files: list[Path], into: Path, unit_id: str, *, root: Path, f
     result = ImportResult()
     shown_into = _shown(into, root)
     parts = into.resolve().parts
-    if len(parts) < 4 or parts[-3] != "projects" or not _YEAR.match(parts[-2]) or not _SLUG.match(parts[-1]):
+    # The same identifier rule as the build's (limits.IDENTIFIER, length included).
+    if len(parts) < 4 or parts[-3] != "projects" or not YEAR.match(parts[-2]) \
+            or limits.identifier_problem(parts[-1]):
         result.diagnostics.append(rules.make("M018", Location(shown_into), detail=shown_into))
         return result
-    if not _SLUG.match(unit_id):
-        result.diagnostics.append(rules.make("M018", Location(shown_into),
-                                             detail=f"单位标识“{unit_id}”只能用小写英文字母、数字和连字符"))
+    if problem := limits.identifier_problem(unit_id):
+        result.diagnostics.append(rules.make("M018", Location(shown_into), detail=f"单位标识“{unit_id}”{problem}"))
         return result
     if into.exists() and not force:
         result.diagnostics.append(rules.make("M014", Location(shown_into), path=shown_into))
