@@ -61,6 +61,29 @@ _MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:(?:\+|00)?86[- ]?)?(1[3-9]\d)[- ]?(\d{
 _CARD = re.compile(r"(?<![0-9A-Za-z])(\d{4}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?)(?![0-9A-Za-z])", re.ASCII)
 
 
+# A date written as one word ("1999-01-01", "2024.3.5", "19990101") and set apart from the next
+# figure by a space or line break is a figure of its own: "1999-01-01 100" is not the mobile
+# 19990101100. A date joined to more digits by the date's own kind of separator
+# ("1915-01-01-000") is not set apart, and is still read as part of a number. ID numbers
+# contain a birth date by design and are not affected.
+_DATE = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?:([-./])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12][0-9]|3[01])"
+                   r"|(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]))(?![0-9])")
+_APART = re.compile(f"[{_SEPARATOR_CHARS}]*\\s[{_SEPARATOR_CHARS}]*(?=[0-9])")
+_APART_BEFORE = re.compile(f"(?<=[0-9])[{_SEPARATOR_CHARS}]*\\s[{_SEPARATOR_CHARS}]*\\Z")
+
+
+def _date_boundaries(plain: str, where: list[int]) -> list[tuple[int, int]]:
+    """(last index before, first index after) of each gap that sets a date apart, as original indexes."""
+    gaps = []
+    for match in _DATE.finditer(plain):
+        if _APART.match(plain, match.end()):
+            gaps.append((where[match.end() - 1], where[_APART.match(plain, match.end()).end()]))
+        before = _APART_BEFORE.search(plain, 0, match.start())
+        if before:
+            gaps.append((where[before.start() - 1], where[match.start()]))
+    return gaps
+
+
 # A figure written as money ("13000000000元", "￥13000000000") is an amount, not a phone or card.
 _MONEY_AFTER = re.compile(r"\s*(?:元|万元|亿元|万|亿)")
 _MONEY_BEFORE = re.compile(r"(?:[¥￥]|RMB|CNY)\s*\Z")
@@ -144,7 +167,13 @@ def find(text: str) -> list[Finding]:
     plain, where = _normalise(text)
     plain = _DECIMAL.sub(lambda m: m.group(1) + _DECIMAL_POINT + m.group(2), plain)  # same length
     joined, joined_where = _join(plain, where)
+    gaps = _date_boundaries(plain, where)
     found: dict[str, Finding] = {}
+
+    def spans_a_date(positions: list[int], match: re.Match) -> bool:
+        # From the number itself (group 1), not a +86 in front of it.
+        first, last = positions[match.start(1)], positions[match.end() - 1]
+        return any(first <= before and after <= last for before, after in gaps)
 
     def add(code: str, number: str, offset: int) -> None:
         masked = mask(number)
@@ -159,13 +188,14 @@ def find(text: str) -> list[Finding]:
         for pattern in (_CARD_JOINED, _CARD):
             for match in pattern.finditer(source):
                 digits = re.sub(r"\D", "", match.group(1))
-                if any(match.start() in r for r in taken) or not _card_ok(digits) or _money(source, match):
+                if any(match.start() in r for r in taken) or not _card_ok(digits) or _money(source, match) \
+                        or spans_a_date(positions, match):
                     continue
                 taken.append(range(match.start(), match.end()))
                 add("P903", digits, positions[match.start()])
         for pattern in (_MOBILE_JOINED, _MOBILE):
             for match in pattern.finditer(source):
-                if any(match.start() in r for r in taken) or _money(source, match):
+                if any(match.start() in r for r in taken) or _money(source, match) or spans_a_date(positions, match):
                     continue
                 add("P902", "".join(match.groups()), positions[match.start()])
     return sorted(found.values(), key=lambda f: f.offset)
