@@ -50,15 +50,16 @@ _JOIN = re.compile(f"(?<=[0-9])[{_SEPARATOR_CHARS}]+(?=[0-9Xx])")
 _DECIMAL = re.compile("(?<![0-9.\uff0e])([0-9]+)[.\uff0e]([0-9]{1,2})(?![0-9.\uff0e])")
 _DECIMAL_POINT = "\ue000"  # private use: neither digit nor separator
 
-# On joined text: whole numbers.
+# On joined text: whole numbers. A number followed or preceded by a decimal point
+# (_DECIMAL_POINT, U+E000) is a figure with decimals ("13000000000.00"), not a phone or card.
 _ID_JOINED = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5})(\d{4})(\d{2})(\d{2})(\d{3})([\dXx])(?![0-9A-Za-z])", re.ASCII)
-_MOBILE_JOINED = re.compile(r"(?<![0-9A-Za-z])(?:(?:\+|00)?86)?(1[3-9]\d{9})(?![0-9A-Za-z])", re.ASCII)
+_MOBILE_JOINED = re.compile(r"(?<![0-9A-Za-z\ue000])(?:(?:\+|00)?86)?(1[3-9]\d{9})(?![0-9A-Za-z\ue000])", re.ASCII)
 # Letters around it make a digit run part of a code (统一社会信用代码, a contract number), not a card.
-_CARD_JOINED = re.compile(r"(?<![0-9A-Za-z])(\d{16,19})(?![0-9A-Za-z])", re.ASCII)
+_CARD_JOINED = re.compile(r"(?<![0-9A-Za-z\ue000])(\d{16,19})(?![0-9A-Za-z\ue000])", re.ASCII)
 # On unjoined text: numbers written next to other numbers, in the usual groups.
-_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:(?:\+|00)?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?![0-9A-Za-z])",
+_MOBILE = re.compile(r"(?<![0-9A-Za-z\ue000])(?:(?:\+|00)?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?![0-9A-Za-z\ue000])",
                      re.ASCII)
-_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{4}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?)(?![0-9A-Za-z])", re.ASCII)
+_CARD = re.compile(r"(?<![0-9A-Za-z\ue000])(\d{4}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?)(?![0-9A-Za-z\ue000])", re.ASCII)
 
 
 # A date written as one word ("1999-01-01", "2024.3.5", "19990101") and set apart from the next
