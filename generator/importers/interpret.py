@@ -381,7 +381,7 @@ class Interpreter:
                 elif r < before and any((amount := _amount_label(cell.text))[:2]):
                     key, group, _ = amount
                     self._placed_cells.add(cell.source)
-                    value = self._amount_value(table, r, c)
+                    value = self._amount_value(table, r, c, before)
                     if value is None:
                         continue  # a group caption over its labels
                     found = True
@@ -402,7 +402,7 @@ class Interpreter:
                     # 主管部门, 项目资金 and the like have no field in a project: listed as unplaced.
         return found
 
-    def _amount_value(self, table: LocatedTable, r: int, c: int) -> XCell | None:
+    def _amount_value(self, table: LocatedTable, r: int, c: int, before: int) -> XCell | None:
         """The cell an amount label labels: to its right, or below it when the labels form a row."""
         here = table.rows[r][c]
         for cell in table.rows[r][c + 1:]:
@@ -410,9 +410,12 @@ class Interpreter:
                 if _is_label(cell.text):
                     break
                 return cell
-        if r + 1 < len(table.rows) and c < len(table.rows[r + 1]):
+        # Labels in a row with their amounts below; only what reads as an amount, so that the first
+        # row of a table under the block is never taken for one.
+        if r + 1 < before and c < len(table.rows[r + 1]):
             below = table.rows[r + 1][c]
-            if below.source != here.source and below.text.strip() and not _is_label(below.text):
+            if below.source != here.source and (below.stored is not None or _AMOUNT_TEXT.match(
+                    unicodedata.normalize("NFKC", below.text).replace(",", "").replace(" ", ""))):
                 return below
         return None
 
