@@ -484,6 +484,21 @@ def test_amount_labels_in_a_row_with_their_values_below(tmp_path):
         "total": ("12.5万元", "B3"), "fiscal": ("10万元", "C3"), "other": ("2.5万元", "D3")}
 
 
+def test_a_whole_unit_budget_block_gives_basic_and_project(tmp_path):
+    path = _xlsx(tmp_path, "部门整体.xlsx", [
+        ["部门（单位）名称", "某区档案馆"],
+        ["年度预算（万元）", "资金总额", Decimal("120.35")],
+        [None, "基本支出", Decimal("100")],
+        [None, "项目支出", Decimal("20.35")],
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["产出指标", "数量指标", "接待查档人次", "≥3000人次"],
+    ], ("A2:A4",))
+    draft, diagnostics = read_files([path], tmp_path)
+    assert [d.code for d in diagnostics if d.severity.value == "error"] == []
+    assert {k: (v.text, v.origin[0].cell) for k, v in draft.amount.items()} == {
+        "total": ("120.35万元", "C2"), "basic": ("100万元", "C3"), "project": ("20.35万元", "C4")}
+
+
 def test_medium_term_values_and_remarks_are_imported(tmp_path):
     repo = Repo(tmp_path / "repo", keep_unit=True)  # the form names no unit to create one from
     path = _xlsx(tmp_path, "分栏.xlsx", [
