@@ -38,7 +38,7 @@ class Draft:
     unit: dict[str, Value | list[Value]] = field(default_factory=dict)
     budget: list[dict[str, Value]] | None = None
     indicators: list[dict[str, Value]] | None = None
-    # The columns the indicator table has, by key, with the title to write (see indicator_titles).
+    # The columns the indicator table has, by key, with the title to write (see indicator_title).
     indicator_columns: dict[str, str] | None = None
     amount: dict[str, Value] = field(default_factory=dict)  # schema.AMOUNT_KEYS -> printed amount
     unplaced: list[Value] = field(default_factory=list)
@@ -120,7 +120,7 @@ _BASIS_TITLE_FIRST = re.compile(rf"(?P<title>.+?)\s*[（(](?P<number>{_DOC_NUMBE
 # under the schema's own title.
 _INDICATOR_ALIASES = {normalize_header(title): key for key, titles in INDICATOR_TITLES.items() for title in titles}
 _INDICATOR_ALIASES |= {normalize_header(alias): key for alias, key in {
-    "绩效指标值设定依据及数据来源": "basis", "评（扣）分标准": "scoring", "单位": "unit",
+    "绩效指标值设定依据及数据来源": "basis", "单位": "unit",
 }.items()}
 # The older national template has no 三级指标 column: its 指标内容 column is the third level
 # (as schema._LEVEL3_FALLBACK reads it).
