@@ -587,6 +587,31 @@ def test_the_sites_downloads_reimport_to_identical_data(tmp_path_factory, projec
         assert [[row[k].text if k in row else "" for k in keys] for row in draft.indicators] == expected_indicators
 
 
+def _real_projects():
+    gathered = pipeline.gather(REPO / "tests/fixtures/real/budget_data", REPO)
+    assert gathered.dataset is not None
+    return gathered.dataset
+
+
+REAL = _real_projects()
+
+
+@pytest.mark.parametrize("project_id", sorted(p.id for p in REAL.projects))
+def test_downloads_of_real_layouts_reimport_to_identical_data(tmp_path, project_id):
+    """The national and other printed layouts (4-6 columns, titles as printed) come back as they were."""
+    project = next(p for p in REAL.projects if p.id == project_id)
+    files = exports.project_downloads(compute.project_view(project, REAL.units[project.unit.value]))
+    expected = [{key: getattr(i, key) for key, _ in project.indicator_columns} for i in project.indicators]
+    for kind in ("csv", "xlsx"):
+        path = tmp_path / f"indicators.{kind}"
+        path.write_bytes(next(data for key, data in files.items() if key.endswith(f"/indicators.{kind}")))
+        draft, diagnostics = read_files([path], tmp_path)
+        assert [d for d in diagnostics if d.severity.value == "error"] == [], kind
+        assert draft.indicator_columns == dict(project.indicator_columns), kind
+        assert [{key: row[key].text if key in row else "" for key in draft.indicator_columns}
+                for row in draft.indicators] == expected, kind
+
+
 # ---- broken workbooks and other failures: each located -----------------------------------------
 
 def _xlsx(tmp_path: Path, name: str, rows: list[list], merges: tuple[str, ...] = ()) -> Path:
