@@ -81,6 +81,9 @@ class Repo:
     def gather(self):
         return pipeline.gather(self.root / "budget_data", self.root)
 
+    def check(self):
+        return run_cli("check", "--data", str(self.root / "budget_data"), "--root", str(self.root), "--format", "json")
+
 
 def _codes(result) -> list[tuple[str, str]]:
     return [(d["code"], d.get("cell") or str(d["line"])) for d in result.diagnostics]
@@ -305,7 +308,17 @@ def test_a_workbook_with_a_word_text_imports_to_the_shipped_project(tmp_path):
     assert "# 下一行来源：绩效目标表.xlsx!绩效目标表!A6、B8、C8" in indicators
 
 
-def test_the_national_layout_is_found_by_its_header_texts(tmp_path):
+NATIONAL_INDICATORS = [
+    ["产出指标", "数量指标", "人才项目评审场数", "≥4场"],
+    ["产出指标", "质量指标", "人才评审准确率", "=100%"],
+    ["满意度指标", "服务对象满意度指标", "辅助性岗位满意度", "≥95%"],
+]
+NATIONAL_TARGET = "开展人才项目初审评审工作。\n发放辅岗年度考核绩效奖。"
+
+
+def build_national_xlsx(path: Path, amounts: tuple = (Decimal("66"), Decimal("66"), Decimal("0")),
+                        money_label: str = "项目资金（万元）") -> Path:
+    """The national 项目支出绩效目标表 as budget systems export it: a header block, then 一级/二级/三级/指标值."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -315,35 +328,199 @@ def test_the_national_layout_is_found_by_its_header_texts(tmp_path):
     ws.append([None, "（2026年度）"])
     ws.append(["项目名称", "人才服务管理经费"])
     ws.append(["主管部门及代码", "昆明市呈贡区人力资源和社会保障局", None, "实施单位", "昆明市呈贡区公共就业和人才服务中心"])
-    ws.append(["项目资金（万元）", "年度资金总额", Decimal("66")])
-    ws.append([None, "其中：财政拨款", Decimal("66")])
-    ws.append([None, "其他资金", Decimal("0")])
-    ws.append(["年度总体目标", "开展人才项目初审评审工作。\n发放辅岗年度考核绩效奖。"])
+    ws.append([money_label, "年度资金总额", amounts[0]])
+    ws.append([None, "其中：财政拨款", amounts[1]])
+    ws.append([None, "其他资金", amounts[2]])
+    ws.append(["年度总体目标", NATIONAL_TARGET])
     ws.append(["绩效指标", "一级指标", "二级指标", "三级指标", "指标值"])
-    ws.append([None, "产出指标", "数量指标", "人才项目评审场数", "≥4场"])
-    ws.append([None, None, "质量指标", "人才评审准确率", "=100%"])
-    ws.append([None, "满意度指标", "服务对象满意度指标", "辅助性岗位满意度", "≥95%"])
+    for row in NATIONAL_INDICATORS:
+        ws.append([None, *row])
     ws["E11"].data_type = "s"  # text "=100%" as budget systems export it, not a formula
+    ws["B11"] = None  # a merged range keeps only its first value
     for merged in ("A1:E1", "B3:E3", "A5:A7", "C5:E5", "C6:E6", "C7:E7", "B8:E8", "A9:A12", "B10:B11"):
         ws.merge_cells(merged)
-    path = tmp_path / "国家表.xlsx"
     book.save(path)
+    return path
+
+
+def build_national_docx(path: Path, amounts: tuple[str, str, str] = ("66", "66", "0")) -> Path:
+    """The same form as a Word table (how many units hand it in), merged cells included."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("项目支出绩效目标表")
+    document.add_paragraph("（2026年度）")
+    table = document.add_table(rows=12, cols=5)
+    cells = {
+        (0, 0): "项目名称", (0, 1): "人才服务管理经费",
+        (1, 0): "主管部门及代码", (1, 1): "昆明市呈贡区人力资源和社会保障局", (1, 3): "实施单位",
+        (1, 4): "昆明市呈贡区公共就业和人才服务中心",
+        (2, 0): "项目资金（万元）", (2, 1): "年度资金总额", (2, 2): amounts[0],
+        (3, 1): "其中：财政拨款", (3, 2): amounts[1], (4, 1): "其他资金", (4, 2): amounts[2],
+        (5, 0): "年度总体目标", (5, 1): NATIONAL_TARGET,
+        (6, 0): "绩效指标", (6, 1): "一级指标", (6, 2): "二级指标", (6, 3): "三级指标", (6, 4): "指标值",
+    }
+    for r, row in enumerate(NATIONAL_INDICATORS, start=7):
+        for c, value in enumerate(row, start=1):
+            cells[(r, c)] = value
+    cells[(8, 1)] = ""
+    merges = [((0, 1), (0, 4)), ((2, 0), (4, 0)), ((2, 2), (2, 4)), ((3, 2), (3, 4)), ((4, 2), (4, 4)),
+              ((5, 1), (5, 4)), ((6, 0), (9, 0)), ((7, 1), (8, 1))]
+    for (r, c), text in cells.items():
+        table.cell(r, c).text = text
+    for (r1, c1), (r2, c2) in merges:
+        text = table.cell(r1, c1).text
+        table.cell(r1, c1).merge(table.cell(r2, c2)).text = text
+    for r in (10, 11):  # rows 11-12 are not part of the form
+        table._tbl.remove(table.rows[10]._tr)
+    document.save(path)
+    return path
+
+
+def test_the_national_layout_is_found_by_its_header_texts(tmp_path):
+    path = build_national_xlsx(tmp_path / "国家表.xlsx")
     draft, diagnostics = read_files([path], tmp_path)
     assert draft.name.text == "人才服务管理经费"
     assert draft.unit["name"].text == "昆明市呈贡区公共就业和人才服务中心"
     period, lines = draft.targets["annual"]
     assert period is None and [v.text for v in lines] == ["开展人才项目初审评审工作。", "发放辅岗年度考核绩效奖。"]
+    # Spec change from issue 9: the build keeps 指标值 as printed and reads the comparison itself,
+    # so `≥4场` is no longer split into 指标性质 `≥` and 指标值 `4场` (nor flagged M012), and the
+    # table keeps only the columns it has.
     rows = [{k: v.text for k, v in row.items()} for row in draft.indicators]
-    assert [(r["level1"], r["level2"], r["level3"], r["nature"], r["value"]) for r in rows] == [
-        ("产出指标", "数量指标", "人才项目评审场数", "≥", "4场"),
-        ("产出指标", "质量指标", "人才评审准确率", "=", "100%"),
-        ("满意度指标", "服务对象满意度指标", "辅助性岗位满意度", "≥", "95%"),
+    assert [(r["level1"], r["level2"], r["level3"], r["value"]) for r in rows] == [
+        ("产出指标", "数量指标", "人才项目评审场数", "≥4场"),
+        ("产出指标", "质量指标", "人才评审准确率", "=100%"),
+        ("满意度指标", "服务对象满意度指标", "辅助性岗位满意度", "≥95%"),
     ]
+    assert all("nature" not in row for row in rows)
+    assert draft.indicator_columns == {"level1": "一级指标", "level2": "二级指标", "level3": "三级指标", "value": "指标值"}
     assert draft.indicators[1]["level1"].origin[0].cell == "B10"  # filled from the merged range
-    guessed = {(d.code, d.location.cell) for d in diagnostics if d.code == "M012"}
-    assert guessed == {("M012", "E10"), ("M012", "E11"), ("M012", "E12")}
+    assert [d for d in diagnostics if d.code == "M012"] == []
+    # Spec change from issue 9 (project.yaml `amount`): the 项目资金 block is placed, no longer unplaced.
+    assert {key: (value.text, value.origin[0].cell) for key, value in draft.amount.items()} == {
+        "total": ("66万元", "C5"), "fiscal": ("66万元", "C6"), "other": ("0万元", "C7")}
+    assert draft.amount["total"].note == "单位“万元”取自标签“项目资金（万元）”（国家表.xlsx!A5）"
     unplaced = {v.text for v in draft.unplaced}
-    assert {"昆明市呈贡区人力资源和社会保障局", "66"} <= unplaced  # no field for them: listed, not dropped
+    assert "昆明市呈贡区人力资源和社会保障局" in unplaced  # no field for it: listed, not dropped
+    assert not unplaced & {"66", "0", "项目资金（万元）", "年度资金总额", "其中：财政拨款", "其他资金"}
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "docx"])
+def test_a_clean_national_form_imports_to_a_project_check_accepts(tmp_path, kind):
+    repo = Repo(tmp_path / "repo")
+    path = (build_national_xlsx if kind == "xlsx" else build_national_docx)(repo.root / f"国家表.{kind}")
+    result = repo.imp(path)
+    assert result.code == 0, result.stderr
+    assert [d for d in result.diagnostics if d["code"] == "M012" or "资金测算明细" in d["message"]] == []
+    assert not (repo.root / IMPORTED / "budget_items.csv").exists(), "no breakdown is made up"
+    checked = repo.check()
+    assert checked.code == 0, checked.stdout + checked.stderr
+    assert [d for d in checked.diagnostics if d["severity"] == "error"] == []
+    project = next(p for p in repo.gather().dataset.projects if p.id == "imported")
+    amount = project.stated_amount
+    assert (amount.total.printed.value, amount.total.value) == ("66万元", Decimal("660000"))
+    assert (amount.fiscal.value, amount.other.value) == (Decimal("660000"), Decimal("0"))
+    assert [(i.level3, i.nature, i.value, i.parsed.comparison, i.parsed.number, i.parsed.unit)
+            for i in project.indicators] == [
+        ("人才项目评审场数", "", "≥4场", "≥", Decimal("4"), "场"),
+        ("人才评审准确率", "", "=100%", "=", Decimal("100"), "%"),
+        ("辅助性岗位满意度", "", "≥95%", "≥", Decimal("95"), "%")]
+    assert [key for key, _ in project.indicator_columns] == ["level1", "level2", "level3", "value"]
+    text = (repo.root / IMPORTED / "project.yaml").read_text(encoding="utf-8")
+    cell = "国家表.xlsx!C5" if kind == "xlsx" else "国家表.docx 表 1 第 3 行第 3 列"
+    label = "国家表.xlsx!A5" if kind == "xlsx" else "国家表.docx 表 1 第 3 行第 1 列"
+    assert f"  # 来源：{cell}；单位“万元”取自标签“项目资金（万元）”（{label}）\n  total: 66万元\n" in text
+
+
+def test_amounts_are_exact_and_as_printed(tmp_path):
+    # 10606.7522万元 is 106067522 元 exactly; a float would make it 106067521.99999999.
+    path = build_national_xlsx(tmp_path / "a.xlsx", (Decimal("10606.7522"), Decimal("10000.5"), Decimal("606.2522")))
+    draft, diagnostics = read_files([path], tmp_path)
+    assert [d.code for d in diagnostics if d.severity.value == "error"] == []
+    assert {k: v.text for k, v in draft.amount.items()} == {
+        "total": "10606.7522万元", "fiscal": "10000.5万元", "other": "606.2522万元"}
+    # A value printing its own unit is kept as printed; the label's unit is not added to it.
+    path = build_national_docx(tmp_path / "b.docx", ("660000元", "66万元", "0"))
+    draft, diagnostics = read_files([path], tmp_path)
+    assert {k: (v.text, v.note is None) for k, v in draft.amount.items()} == {
+        "total": ("660000元", True), "fiscal": ("66万元", True), "other": ("0万元", False)}
+
+
+def test_an_amount_without_any_unit_is_read_as_yuan_and_flagged(tmp_path):
+    path = build_national_xlsx(tmp_path / "a.xlsx", (Decimal("660000"), Decimal("660000"), Decimal("0")),
+                               money_label="项目资金")
+    draft, diagnostics = read_files([path], tmp_path)
+    assert draft.amount["total"].text == "660000" and draft.amount["total"].reading
+    assert {(d.code, d.location.cell) for d in diagnostics if d.code == "M012"} == {
+        ("M012", "C5"), ("M012", "C6"), ("M012", "C7")}
+
+
+@pytest.mark.parametrize("printed, detail", [
+    ("约66万", "只能填写金额"),
+    ("66.1234567", "精确到分"),  # 66.1234567万元 is 661234.567 元: not exact to the 分, never rounded
+])
+def test_an_unreadable_amount_is_a_located_error(tmp_path, printed, detail):
+    repo = Repo(tmp_path / "repo", keep_unit=True)
+    result = repo.imp(build_national_docx(tmp_path / "国家表.docx", (printed, "66", "0")))
+    assert result.code == 1
+    errors = [(d["code"], d["cell"]) for d in result.diagnostics if d["severity"] == "error"]
+    assert errors == [("M008", "表 1 第 3 行第 3 列")]
+    assert detail in next(d["message"] for d in result.diagnostics if d["code"] == "M008")
+    assert not (repo.root / IMPORTED).exists()
+
+
+def test_amount_labels_in_a_row_with_their_values_below(tmp_path):
+    path = _xlsx(tmp_path, "a.xlsx", [
+        ["项目名称", "档案数字化"],
+        ["项目资金（万元）", "年度资金总额", "其中：财政拨款", "其他资金"],
+        [None, Decimal("12.5"), Decimal("10"), Decimal("2.5")],
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["产出指标", "数量指标", "扫描卷数", "≥500卷"],
+    ], ("A2:A3",))
+    draft, diagnostics = read_files([path], tmp_path)
+    assert [d.code for d in diagnostics if d.severity.value == "error"] == []
+    assert {k: (v.text, v.origin[0].cell) for k, v in draft.amount.items()} == {
+        "total": ("12.5万元", "B3"), "fiscal": ("10万元", "C3"), "other": ("2.5万元", "D3")}
+
+
+def test_a_whole_unit_budget_block_gives_basic_and_project(tmp_path):
+    path = _xlsx(tmp_path, "部门整体.xlsx", [
+        ["部门（单位）名称", "某区档案馆"],
+        ["年度预算（万元）", "资金总额", Decimal("120.35")],
+        [None, "基本支出", Decimal("100")],
+        [None, "项目支出", Decimal("20.35")],
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["产出指标", "数量指标", "接待查档人次", "≥3000人次"],
+    ], ("A2:A4",))
+    draft, diagnostics = read_files([path], tmp_path)
+    assert [d.code for d in diagnostics if d.severity.value == "error"] == []
+    assert {k: (v.text, v.origin[0].cell) for k, v in draft.amount.items()} == {
+        "total": ("120.35万元", "C2"), "basic": ("100万元", "C3"), "project": ("20.35万元", "C4")}
+
+
+def test_medium_term_values_and_remarks_are_imported(tmp_path):
+    repo = Repo(tmp_path / "repo", keep_unit=True)  # the form names no unit to create one from
+    path = _xlsx(tmp_path, "分栏.xlsx", [
+        ["项目名称", "档案数字化"],
+        ["项目资金（万元）", "年度资金总额", Decimal("12.5")],
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "中长期指标值", "备注"],
+        ["产出指标", "数量指标", "扫描卷数", "≥500卷", "≥1500卷", "分三年完成"],
+        ["满意度指标", "服务对象满意度指标", "查档群众满意度", "≥90%", "≥95%", ""],
+    ])
+    result = repo.imp(path)
+    assert result.code == 0, result.stderr
+    assert not [d for d in result.diagnostics if d["code"] == "M013" and "1500" in d["message"]]
+    csv_text = (repo.root / IMPORTED / "indicators.csv").read_text(encoding="utf-8")
+    assert csv_text.splitlines()[0] == "一级指标,二级指标,三级指标,年度指标值,中长期指标值,备注"
+    project = next(p for p in repo.gather().dataset.projects if p.id == "imported")
+    assert [(i.value, i.medium_value, i.remark) for i in project.indicators] == [
+        ("≥500卷", "≥1500卷", "分三年完成"), ("≥90%", "≥95%", "")]
+    assert project.indicators[0].medium_parsed.number == Decimal("1500")
+    assert project.indicator_columns == (("level1", "一级指标"), ("level2", "二级指标"), ("level3", "三级指标"),
+                                         ("value", "年度指标值"), ("medium_value", "中长期指标值"), ("remark", "备注"))
+    checked = repo.check()
+    assert [d for d in checked.diagnostics if d["severity"] == "error"] == [], checked.stdout
 
 
 # ---- round trip of the site's downloads ---------------------------------------------------------
@@ -408,6 +585,31 @@ def test_the_sites_downloads_reimport_to_identical_data(tmp_path_factory, projec
         assert _as_items(draft) == expected_items, kind
         keys = ["level1", "level2", "level3", "nature", "value", "unit", "attribute", "scoring", "content", "basis"]
         assert [[row[k].text if k in row else "" for k in keys] for row in draft.indicators] == expected_indicators
+
+
+def _real_projects():
+    gathered = pipeline.gather(REPO / "tests/fixtures/real/budget_data", REPO)
+    assert gathered.dataset is not None
+    return gathered.dataset
+
+
+REAL = _real_projects()
+
+
+@pytest.mark.parametrize("project_id", sorted(p.id for p in REAL.projects))
+def test_downloads_of_real_layouts_reimport_to_identical_data(tmp_path, project_id):
+    """The national and other printed layouts (4-6 columns, titles as printed) come back as they were."""
+    project = next(p for p in REAL.projects if p.id == project_id)
+    files = exports.project_downloads(compute.project_view(project, REAL.units[project.unit.value]))
+    expected = [{key: getattr(i, key) for key, _ in project.indicator_columns} for i in project.indicators]
+    for kind in ("csv", "xlsx"):
+        path = tmp_path / f"indicators.{kind}"
+        path.write_bytes(next(data for key, data in files.items() if key.endswith(f"/indicators.{kind}")))
+        draft, diagnostics = read_files([path], tmp_path)
+        assert [d for d in diagnostics if d.severity.value == "error"] == [], kind
+        assert draft.indicator_columns == dict(project.indicator_columns), kind
+        assert [{key: row[key].text if key in row else "" for key in draft.indicator_columns}
+                for row in draft.indicators] == expected, kind
 
 
 # ---- broken workbooks and other failures: each located -----------------------------------------

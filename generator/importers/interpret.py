@@ -9,6 +9,7 @@ text) names the reading, gets an M012 warning and a "请核对" comment in the d
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -16,7 +17,7 @@ from .. import money, rules
 from ..checks.indicators import FRAMEWORK, NATURES
 from ..csvsource import normalize_header
 from ..diagnostics import Diagnostic, Location
-from ..schema import BUDGET_COLUMNS, INDICATOR_COLUMNS
+from ..schema import BUDGET_COLUMNS, INDICATOR_COLUMNS, INDICATOR_TITLES
 from . import Document, LocatedTable, Paragraph, XCell
 
 
@@ -25,6 +26,7 @@ class Value:
     text: str
     origin: tuple[Location, ...]
     reading: str | None = None  # the documented reading that produced it; None when read as written
+    note: str | None = None  # a deterministic reading worth saying beside the origin (an amount's unit)
 
 
 @dataclass
@@ -36,6 +38,9 @@ class Draft:
     unit: dict[str, Value | list[Value]] = field(default_factory=dict)
     budget: list[dict[str, Value]] | None = None
     indicators: list[dict[str, Value]] | None = None
+    # The columns the indicator table has, by key, with the title to write (see indicator_title).
+    indicator_columns: dict[str, str] | None = None
+    amount: dict[str, Value] = field(default_factory=dict)  # schema.AMOUNT_KEYS -> printed amount
     unplaced: list[Value] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
@@ -110,11 +115,27 @@ _BASIS_TITLE_FIRST = re.compile(rf"(?P<title>.+?)\s*[（(](?P<number>{_DOC_NUMBE
 
 # ---- table columns ----------------------------------------------------------------------------
 
-_INDICATOR_ALIASES = {normalize_header(title): key for key, title in INDICATOR_COLUMNS.items()}
+# Column titles come from the schema (one list of what real tables print); only titles the
+# build does not accept but documents handed in use are added here, and they are written
+# under the schema's own title.
+_INDICATOR_ALIASES = {normalize_header(title): key for key, titles in INDICATOR_TITLES.items() for title in titles}
 _INDICATOR_ALIASES |= {normalize_header(alias): key for alias, key in {
-    "绩效指标值设定依据及数据来源": "basis", "指标值设定依据": "basis", "评分标准": "scoring",
-    "评（扣）分标准": "scoring", "计量单位": "unit", "单位": "unit", "目标值": "value", "年度指标值": "value",
+    "绩效指标值设定依据及数据来源": "basis", "单位": "unit",
 }.items()}
+# The older national template has no 三级指标 column: its 指标内容 column is the third level
+# (as schema._LEVEL3_FALLBACK reads it).
+_INDICATOR_FALLBACK = _INDICATOR_ALIASES | {normalize_header("指标内容"): "level3"}
+
+
+def indicator_title(key: str, printed: str) -> str:
+    """The title to write for a column: as printed when the build accepts that title for this
+    column, else the schema's own title."""
+    accepted = INDICATOR_TITLES[key] + (("指标内容",) if key == "level3" else ())
+    if normalize_header(printed) in {normalize_header(title) for title in accepted}:
+        return printed.strip()
+    return INDICATOR_COLUMNS.get(key) or INDICATOR_TITLES[key][0]
+
+
 _BUDGET_ALIASES = {normalize_header(title): key for key, title in BUDGET_COLUMNS.items()}
 _BUDGET_ALIASES |= {normalize_header(alias): key for alias, key in {
     "支出明细": "name", "明细": "name", "项目明细": "name", "测算明细": "name", "支出项目": "name",
@@ -126,14 +147,44 @@ _TOTAL_ROW = {"合计", "总计", "合  计"}
 
 _TARGET_LABEL = re.compile(r"(?P<kind>中长期绩效目标|中长期目标|实施期总目标|实施期绩效目标|实施期目标|年度绩效目标|年度总体目标|年度目标)"
                            r"\s*(?:[(（]\s*(?P<period>[^)）]*?)\s*[)）])?\s*\Z")
-_BLOCK_LABELS = ("项目名称", "主管部门", "主管部门及代码", "实施单位", "项目资金", "年度资金总额", "其中：财政拨款",
-                 "财政拨款", "其他资金", "项目属性", "项目期")
+_BLOCK_LABELS = tuple(normalize_header(label) for label in (
+    "项目名称", "主管部门", "主管部门及代码", "实施单位", "项目资金", "年度资金总额", "其中：财政拨款", "财政拨款",
+    "其他资金", "项目属性", "项目期"))
+
+# The 项目资金 block of the national form (年度预算 of a whole-unit table): each label names one of
+# schema.AMOUNT_KEYS; its value is the cell to its right (or below, when the labels form a row).
+_AMOUNT_LABELS = {normalize_header(label): key for label, key in {
+    "年度资金总额": "total", "资金总额": "total", "项目资金总额": "total", "年度预算总额": "total",
+    "其中：财政拨款": "fiscal", "其中财政拨款": "fiscal", "财政拨款": "fiscal",
+    "其中：财政资金": "fiscal", "财政资金": "fiscal",
+    "其他资金": "other", "其中：其他资金": "other",
+    "基本支出": "basic", "其中：基本支出": "basic", "项目支出": "project", "其中：项目支出": "project",
+}.items()}
+# A group label over those rows; with a value right beside it instead of sub-labels, it is the total.
+_AMOUNT_GROUPS = {normalize_header(label) for label in ("项目资金", "项目资金情况", "年度预算", "年度预算申请",
+                                                         "预算安排", "年度预算安排", "资金情况")}
+# "项目资金（万元）", "年度资金总额（元）：": the name, and the unit a bare number under it is in.
+_LABEL_UNIT = re.compile(r"(?P<name>.+?)\s*(?:\((?P<unit>万元|元)\))?\s*:?\Z")
+# "单位：万元", "金额单位：元" printed anywhere in the table (usually beside the title).
+_TABLE_UNIT = re.compile(r"(?:金额|资金)?单位\s*:\s*(?P<unit>万元|元)(?![\u4e00-\u9fff])")
+_AMOUNT_TEXT = re.compile(r"(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>万元|万|元)?\Z")
+_NO_AMOUNT = {"/", "-", "—", "——", "无", "－"}
+UNIT_FROM_LABEL = "单位“{unit}”取自标签“{label}”（{where}）"
 _STRUCTURE_LABELS = {"项目目标", "绩效指标", "绩效目标"}
 _OPERATOR = re.compile(r"(>=|<=|≥|≤|＞＝|＜＝|=|＝)\s*")
 
 
 def _value(cell: XCell, reading: str | None = None) -> Value:
     return Value(cell.text.strip(), (cell.source,), reading)
+
+
+def _amount_label(text: str) -> tuple[str | None, bool, str | None]:
+    """(amount key or None, is a group label, unit printed in the label's brackets)."""
+    match = _LABEL_UNIT.match(normalize_header(text))
+    if not match:
+        return None, False, None
+    name = match.group("name")
+    return _AMOUNT_LABELS.get(name), name in _AMOUNT_GROUPS, match.group("unit")
 
 
 class Interpreter:
@@ -247,15 +298,20 @@ class Interpreter:
     # -- tables
     def table(self, table: LocatedTable) -> bool:
         """Read what the table holds; False when nothing in it was recognised."""
-        found = self.labelled_cells(table)
-        header = _find_header(table, _INDICATOR_ALIASES, {"level1", "level2", "level3"})
-        if header is not None:
+        aliases = _INDICATOR_ALIASES
+        indicator_header = _find_header(table, aliases, {"level1", "level2", "level3"})
+        if indicator_header is None:
+            aliases = _INDICATOR_FALLBACK
+            indicator_header = _find_header(table, aliases, {"level1", "level2", "level3"})
+        budget_header = _find_header(table, _BUDGET_ALIASES, {"name", "amount"})
+        headers = [r for r in (indicator_header, budget_header) if r is not None]
+        found = self.labelled_cells(table, min(headers, default=len(table.rows)))
+        if indicator_header is not None:
             found = True
-            self.indicator_table(table, header)
-        header = _find_header(table, _BUDGET_ALIASES, {"name", "amount"})
-        if header is not None:
+            self.indicator_table(table, indicator_header, aliases)
+        if budget_header is not None:
             found = True
-            self.budget_table(table, header)
+            self.budget_table(table, budget_header)
         if found:
             for row in table.rows:
                 for cell in row:
@@ -274,8 +330,12 @@ class Interpreter:
                 return below
         return None
 
-    def labelled_cells(self, table: LocatedTable) -> bool:
-        """Targets and the header block of the national 项目支出绩效目标表: label cell, value to its right."""
+    def labelled_cells(self, table: LocatedTable, before: int) -> bool:
+        """Targets and the header block of the national 项目支出绩效目标表: label cell, value to its right.
+
+        Amount labels are read only in the header block, above row ``before`` (the first column
+        header of an indicator or budget table), where a 财政拨款 column title cannot be taken for one.
+        """
         found = False
         for r, row in enumerate(table.rows):
             for c, cell in enumerate(row):
@@ -318,6 +378,15 @@ class Interpreter:
                             self.draft.unit["credit_label"] = _value(cell)
                 elif text in _STRUCTURE_LABELS:
                     self._placed_cells.add(cell.source)  # the form's own captions, not content
+                elif r < before and any((amount := _amount_label(cell.text))[:2]):
+                    key, group, _ = amount
+                    self._placed_cells.add(cell.source)
+                    value = self._amount_value(table, r, c, before)
+                    if value is None:
+                        continue  # a group caption over its labels
+                    found = True
+                    if (key or "total") not in self.draft.amount:
+                        self.amount(table, r, c, key or "total", value)
                 elif text in _BLOCK_LABELS:
                     value = self._right_of(table, r, c)
                     self._placed_cells.add(cell.source)
@@ -333,12 +402,89 @@ class Interpreter:
                     # 主管部门, 项目资金 and the like have no field in a project: listed as unplaced.
         return found
 
-    def indicator_table(self, table: LocatedTable, header_row: int) -> None:
-        columns = self._columns(table, header_row, _INDICATOR_ALIASES)
+    def _amount_value(self, table: LocatedTable, r: int, c: int, before: int) -> XCell | None:
+        """The cell an amount label labels: to its right, or below it when the labels form a row."""
+        here = table.rows[r][c]
+        for cell in table.rows[r][c + 1:]:
+            if cell.source != here.source and cell.text.strip():
+                if _is_label(cell.text):
+                    break
+                return cell
+        # Labels in a row with their amounts below; only what reads as an amount, so that the first
+        # row of a table under the block is never taken for one.
+        if r + 1 < before and c < len(table.rows[r + 1]):
+            below = table.rows[r + 1][c]
+            if below.source != here.source and (below.stored is not None or _AMOUNT_TEXT.match(
+                    unicodedata.normalize("NFKC", below.text).replace(",", "").replace(" ", ""))):
+                return below
+        return None
+
+    def _amount_unit(self, table: LocatedTable, r: int, c: int) -> tuple[str, XCell] | None:
+        """The unit a bare number under label (r, c) is in, and the cell that prints it: the label's
+        own brackets, a label to its left (项目资金（万元）), or a “单位：万元” note in the table."""
+        label = table.rows[r][c]
+        for cell in [label] + list(reversed(table.rows[r][:c])):
+            if cell.text.strip() and (unit := _amount_label(cell.text)[2]):
+                return unit, cell
+        for row in table.rows:
+            for cell in row:
+                if cell.source == cell.location and (note := _TABLE_UNIT.search(normalize_header(cell.text))):
+                    return note.group("unit"), cell
+        return None
+
+    def amount(self, table: LocatedTable, r: int, c: int, key: str, cell: XCell) -> None:
+        """One amount of the header block, recorded as printed and checked to be exact.
+
+        A bare number takes the unit its label prints (项目资金（万元） → ``66万元``): a reading of
+        what the form says, named in the origin comment, not a guess."""
+        label = table.rows[r][c]
+        name = label.text.strip()
+        if cell.stored is not None:
+            number = self.number(cell, name, required=False, max_places=None)
+            if not number:
+                return
+            printed, number_text, own_unit = number, number, None
+        else:
+            if not self.formula_ok(cell):
+                return
+            printed = cell.text.strip()
+            if printed in _NO_AMOUNT:
+                return  # printed as absent: left for the unplaced list
+            match = _AMOUNT_TEXT.match(unicodedata.normalize("NFKC", printed).replace(",", "").replace(" ", ""))
+            if not match:
+                self._add(rules.make("M008", cell.location, field=name, value=printed,
+                                     detail="只能填写金额，如 66、66万元 或 660000元"))
+                self.draft.failed = True
+                return
+            number_text, own_unit = match.group("number"), match.group("unit")
+        note = reading = None
+        unit = own_unit
+        if own_unit is None:
+            found = self._amount_unit(table, r, c)
+            if found is not None:
+                unit, unit_cell = found
+                printed = f"{printed}{unit}"
+                note = UNIT_FROM_LABEL.format(unit=unit, label=unit_cell.text.strip(), where=_where(unit_cell.source))
+                self._placed_cells.add(unit_cell.source)
+            else:
+                reading = AMOUNT_IN_YUAN
+        exact = Decimal(number_text) * (money.TEN_THOUSAND if unit and unit.startswith("万") else 1)
+        if exact != exact.quantize(Decimal("0.01")):
+            self._add(rules.make("M008", cell.location, field=name, value=printed,
+                                 detail="金额精确到分，最多两位小数（以元计）"))
+            self.draft.failed = True
+            return
+        value = Value(printed, (cell.source,), reading, note)
+        if reading:
+            self._guess(value)
+        self.draft.amount[key] = value
+        self._placed_cells |= {label.source, cell.source}
+
+    def indicator_table(self, table: LocatedTable, header_row: int, aliases: dict[str, str]) -> None:
+        columns = self._columns(table, header_row, aliases)
         if columns is None:
             return
         rows: list[dict[str, Value]] = []
-        split_nature = "nature" not in columns and "value" in columns
         for row in table.rows[header_row + 1:]:
             values = {key: _value(row[index]) for key, index in columns.items()}
             if not any(v.text for v in values.values()) and not any(
@@ -349,17 +495,12 @@ class Interpreter:
             if not values.get("level3", Value("", ())).text and not values.get("value", Value("", ())).text:
                 continue  # a label or note row below the table; left for the unplaced list
             self._placed_cells |= {row[index].source for index in columns.values()}
-            if split_nature:
-                raw = values["value"]
-                match = _OPERATOR.match(raw.text)
-                if match:
-                    values["nature"] = self._guess(Value(match.group(1), raw.origin, "指标值开头的符号记为指标性质"))
-                    values["value"] = Value(raw.text[match.end():], raw.origin, "指标值开头的符号记为指标性质")
-            rows.append(values)
-        if split_nature and any("nature" not in r for r in rows):
-            self._add(rules.make("M016", table.location, field="指标性质"))
+            rows.append(values)  # every value as printed: `≥4场` stays whole, the build reads it
         if self.draft.indicators is None:
             self.draft.indicators = rows
+            header = table.rows[header_row]
+            self.draft.indicator_columns = {key: indicator_title(key, header[columns[key]].text)
+                                            for key in INDICATOR_TITLES if key in columns}
         else:
             for values in rows:
                 self.unplaced(values.get("level3") or next(iter(values.values())))
@@ -508,7 +649,13 @@ def _find_header(table: LocatedTable, aliases: dict[str, str], needed: set[str])
 
 def _is_label(text: str) -> bool:
     normalized = normalize_header(text)
-    return bool(_TARGET_LABEL.match(normalized)) or normalized in _BLOCK_LABELS
+    return bool(_TARGET_LABEL.match(normalized)) or normalized in _BLOCK_LABELS or any(_amount_label(text)[:2])
+
+
+def _where(location: Location) -> str:
+    from .write import where  # the same wording as the origin comments
+
+    return where((location,))
 
 
 def _period_as_written(label: str) -> str:
@@ -668,10 +815,12 @@ class ConvertedTargets:
             rows.append(values)
         if self.owner.draft.indicators is None:
             self.owner.draft.indicators = rows
+            self.owner.draft.indicator_columns = dict(INDICATOR_COLUMNS)  # the 10-column layout it restores
 
 
 _AMONG = re.compile(r"其中[：:](?P<list>.+)")
 _LISTED_AMOUNT = re.compile(r"(?P<name>[^，,；;、。]+?)(?P<amount>\d+(?:\.\d{1,2})?)元")
+AMOUNT_IN_YUAN = "表中没有写明金额单位，按元记录"
 FUNDING_READING = "资金安排情况“其中：”后列出的各项及金额记为一级明细，测算依据为该段原文"
 
 
@@ -701,6 +850,11 @@ def interpret(documents: list[Document]) -> Draft:
     for document in documents:
         interpreter.read(document)
     draft = interpreter.draft
+    if draft.amount and "total" not in draft.amount:
+        # 财政拨款 without a 资金总额 cannot be recorded (amount.total is required): listed instead.
+        for value in draft.amount.values():
+            interpreter.unplaced(value)
+        draft.amount = {}
     if draft.budget is None:
         _budget_from_funding(interpreter)
     return draft

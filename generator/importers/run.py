@@ -70,8 +70,9 @@ def _missing_fields(draft: Draft, where: Location) -> list[Diagnostic]:
     for key, label in (("medium_term", "中长期绩效目标"), ("annual", "年度绩效目标")):
         if key not in draft.targets:
             found.append(rules.make("M016", where, field=label))
-    if not draft.budget:
-        found.append(rules.make("M016", where, field="资金测算明细"))
+    if not draft.budget and "total" not in draft.amount:
+        # Either is enough for the build: a stated amount needs no breakdown.
+        found.append(rules.make("M016", where, field="项目资金（年度资金总额）或资金测算明细"))
     if not draft.indicators:
         found.append(rules.make("M016", where, field="绩效指标"))
     return found

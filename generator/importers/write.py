@@ -14,7 +14,7 @@ import re
 import yaml
 
 from ..diagnostics import Location
-from ..schema import BUDGET_COLUMNS, INDICATOR_COLUMNS
+from ..schema import AMOUNT_KEYS, BUDGET_COLUMNS, INDICATOR_COLUMNS, INDICATOR_TITLES
 from .interpret import SECTION_LABELS, TEXT_SECTIONS, Draft, Value
 
 _TABLE_CELL = re.compile(r"(?P<row>表 \d+ 第 \d+ 行)第 (?P<column>\d+) 列\Z")
@@ -49,7 +49,7 @@ def where(origins: tuple[Location, ...]) -> str:
 
 
 def _comment(value: Value, indent: str) -> list[str]:
-    lines = [f"{indent}# 来源：{where(value.origin)}"]
+    lines = [f"{indent}# 来源：{where(value.origin)}" + (f"；{value.note}" if value.note else "")]
     if value.reading:
         lines.append(f"{indent}# 请核对：按读法“{value.reading}”还原")
     return lines
@@ -82,6 +82,16 @@ def project_yaml(draft: Draft, unit_id: str, schema: str | None) -> str:
         _missing(lines, "name")
     lines.append(f"unit: {scalar(unit_id)}")
     lines.append("")
+    if "total" in draft.amount:
+        lines.append("# 项目资金，照原表记录（不带单位的数字是元）")
+        lines.append("amount:")
+        for key in AMOUNT_KEYS:
+            if key in draft.amount:
+                lines += _comment(draft.amount[key], "  ") + [f"  {key}: {scalar(draft.amount[key].text)}"]
+        lines.append("")
+    elif not draft.budget:
+        lines.append("# amount:   文档中没有找到项目资金（年度资金总额）或资金测算明细，请对照原文补充")
+        lines.append("")
     if draft.legal_bases:
         lines.append("legal_bases:")
         for number, title in draft.legal_bases:
@@ -179,6 +189,9 @@ def budget_csv(draft: Draft) -> str:
 
 
 def indicators_csv(draft: Draft) -> str:
-    keys = list(INDICATOR_COLUMNS)
-    return _csv([INDICATOR_COLUMNS[k] for k in keys], keys, draft.indicators or [],
+    """Only the columns the source has, in the schema's order, titled as printed where the build
+    accepts that title; no table found gives the 10-column header of the shipped layout."""
+    titles = draft.indicator_columns or INDICATOR_COLUMNS
+    keys = [key for key in INDICATOR_TITLES if key in titles]
+    return _csv([titles[k] for k in keys], keys, draft.indicators or [],
                 [f"由 python -m generator import 从 {'、'.join(draft.sources)} 导入的草稿。"])
