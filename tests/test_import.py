@@ -740,6 +740,7 @@ IMPORT_CASES = {
     "M013": lambda repo, t: repo.imp(SOURCE_TEXT),
     "M015": lambda repo, t: repo.imp(SOURCE_TEXT),
     "M016": lambda repo, t: repo.imp(_xlsx(t, "只有指标.xlsx", [IND_HEADER, ["产出指标", "数量指标", "场数", "=", "4场"]])),
+    "M021": lambda repo, t: repo.imp(_xlsx(t, "只有指标.xlsx", [IND_HEADER, ["产出指标", "数量指标", "场数", "=", "4场"]])),
     "M017": lambda repo, t: (repo.root.joinpath("budget_data/units", f"{UNIT_ID}.yaml").write_text(
         "name: 另一个单位\n", encoding="utf-8"), repo.imp(SOURCE_TEXT))[1],
     "M018": lambda repo, t: repo.imp(SOURCE_TEXT, into="budget_data/人才经费"),
@@ -895,3 +896,19 @@ def test_percent_and_date_cells_read_as_they_show(tmp_path):
     book.save(path)
     draft, _ = read_files([path], tmp_path)
     assert [row["value"].text for row in draft.indicators] == ["95%", "2026-11-30", "4"]
+
+
+def test_absent_optional_parts_are_one_info_and_only_required_ones_warn(tmp_path):
+    """Issue 9 made every 申报文书 section and unit field but the name optional."""
+    repo = Repo(tmp_path / "repo")
+    result = repo.imp(_xlsx(tmp_path, "只有指标.xlsx", [IND_HEADER, ["产出指标", "数量指标", "场数", "=", "4场"]]))
+    warned = sorted(d["message"] for d in result.diagnostics if d["code"] == "M016")
+    assert warned == ["文档中没有找到“一、项目名称”，草稿中缺少这一项",
+                      "文档中没有找到“单位的 name”，草稿中缺少这一项",  # the unit file is new here
+                      "文档中没有找到“项目资金（年度资金总额）或资金测算明细”，草稿中缺少这一项"]
+    assert len([d for d in result.diagnostics if d["code"] == "M021"]) == 2  # the project's parts, the unit's
+    listed, unit_fields = sorted((d for d in result.diagnostics if d["code"] == "M021"),
+                                 key=lambda d: "单位的" in d["message"])
+    assert listed["severity"] == unit_fields["severity"] == "info"
+    assert "单位的 credit_code" in unit_fields["message"]
+    assert "立项依据" in listed["message"] and "年度绩效目标" in listed["message"]

@@ -59,22 +59,22 @@ def read_files(files: list[Path], root: Path) -> tuple[Draft, list[Diagnostic]]:
 
 
 def _missing_fields(draft: Draft, where: Location) -> list[Diagnostic]:
+    """M016 for what a project needs (name, an amount or a breakdown, indicators); one M021
+    listing the optional parts the documents lack (issue 9: absent is not a value)."""
     found = []
     if draft.name is None:
         found.append(rules.make("M016", where, field=SECTION_LABELS["name"]))
-    if not draft.legal_bases:
-        found.append(rules.make("M016", where, field=SECTION_LABELS["legal_bases"]))
-    for key in TEXT_SECTIONS:
-        if not draft.sections.get(key):
-            found.append(rules.make("M016", where, field=SECTION_LABELS[key]))
-    for key, label in (("medium_term", "中长期绩效目标"), ("annual", "年度绩效目标")):
-        if key not in draft.targets:
-            found.append(rules.make("M016", where, field=label))
     if not draft.budget and "total" not in draft.amount:
         # Either is enough for the build: a stated amount needs no breakdown.
         found.append(rules.make("M016", where, field="项目资金（年度资金总额）或资金测算明细"))
     if not draft.indicators:
         found.append(rules.make("M016", where, field="绩效指标"))
+    optional = [SECTION_LABELS["legal_bases"]] if not draft.legal_bases else []
+    optional += [SECTION_LABELS[key] for key in TEXT_SECTIONS if not draft.sections.get(key)]
+    optional += [label for key, label in (("medium_term", "中长期绩效目标"), ("annual", "年度绩效目标"))
+                 if key not in draft.targets]
+    if optional:
+        found.append(rules.make("M021", where, parts="、".join(optional)))
     return found
 
 
@@ -124,9 +124,12 @@ def import_project(files: list[Path], into: Path, unit_id: str, *, root: Path, f
                                                  expected=expected.strip()))
     else:
         new_unit = unit_yaml(draft, unit_schema)
-        for key in ("name", "credit_code", "address", "phone", "legal_representative", "funding_source", "duties"):
-            if key not in draft.unit:
-                result.diagnostics.append(rules.make("M016", sources, field=f"单位的 {key}"))
+        if "name" not in draft.unit:
+            result.diagnostics.append(rules.make("M016", sources, field="单位的 name"))
+        optional = [key for key in ("credit_code", "address", "phone", "legal_representative", "funding_source",
+                                    "duties") if key not in draft.unit]
+        if optional:
+            result.diagnostics.append(rules.make("M021", sources, parts="单位的 " + "、".join(optional)))
 
     # Write: the project folder appears whole (built beside it, then renamed into place).
     into.parent.mkdir(parents=True, exist_ok=True)
