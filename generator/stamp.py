@@ -61,7 +61,7 @@ def _library_versions() -> dict[str, str]:
     import platform
 
     versions = {"python": platform.python_version()}
-    for name in ("jinja2", "markupsafe", "pyyaml", "openpyxl", "jieba", "pandas"):
+    for name in ("jinja2", "markupsafe", "pyyaml", "openpyxl", "xlsxwriter", "jieba", "pandas"):
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
