@@ -8,13 +8,11 @@ timestamps in XLSX, no wall-clock time anywhere.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
 import zipfile
 from decimal import Decimal
-from pathlib import Path
 
 from .compute import PortalView, ProjectView
 from .model import Project
@@ -262,11 +260,6 @@ def _project_json(view: ProjectView) -> bytes:
         ]
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
-
-# Identifies the code that wrote the downloads; a build reuses last build's files only
-# when this matches, so a change to the export code regenerates every file.
-EXPORT_FINGERPRINT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16].encode()
-FINGERPRINT_FILE = "downloads/.export-version"
 
 DOWNLOAD_NAMES = ("budget_items.csv", "budget_items.xlsx", "indicators.csv", "indicators.xlsx", "project.json")
 BUDGET_DOWNLOADS = ("budget_items.csv", "budget_items.xlsx")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.metadata
-import json
 import logging
 from collections.abc import Iterator
 from functools import lru_cache
-from pathlib import Path
 
 from .. import rules
 from ..diagnostics import Diagnostic
@@ -29,37 +26,11 @@ def _jieba():
     return jieba
 
 
-# Segmentations from earlier builds. Loading jieba's dictionary costs a second or more, so
-# a build whose indicator names have all been seen before never loads it. Keyed by the
-# jieba version, so an upgrade starts afresh.
-_known_segments: dict[str, list[str]] = {}
-_JIEBA_VERSION = importlib.metadata.version("jieba")
-
-
-def load_segment_cache(path: Path) -> None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if isinstance(data, dict) and data.get("jieba") == _JIEBA_VERSION and isinstance(data.get("segments"), dict):
-        _known_segments.update(data["segments"])
-
-
-def save_segment_cache(path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps({"jieba": _JIEBA_VERSION, "segments": dict(sorted(_known_segments.items()))},
-                          ensure_ascii=False)
-        path.write_text(text, encoding="utf-8")
-    except OSError:
-        pass  # only a cache
-
-
+# No segmentation cache of its own: a project's check results are kept in the build cache
+# (generator/cache.py), so jieba runs only for projects whose files changed.
+@lru_cache(maxsize=4096)
 def segments(name: str) -> list[str]:
-    words = _known_segments.get(name)
-    if words is None:
-        words = _known_segments[name] = _jieba().lcut(name)
-    return words
+    return _jieba().lcut(name)
 
 
 @lru_cache(maxsize=4096)
