@@ -7,7 +7,6 @@ only then render and write. A failed run writes nothing.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -209,21 +208,6 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)
 
 
-# Material's search downloads the whole index on a reader's first search.
-SEARCH_INDEX_LIMIT_GZ = 5 * 1024 * 1024
-# gzip size of the search index per byte of page text, measured on the shipped project (0.35)
-# and on the synthetic corpus (0.16, more repetitive); the larger keeps the warning on the safe side.
-SEARCH_INDEX_GZ_PER_TEXT_BYTE = 0.35
-_TAG = re.compile(r"<[^>]+>|\s+")
-
-
-def search_index_estimate(pages: dict[str, str | bytes]) -> int:
-    """Approximate gzipped size of Material's search index for these pages."""
-    text_bytes = sum(len(_TAG.sub(" ", page).encode("utf-8")) for name, page in pages.items()
-                     if name.endswith(".md") and isinstance(page, str))
-    return int(text_bytes * SEARCH_INDEX_GZ_PER_TEXT_BYTE)
-
-
 def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
           review_report: bool = False, progress: Progress = _no_progress,
           years: frozenset[str] | None = None) -> BuildResult:
@@ -258,10 +242,6 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     if dataset.portal.site_url is None:
         notes.append("提示：portal.yaml 没有填写 site_url（网站发布后的地址），sitemap.xml 中没有页面，"
                      "页面也没有规范链接（canonical）和 SiteDomain 元数据。发布前请填写，见 README 的“发布到网站”。")
-    estimate = search_index_estimate(pages)
-    if estimate > SEARCH_INDEX_LIMIT_GZ:
-        notes.append(f"注意：搜索索引预计约 {estimate / 2**20:.1f} MB（gzip 压缩后），超过 5 MB。读者第一次搜索时要下载整个索引，"
-                     "手机上会很慢。建议按年度拆分网站，见 README 的“按年度拆分网站”。")
     result = write_pages(pages, out_dir)
     if years is None:  # a build of some years only keeps the other years' entries
         store.prune()
