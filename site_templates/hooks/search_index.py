@@ -74,9 +74,9 @@ def _refresh_unbuilt_pages(site: Path) -> None:
     home = site / "index.html"
     match = _VERSION.search(home.read_text(encoding="utf-8")) if home.is_file() else None
     pages = _state["pages"] or set()
-    for folder, _, names in os.walk(site):
-        if Path(folder) == site / OUTPUT:
-            continue
+    for folder, subfolders, names in os.walk(site):
+        if Path(folder) == site:
+            subfolders[:] = [name for name in subfolders if name != OUTPUT]  # rebuilt below anyway
         for name in names:
             path = Path(folder) / name
             relative = path.relative_to(site).as_posix()
