@@ -7,7 +7,8 @@ SHA-256 of everything they depend on:
   their paths, the ids of the units that exist (the unit reference check), and the code
   and library versions (``code_version``);
 - a project's downloads, keyed by its project.json (which holds every value the other
-  files are made from) and the code and library versions.
+  files are made from) and the code and library versions;
+- jieba's segmentation of an indicator name (for the relevance check), keyed by the name.
 
 The portal's rule settings and acknowledgements are applied after the cache (to cached
 and fresh diagnostics alike), and year-over-year comparisons, totals and every page are
@@ -103,6 +104,10 @@ class Store:
             return None
         self.hits += 1
         return value
+
+    def keep(self, key: str) -> None:
+        """Spare an entry this build did not read from pruning."""
+        self.used.add(key)
 
     def put(self, key: str, value) -> None:
         self.used.add(key)

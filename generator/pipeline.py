@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from . import cache, checks, exports, review, rules, schema, stamp, validate
-from .checks import personal
+from .checks import personal, relevance
 from .compute import portal_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
 from .load import RawProject, load_tree, parse_project
@@ -63,6 +63,7 @@ def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
 
     projects: list[Project] = []
     units_part = "\0".join(sorted(unit_ids))
+    relevance.segment_store = store
     for done, raw_project in enumerate(raw.projects, start=1):
         progress("校验数据", done, len(raw.projects))
         entry_key = None
@@ -85,6 +86,13 @@ def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
             projects.append(project)
         if store is not None:
             store.put(entry_key, (project, found))
+
+    if store is not None:
+        # Keep every current indicator name's segmentation, also for projects taken from the
+        # store, so that the next change to any project finds its names without loading jieba.
+        for project in projects:
+            for indicator in project.indicators:
+                store.keep(cache.key("segments", indicator.level3))
 
     for unit in units.values():
         diagnostics += checks.run_unit_checks(unit)

@@ -208,3 +208,20 @@ IncrementalEqualsClean.TestCase.settings = settings(
     max_examples=12, stateful_step_count=6, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 test_incremental_build_equals_clean_build = IncrementalEqualsClean.TestCase
+
+
+def test_a_changed_project_with_known_indicator_names_does_not_load_jieba(workspace, monkeypatch):
+    from generator.checks import relevance
+
+    assert workspace.build().code == 0
+    relevance.segments.cache_clear()
+    relevance.key_terms.cache_clear()
+
+    def no_jieba():
+        raise AssertionError("jieba loaded although every indicator name is in the store")
+
+    monkeypatch.setattr(relevance, "_jieba", no_jieba)
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")
+    result = workspace.build()
+    assert result.code == 0, result.stderr
+    assert "2、开展（改）" in workspace.read("docs_src/projects/2026/talent-service-funds.md")

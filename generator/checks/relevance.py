@@ -26,11 +26,26 @@ def _jieba():
     return jieba
 
 
-# No segmentation cache of its own: a project's check results are kept in the build cache
-# (generator/cache.py), so jieba runs only for projects whose files changed.
+# Segmentations are kept in the build cache (generator/cache.py; its key holds jieba's version),
+# so a rebuild whose changed projects use indicator names seen before never loads jieba's
+# dictionary. The pipeline sets the store; without one (tests, `check`) jieba runs.
+segment_store = None
+
+
 @lru_cache(maxsize=4096)
 def segments(name: str) -> list[str]:
-    return _jieba().lcut(name)
+    from .. import cache
+
+    store = segment_store
+    key = cache.key("segments", name) if store is not None else None
+    if store is not None:
+        words = store.get(key)
+        if isinstance(words, list) and all(isinstance(w, str) for w in words) and "".join(words) == name:
+            return words
+    words = _jieba().lcut(name)
+    if store is not None:
+        store.put(key, words)
+    return words
 
 
 @lru_cache(maxsize=4096)
