@@ -63,7 +63,7 @@ def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
 
     projects: list[Project] = []
     units_part = "\0".join(sorted(unit_ids))
-    relevance.segment_store = store
+    relevance.use_store(store)
     for done, raw_project in enumerate(raw.projects, start=1):
         progress("校验数据", done, len(raw.projects))
         entry_key = None

@@ -32,6 +32,15 @@ def _jieba():
 segment_store = None
 
 
+def use_store(store) -> None:
+    """Segment through ``store`` from now on. The in-process caches are cleared so that each
+    build reads (or writes) every name it needs in its own store."""
+    global segment_store
+    segment_store = store
+    segments.cache_clear()
+    key_terms.cache_clear()
+
+
 @lru_cache(maxsize=4096)
 def segments(name: str) -> list[str]:
     from .. import cache
