@@ -8,13 +8,11 @@ timestamps in XLSX, no wall-clock time anywhere.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
 import zipfile
 from decimal import Decimal
-from pathlib import Path
 
 from .compute import PortalView, ProjectView
 from .model import Project
@@ -100,6 +98,7 @@ def _deterministic_zip(data: bytes) -> bytes:
     """Rewrite a ZIP with fixed timestamps and permissions, keeping entry order.
 
     openpyxl stamps docProps/core.xml with the time of saving; that stamp is fixed too.
+    Used for the authoring template (generator/scaffold.py, written with openpyxl).
     """
     source = zipfile.ZipFile(io.BytesIO(data))
     output = io.BytesIO()
@@ -116,64 +115,92 @@ def _deterministic_zip(data: bytes) -> bytes:
 
 
 _NUMERIC = re.compile(r"[0-9]+(?:\.[0-9]+)?\Z")
+# Excel keeps 15 significant digits; a longer number is kept as text rather than rounded.
+_EXCEL_DIGITS = 15
+
+
+def _exact_number(text: str) -> Decimal | None:
+    """The Decimal a numeric cell stores, or None when the cell must stay text.
+
+    XlsxWriter formats a number with ``{:.16G}``, which for a Decimal prints its own
+    digits: 90607162.49 stays 90607162.49 (a float would print 90607162.48999999).
+    Trailing zeros are dropped so the stored value is the shortest exact form.
+    """
+    if not _NUMERIC.match(text):
+        return None
+    value = Decimal(text)
+    value = value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+    if len(value.as_tuple().digits) > _EXCEL_DIGITS:
+        return None
+    return value
+
+
+def _merge_runs(rows: list[list[str]], merge_columns: tuple[int, ...]) -> list[tuple[int, int, int]]:
+    """(column, first row, last row) of each run of equal values to merge, as 0-based indexes
+    into ``rows`` (the header is row 0). 一级 first, then 二级 within each 一级 run, as on the
+    paper form."""
+    runs = []
+    last = len(rows) - 1
+    for position, column in enumerate(merge_columns):
+        keys = [tuple(row[c - 1] for c in merge_columns[: position + 1]) for row in rows]
+        start = 1
+        for index in range(2, last + 2):
+            if index > last or keys[index] != keys[start]:
+                if index - 1 > start:
+                    runs.append((column, start, index - 1))
+                start = index
+    return runs
 
 
 def _xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[int, ...] = (),
           numeric_columns: tuple[int, ...] = ()) -> bytes:
+    """One worksheet in the official layout: a merged title, a bold header row repeated on
+    every printed page, thin borders, merged 一级/二级 runs, A4 landscape.
+
+    Data cells are written only with write_string or write_number, never write(): write()
+    would turn a value starting with "=" into a formula.
+    """
     from datetime import datetime
 
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
+    import xlsxwriter
 
-    book = Workbook()
-    book.properties.creator = "budget-disclosure-generator"
-    book.properties.created = book.properties.modified = datetime(2000, 1, 1)
-    book.properties.title = title
-    ws = book.active
-    ws.title = sheet
-    ws.append([title])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(rows[0]))
-    ws.cell(1, 1).font = Font(bold=True, size=14)
-    ws.cell(1, 1).alignment = Alignment(horizontal="center")
-    thin = Side(style="thin")
-    # One style object of each kind, shared by every cell: openpyxl hashes each assignment.
-    border = Border(top=thin, bottom=thin, left=thin, right=thin)
-    wrap = Alignment(wrap_text=True, vertical="center")
-    bold = Font(bold=True)
-    for values in rows:
-        ws.append([Decimal(v) if index in numeric_columns and _NUMERIC.match(v) else v
-                   for index, v in enumerate(values)])
-    # openpyxl stores any string starting with "=" as a formula; data is only ever text or a number.
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
-    first_data = 3
-    last = 1 + len(rows)
-    for row in ws.iter_rows(min_row=2, max_row=last):
-        for cell in row:
-            cell.border = border
-            cell.alignment = wrap
-    for cell in ws[2]:
-        cell.font = bold
-    # Merge runs of equal values, 一级 first, then 二级 within each 一级 run, as on the paper form.
-    for column in merge_columns:
-        start = first_data
-        for row in range(first_data + 1, last + 2):
-            same = row <= last and all(
-                ws.cell(row, c).value == ws.cell(start, c).value for c in merge_columns[: merge_columns.index(column) + 1])
-            if not same:
-                if row - 1 > start:
-                    ws.merge_cells(start_row=start, start_column=column, end_row=row - 1, end_column=column)
-                start = row
-    ws.print_title_rows = "2:2"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    for index in range(1, len(rows[0]) + 1):
-        ws.column_dimensions[ws.cell(2, index).column_letter].width = 16
     buffer = io.BytesIO()
-    book.save(buffer)
-    return _deterministic_zip(buffer.getvalue())
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_numbers": False, "strings_to_urls": False})
+    book.set_properties({"title": title, "author": "budget-disclosure-generator",
+                         "created": datetime(2000, 1, 1)})
+    ws = book.add_worksheet(sheet)
+    width = len(rows[0])
+    title_format = book.add_format({"bold": True, "font_size": 14, "align": "center"})
+    cell = book.add_format({"border": 1, "text_wrap": True, "valign": "vcenter"})
+    header = book.add_format({"border": 1, "text_wrap": True, "valign": "vcenter", "bold": True})
+    if width > 1:
+        ws.merge_range(0, 0, 0, width - 1, "", title_format)
+    ws.write_string(0, 0, title, title_format)
+    merged = _merge_runs(rows, merge_columns)
+    covered = {(r, c - 1) for c, first, last in merged for r in range(first + 1, last + 1)}
+    for r, values in enumerate(rows):
+        style = header if r == 0 else cell
+        for c, value in enumerate(values):
+            if (r, c) in covered:
+                continue
+            number = _exact_number(value) if r > 0 and c in numeric_columns else None
+            if number is not None:
+                ws.write_number(r + 1, c, number, style)
+            else:
+                ws.write_string(r + 1, c, value, style)
+    for column, first, last in merged:
+        # merge_range blanks the range; the value is then written with write_string, as text.
+        ws.merge_range(first + 1, column - 1, last + 1, column - 1, "", cell)
+        ws.write_string(first + 1, column - 1, rows[first][column - 1], cell)
+    ws.repeat_rows(1)
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.set_column(0, width - 1, 16)
+    # In memory, XlsxWriter stamps every ZIP entry 1980-01-01 and core.xml with "created"
+    # above: the bytes depend on the rows only.
+    book.close()
+    return buffer.getvalue()
 
 
 def _texts(texts) -> list[str]:
@@ -233,11 +260,6 @@ def _project_json(view: ProjectView) -> bytes:
         ]
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
-
-# Identifies the code that wrote the downloads; a build reuses last build's files only
-# when this matches, so a change to the export code regenerates every file.
-EXPORT_FINGERPRINT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16].encode()
-FINGERPRINT_FILE = "downloads/.export-version"
 
 DOWNLOAD_NAMES = ("budget_items.csv", "budget_items.xlsx", "indicators.csv", "indicators.xlsx", "project.json")
 BUDGET_DOWNLOADS = ("budget_items.csv", "budget_items.xlsx")

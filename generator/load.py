@@ -44,6 +44,7 @@ class RawProject:
     budget_path: str = ""
     indicators: Table | None = None
     indicators_path: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)  # name → bytes of each file that could be read
 
 
 @dataclass
@@ -91,13 +92,19 @@ class _Reader:
             return self._data_display + text[len(self._data_text):].replace(os.sep, "/")
         return Path(os.path.relpath(path, self.root)).as_posix()
 
-    def read_text(self, path: Path, *, allow_legacy: bool) -> str | None:
+    def read_bytes(self, path: Path) -> bytes | None:
+        data = self._read_bytes(path, self.display(path))
+        if data is not None:
+            # Keyed by the path inside the data folder, so the version does not depend on where it lives.
+            self.contents[Path(os.path.relpath(path, self.data_dir)).as_posix()] = data
+        return data
+
+    def read_text(self, path: Path, *, allow_legacy: bool, data: bytes | None = None) -> str | None:
         shown = self.display(path)
-        data = self._read_bytes(path, shown)
+        if data is None:
+            data = self.read_bytes(path)
         if data is None:
             return None
-        # Keyed by the path inside the data folder, so the version does not depend on where it lives.
-        self.contents[Path(os.path.relpath(path, self.data_dir)).as_posix()] = data
         decoded = decode(data, shown, allow_legacy_chinese=allow_legacy)
         self.diagnostics.extend(decoded.diagnostics)
         if decoded.text is not None:
@@ -136,8 +143,8 @@ class _Reader:
             return None
         return data
 
-    def yaml(self, path: Path) -> YNode | None:
-        text = self.read_text(path, allow_legacy=False)
+    def yaml(self, path: Path, data: bytes | None = None) -> YNode | None:
+        text = self.read_text(path, allow_legacy=False, data=data)
         if text is None:
             return None
         shown = self.display(path)
@@ -152,8 +159,8 @@ class _Reader:
             return None
         return node if swept else None
 
-    def csv(self, path: Path) -> Table | None:
-        text = self.read_text(path, allow_legacy=True)
+    def csv(self, path: Path, data: bytes | None = None) -> Table | None:
+        text = self.read_text(path, allow_legacy=True, data=data)
         if text is None:
             return None
         shown = self.display(path)
@@ -334,6 +341,8 @@ def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] |
 
 
 def _load_project(reader: _Reader, year_name: str, folder: Path) -> RawProject:
+    """A project folder's listing and bytes. Parsing waits for parse_project(): a build
+    whose cache holds this project's content never parses it."""
     project = RawProject(year_name, folder.name, reader.display(folder))
     present = set()
     for entry in reader.listing(folder):
@@ -347,10 +356,33 @@ def _load_project(reader: _Reader, year_name: str, folder: Path) -> RawProject:
     project.project_path = reader.display(folder / PROJECT_FILE)
     project.budget_path = reader.display(folder / BUDGET_FILE)
     project.indicators_path = reader.display(folder / INDICATORS_FILE)
-    if PROJECT_FILE in present:
-        project.project = reader.yaml(folder / PROJECT_FILE)
-    if BUDGET_FILE in present:
-        project.budget = reader.csv(folder / BUDGET_FILE)
-    if INDICATORS_FILE in present:
-        project.indicators = reader.csv(folder / INDICATORS_FILE)
+    for name in PROJECT_FILES:
+        if name in present:
+            path = folder / name
+            data = reader.read_bytes(path)
+            if data is not None:
+                project.files[name] = data
     return project
+
+
+@dataclass
+class ParsedProject:
+    """What parsing one project's files found: per project, so it can be cached as a unit."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
+    personal: list[tuple[str, str, Diagnostic]] = field(default_factory=list)
+    data_lines: dict[str, set[int]] = field(default_factory=dict)
+
+
+def parse_project(root: Path, data_dir: Path, project: RawProject) -> ParsedProject:
+    """Decode and parse the bytes _load_project read; fills project.project/budget/indicators."""
+    raw = RawData()
+    reader = _Reader(root, raw, data_dir)
+    folder = data_dir / PROJECTS_DIR / project.year_name / project.project_id
+    if PROJECT_FILE in project.files:
+        project.project = reader.yaml(folder / PROJECT_FILE, project.files[PROJECT_FILE])
+    if BUDGET_FILE in project.files:
+        project.budget = reader.csv(folder / BUDGET_FILE, project.files[BUDGET_FILE])
+    if INDICATORS_FILE in project.files:
+        project.indicators = reader.csv(folder / INDICATORS_FILE, project.files[INDICATORS_FILE])
+    return ParsedProject(raw.diagnostics, raw.texts, raw.personal, raw.data_lines)

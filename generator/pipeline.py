@@ -7,17 +7,16 @@ only then render and write. A failed run writes nothing.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import checks, exports, review, rules, schema, stamp, validate
+from . import cache, checks, exports, review, rules, schema, stamp, validate
 from .checks import personal, relevance
 from .compute import portal_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
-from .load import load_tree
+from .load import RawProject, load_tree, parse_project
 from .model import Dataset, Portal, Project, Text, Unit
 from .output import WriteResult, find_collisions, recover, write_pages
 from .render import render_site
@@ -38,11 +37,14 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 
 
 def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
-           years: frozenset[str] | None = None) -> Gathered:
-    """Load and validate everything under ``data_dir``. Paths are shown relative to ``root``."""
+           years: frozenset[str] | None = None, store: cache.Store | None = None) -> Gathered:
+    """Load and validate everything under ``data_dir``. Paths are shown relative to ``root``.
+
+    With ``store``, a project whose files (and the set of units) are unchanged since a
+    build that used the same store is not parsed or checked again: its model and
+    diagnostics come from the store.
+    """
     raw = load_tree(data_dir, root, progress, years)
-    segment_cache = root / ".cache" / "generator" / "jieba-segments.json"
-    relevance.load_segment_cache(segment_cache)
     diagnostics = list(raw.diagnostics)
 
     portal, found = schema.read_portal(raw.portal, raw.portal_path)
@@ -60,39 +62,41 @@ def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
             units[unit_id] = unit
 
     projects: list[Project] = []
+    units_part = "\0".join(sorted(unit_ids))
+    relevance.use_store(store)
     for done, raw_project in enumerate(raw.projects, start=1):
         progress("校验数据", done, len(raw.projects))
-        folder = Location(raw_project.folder)
-        id_problems = list(validate.check_year(raw_project.year_name, folder))
-        id_problems += validate.check_slug(raw_project.project_id, "项目文件夹名", folder)
-        diagnostics += id_problems
-        fields, fields_ok, found = schema.read_project_yaml(raw_project.project, raw_project.project_path)
+        entry_key = None
+        if store is not None:
+            parts: list[bytes | str] = [raw_project.folder, raw_project.year_name, raw_project.project_id,
+                                        str(data_dir.resolve()), units_part]
+            for name in sorted(raw_project.files):
+                parts += [name, raw_project.files[name]]
+            entry_key = cache.key("project", *parts)
+            cached = store.get(entry_key)
+            if isinstance(cached, tuple) and len(cached) == 2:
+                project, found = cached
+                diagnostics += found
+                if project is not None:
+                    projects.append(project)
+                continue
+        project, found = _gather_project(data_dir, root, raw_project, unit_ids)
         diagnostics += found
-        if fields and fields.get("unit") is not None:
-            diagnostics += validate.check_unit_reference(fields["unit"], unit_ids)
-        items, found = schema.read_budget_items(raw_project.budget, raw_project.budget_path)
-        diagnostics += found
-        if items is not None:
-            diagnostics += validate.check_budget_items(items)
-        indicators, found = schema.read_indicators(raw_project.indicators, raw_project.indicators_path)
-        diagnostics += found
-        # The located node trees are no longer needed; at 10,000 projects they are hundreds of MB.
-        raw_project.project = raw_project.budget = raw_project.indicators = None
-        if fields_ok and items is not None and not items and fields.get("stated_amount") is None:
-            # Every published table states an amount somewhere: the header block or the breakdown.
-            diagnostics.append(rules.make("S240", Location(raw_project.project_path, 1, 1)))
-            fields_ok = False
-        if id_problems or not fields_ok or items is None or indicators is None:
-            continue
-        projects.append(schema.assemble_project(raw_project.project_id, int(raw_project.year_name),
-                                                raw_project.folder, fields, items, indicators))
+        if project is not None:
+            projects.append(project)
+        if store is not None:
+            store.put(entry_key, (project, found))
+
+    if store is not None:
+        # Keep every current indicator name's segmentation, also for projects taken from the
+        # store, so that the next change to any project finds its names without loading jieba.
+        for project in projects:
+            for indicator in project.indicators:
+                store.keep(cache.key("segments", indicator.level3))
 
     for unit in units.values():
         diagnostics += checks.run_unit_checks(unit)
-    for project in projects:
-        diagnostics += checks.run_project_checks(project)
     diagnostics += _personal_data(raw.texts, portal, units, raw.personal, raw.data_lines)
-    relevance.save_segment_cache(segment_cache)
 
     if portal is not None:
         diagnostics = review.apply_settings(diagnostics, portal.rules)
@@ -103,6 +107,43 @@ def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
     dataset = Dataset(portal=portal, units=units, projects=tuple(sorted(projects, key=lambda p: p.key)),
                       format_doc=raw.format_doc, data_version=raw.data_version, build_date=_build_date())
     return Gathered(dataset, diagnostics)
+
+
+def _gather_project(data_dir: Path, root: Path, raw_project: RawProject,
+                    unit_ids: set[str]) -> tuple[Project | None, list[Diagnostic]]:
+    """One project's model (None when it has errors) and every diagnostic its files give:
+    parsing, schema, validation, review checks and the personal-data scan. Depends only on
+    the project's files and on which units exist, which is what its cache key holds."""
+    parsed = parse_project(root, data_dir, raw_project)
+    diagnostics = list(parsed.diagnostics)
+    folder = Location(raw_project.folder)
+    id_problems = list(validate.check_year(raw_project.year_name, folder))
+    id_problems += validate.check_slug(raw_project.project_id, "项目文件夹名", folder)
+    diagnostics += id_problems
+    fields, fields_ok, found = schema.read_project_yaml(raw_project.project, raw_project.project_path)
+    diagnostics += found
+    if fields and fields.get("unit") is not None:
+        diagnostics += validate.check_unit_reference(fields["unit"], unit_ids)
+    items, found = schema.read_budget_items(raw_project.budget, raw_project.budget_path)
+    diagnostics += found
+    if items is not None:
+        diagnostics += validate.check_budget_items(items)
+    indicators, found = schema.read_indicators(raw_project.indicators, raw_project.indicators_path)
+    diagnostics += found
+    # The located node trees are no longer needed; at 10,000 projects they are hundreds of MB.
+    raw_project.project = raw_project.budget = raw_project.indicators = None
+    # A project's files are nobody's public fields: only the portal and units have those.
+    diagnostics += _personal_data(parsed.texts, None, {}, parsed.personal, parsed.data_lines)
+    if fields_ok and items is not None and not items and fields.get("stated_amount") is None:
+        # Every published table states an amount somewhere: the header block or the breakdown.
+        diagnostics.append(rules.make("S240", Location(raw_project.project_path, 1, 1)))
+        fields_ok = False
+    if id_problems or not fields_ok or items is None or indicators is None:
+        return None, diagnostics
+    project = schema.assemble_project(raw_project.project_id, int(raw_project.year_name),
+                                      raw_project.folder, fields, items, indicators)
+    diagnostics += checks.run_project_checks(project)
+    return project, diagnostics
 
 
 def _build_date() -> str:
@@ -153,27 +194,17 @@ def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str
     return found
 
 
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
-def _downloads(view, out_dir: Path, *, reuse: bool) -> dict[str, bytes]:
-    """A project's downloads, reusing last build's files when neither its data nor the
-    export code changed.
-
-    XLSX writing dominates build time; project.json holds every value the other files
-    are made from, so an identical project.json means identical downloads.
-    """
+def _downloads(view, store: cache.Store) -> dict[str, bytes]:
+    """A project's downloads, from the store when its project.json (which holds every value
+    the other files are made from) and the code are unchanged."""
     json_bytes = exports.project_json(view)
-    base = exports.download_dir(view.project)
-    if reuse and _read(out_dir / base / "project.json") == json_bytes:
-        previous = {f"{base}/{name}": _read(out_dir / base / name) for name in exports.download_names(view)}
-        if all(data is not None for data in previous.values()):
-            return previous
-    return exports.project_downloads(view, json_bytes=json_bytes)
+    entry_key = cache.key("downloads", json_bytes)
+    cached = store.get(entry_key)
+    if isinstance(cached, dict) and all(isinstance(k, str) and isinstance(v, bytes) for k, v in cached.items()):
+        return cached
+    files = exports.project_downloads(view, json_bytes=json_bytes)
+    store.put(entry_key, files)
+    return files
 
 
 @dataclass
@@ -183,21 +214,6 @@ class BuildResult:
     written: WriteResult | None = None
     project_count: int = 0
     notes: list[str] = field(default_factory=list)
-
-
-# Material's search downloads the whole index on a reader's first search.
-SEARCH_INDEX_LIMIT_GZ = 5 * 1024 * 1024
-# gzip size of the search index per byte of page text, measured on the shipped project (0.35)
-# and on the synthetic corpus (0.16, more repetitive); the larger keeps the warning on the safe side.
-SEARCH_INDEX_GZ_PER_TEXT_BYTE = 0.35
-_TAG = re.compile(r"<[^>]+>|\s+")
-
-
-def search_index_estimate(pages: dict[str, str | bytes]) -> int:
-    """Approximate gzipped size of Material's search index for these pages."""
-    text_bytes = sum(len(_TAG.sub(" ", page).encode("utf-8")) for name, page in pages.items()
-                     if name.endswith(".md") and isinstance(page, str))
-    return int(text_bytes * SEARCH_INDEX_GZ_PER_TEXT_BYTE)
 
 
 def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
@@ -213,7 +229,8 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
         return BuildResult(previous.diagnostics, failed=False, project_count=previous.projects,
                            written=WriteResult((), tuple(previous.files), ()), notes=previous.notes)
     stamp.invalidate(root, out_dir)
-    gathered = gather(data_dir, root, progress, years)
+    store = cache.store_for(root, out_dir)
+    gathered = gather(data_dir, root, progress, years, store)
     diagnostics = gathered.diagnostics
     if gathered.dataset is None or has_failures(diagnostics, strict=strict):
         return BuildResult(diagnostics, failed=True)
@@ -221,11 +238,9 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     dataset = gathered.dataset
     portal = portal_view(dataset)
     pages: dict[str, str | bytes] = dict(render_site(dataset, portal, templates, report, progress))
-    reuse = _read(out_dir / exports.FINGERPRINT_FILE) == exports.EXPORT_FINGERPRINT
     for done, view in enumerate(portal.projects, start=1):
-        pages.update(_downloads(view, out_dir, reuse=reuse))
+        pages.update(_downloads(view, store))
         progress("生成下载文件", done, len(portal.projects))
-    pages[exports.FINGERPRINT_FILE] = exports.EXPORT_FINGERPRINT
     pages.update(exports.fiscal_data_package(portal, dataset.portal.title.value, dataset.portal.publisher.value,
                                              dataset.data_version))
     collisions = find_collisions(pages, out_dir, root)
@@ -235,10 +250,8 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     if dataset.portal.site_url is None:
         notes.append("提示：portal.yaml 没有填写 site_url（网站发布后的地址），sitemap.xml 中没有页面，"
                      "页面也没有规范链接（canonical）和 SiteDomain 元数据。发布前请填写，见 README 的“发布到网站”。")
-    estimate = search_index_estimate(pages)
-    if estimate > SEARCH_INDEX_LIMIT_GZ:
-        notes.append(f"注意：搜索索引预计约 {estimate / 2**20:.1f} MB（gzip 压缩后），超过 5 MB。读者第一次搜索时要下载整个索引，"
-                     "手机上会很慢。建议按年度拆分网站，见 README 的“按年度拆分网站”。")
     result = write_pages(pages, out_dir)
+    if years is None:  # a build of some years only keeps the other years' entries
+        store.prune()
     stamp.write(root, out_dir, signature, sorted(pages), len(dataset.projects), diagnostics, notes)
     return BuildResult(diagnostics, failed=False, written=result, project_count=len(dataset.projects), notes=notes)

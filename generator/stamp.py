@@ -1,7 +1,7 @@
 """The build stamp: lets a rebuild with nothing changed finish without doing any work.
 
-The stamp records a signature of every input (data files, templates, the generator's
-own code, the options and SOURCE_DATE_EPOCH) by path, size and modification time, a
+The stamp records a signature of every input (data files and templates by path, size and modification time;
+the generator's code and libraries by cache.code_version(); the options and SOURCE_DATE_EPOCH), a
 signature of every output file the last build wrote, and that build's diagnostics.
 When both signatures still match, the outputs are exactly what a full build would
 write, so the build reports the stored result instead of redoing it.
@@ -15,10 +15,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import cache
 from .diagnostics import Diagnostic, Location, Severity
-
-_CODE_DIR = Path(__file__).resolve().parent
-
 
 def stamp_path(root: Path, out_dir: Path) -> Path:
     """Build state, not output: kept in the git-ignored .cache/ beside the repository's files."""
@@ -55,28 +53,15 @@ def _tree_entries(folder: Path) -> list[str]:
     return entries
 
 
-def _library_versions() -> dict[str, str]:
-    """Upgrading a library that shapes the output must not leave a stale no-op build."""
-    import importlib.metadata
-    import platform
-
-    versions = {"python": platform.python_version()}
-    for name in ("jinja2", "markupsafe", "pyyaml", "openpyxl", "jieba", "pandas"):
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = ""
-    return versions
-
-
 def input_signature(data_dir: Path, templates: Path, options: dict) -> str:
     digest = hashlib.sha256()
-    for label, folder in (("data", data_dir), ("templates", templates), ("code", _CODE_DIR)):
+    # The code and library versions are the build cache's (one notion of "the same generator").
+    digest.update(cache.code_version())
+    for label, folder in (("data", data_dir), ("templates", templates)):
         digest.update(f"[{label}]".encode())
         for entry in _tree_entries(folder):
             digest.update(entry.encode("utf-8", "surrogateescape") + b"\n")
-    options = dict(options, source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH", ""),
-                   libraries=_library_versions())
+    options = dict(options, source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH", ""))
     digest.update(json.dumps(options, sort_keys=True).encode())
     return digest.hexdigest()
 

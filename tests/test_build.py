@@ -32,7 +32,7 @@ def test_build_writes_the_generated_pages_and_keeps_hand_written_ones(workspace)
     rule_pages = {f"rules/{code}.md" for code in RULES} | {"rules/index.md"}
     downloads = {f"downloads/2026/talent-service-funds/{name}" for name in
                  ("budget_items.csv", "budget_items.xlsx", "indicators.csv", "indicators.xlsx", "project.json")}
-    data_package = {"data/datapackage.json", "data/budget_items.csv", "downloads/.export-version"}
+    data_package = {"data/datapackage.json", "data/budget_items.csv"}
     assert GENERATED | rule_pages | downloads | data_package <= set(pages)
     assert "review.md" not in pages  # only a --review build has the report
     assert "about.md" in pages and "assets/stylesheets/extra.css" in pages
@@ -148,23 +148,33 @@ def test_portal_with_several_units_and_years(workspace):
     assert workspace.path("docs_src/projects/2027/talent-service-funds.md").exists()
 
 
-def test_downloads_are_reused_only_while_data_and_export_code_are_unchanged(workspace):
+def _store_entries(ws: Workspace) -> list:
+    return sorted(p for p in ws.path(".cache/generator").glob("store-*/*/*") if p.is_file())
+
+
+def test_downloads_come_from_the_store_only_while_data_and_code_are_unchanged(workspace, monkeypatch):
+    from generator import cache, exports
+
+    shutil.copytree(workspace.path(PROJECT_DIR), workspace.path("budget_data/projects/2026/archive-postage"))
     assert workspace.build().code == 0
     xlsx = workspace.path("docs_src/downloads/2026/talent-service-funds/indicators.xlsx")
-    # Overwrite the file: a rebuild must reuse it (not regenerate) while the project is unchanged ...
     original = xlsx.read_bytes()
-    xlsx.write_bytes(original + b"reused")
+    calls = []
+    real = exports.project_downloads
+    monkeypatch.setattr(exports, "project_downloads", lambda *a, **k: calls.append(1) or real(*a, **k))
+    # An output edited by hand is restored from the store, without regenerating.
+    xlsx.write_bytes(original + b"edited")
     assert workspace.build().code == 0
-    assert xlsx.read_bytes() == original + b"reused"
-    # ... and regenerate it once the export code is different.
-    workspace.write("docs_src/downloads/.export-version", "older-generator")
-    assert workspace.build().code == 0
-    assert xlsx.read_bytes() == original
-    # A data change regenerates that project's files.
-    xlsx.write_bytes(original + b"stale")
+    assert xlsx.read_bytes() == original and calls == []
+    # A data change regenerates that project's files only (not archive-postage's).
     workspace.replace(f"{PROJECT_DIR}/indicators.csv", "辅助性岗位满意度,>=,95%", "辅助性岗位满意度,>=,96%")
     assert workspace.build().code == 0
-    assert b"stale" not in xlsx.read_bytes()
+    assert len(calls) == 1 and xlsx.read_bytes() != original
+    # Other code (a new generator or library version) regenerates everything.
+    monkeypatch.setattr(cache, "code_version", lambda: b"another generator")
+    calls.clear()
+    assert workspace.build().code == 0
+    assert len(calls) == 2
 
 
 def test_noop_rebuild_uses_the_stamp_and_still_reports_warnings(workspace):

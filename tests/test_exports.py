@@ -116,3 +116,51 @@ def test_csv_cells_never_start_a_formula_and_always_give_the_value_back(value):
     cell = csv_cell(value)
     assert not cell.startswith(_FORMULA_START)
     assert csv_cell_original(cell) == value
+
+
+def _numbers_in_column_b(sheet: str) -> list[str]:
+    """The stored text of column B's number cells (a shared string has t="s")."""
+    import re
+
+    return re.findall(r'<c r="B\d+" s="\d+"><v>([^<]*)</v>', sheet)
+
+
+def _sheet_xml(data: bytes) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+
+
+def test_xlsx_money_is_stored_exactly():
+    """openpyxl stored Decimal("90607162.49") as the float 90607162.48999999; the XML holds the digits."""
+    from generator.exports import _xlsx
+
+    rows = [["名称", "金额（元）"], ["甲", "90607162.49"], ["乙", "0.10"], ["丙", "650000.00"], ["丁", "999999999999.99"]]
+    sheet = _sheet_xml(_xlsx("表", "表", rows, numeric_columns=(1,)))
+    values = _numbers_in_column_b(sheet)
+    assert values == ["90607162.49", "0.1", "650000", "999999999999.99"]
+    assert "48999999" not in sheet
+
+
+@settings(max_examples=150, deadline=None)
+# Control characters never reach a download (the loader refuses them), so the text has none.
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=10).filter(lambda s: s.strip() == s), min_size=1, max_size=6),
+       st.lists(st.decimals(min_value=0, max_value=10**12 - 1, places=2, allow_nan=False), min_size=1, max_size=6))
+def test_xlsx_cells_are_text_or_exact_numbers_never_formulas(texts, amounts):
+    """Every text comes back as the same string (a leading "=" included), every amount as its digits."""
+    from decimal import Decimal
+
+    from generator.exports import _xlsx
+
+    rows = [["文字", "金额"]] + [[t, format(a, "f")] for t, a in zip(texts, amounts)]
+    data = _xlsx("表", "表", rows, numeric_columns=(1,))
+    sheet = _sheet_xml(data)
+    assert "<f>" not in sheet and "<f " not in sheet
+    book = load_workbook(io.BytesIO(data)).active
+    got = [[c.value for c in row] for row in book.iter_rows(min_row=3)]
+    for (text, amount), (cell_text, cell_amount) in zip([r for r in rows[1:]], got):
+        assert cell_text == text
+        assert isinstance(cell_amount, (int, float)) and Decimal(repr(cell_amount)) == Decimal(amount)
+    stored = _numbers_in_column_b(sheet)
+    assert [Decimal(v) for v in stored] == [Decimal(r[1]) for r in rows[1:]]

@@ -84,16 +84,6 @@ def test_synthetic_corpus_is_deterministic(tmp_path):
     assert files_a == files_b and len(files_a) == 1 + 3 + 3 * 2 * 2 * 3
 
 
-def test_large_search_index_is_announced(workspace, monkeypatch):
-    assert "搜索索引预计" not in workspace.build().stderr
-    monkeypatch.setattr("generator.pipeline.SEARCH_INDEX_LIMIT_GZ", 1000)
-    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")
-    result = workspace.build()
-    assert result.code == 0
-    assert "搜索索引预计" in result.stderr and "按年度拆分网站" in result.stderr
-    assert "搜索索引预计" in workspace.build().stderr  # repeated by a no-op rebuild too
-
-
 def test_build_can_be_split_by_year(workspace):
     _two_years(workspace)
     result = run_cli("build", "--root", str(workspace.root), "--year", "2027", "--out", "docs_2027")

@@ -164,13 +164,61 @@ def test_no_links_to_outside_hosts_in_generated_pages(site):
         assert not re.search(r"href=\"https?://", text), page
 
 
-def test_chinese_search_index_is_segmented_with_jieba(site):
-    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert "\\u200b" in index["config"]["separator"]
-    texts = " ".join(doc["text"] for doc in index["docs"] if doc["location"].startswith("projects/2026/"))
-    assert "\u200b" in texts  # jieba inserted segment boundaries
-    assert "人事档案" in texts.replace("\u200b", "")
+def test_search_index_is_built_by_mkdocs_and_holds_chinese_pages(site):
+    """The hook (site_templates/hooks/search_index.py) runs inside `mkdocs build`; Material's
+    whole-site index is gone. Finding the Chinese words is tested in the browser (test_browser.py)."""
+    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert set(entry["languages"]) == {"zh"}
+    pages = entry["languages"]["zh"]["page_count"]
+    assert pages == sum(1 for _ in site.rglob("index.html")) - sum(1 for _ in (site / "pagefind").rglob("index.html"))
+    assert list((site / "pagefind" / "fragment").glob("*.pf_fragment"))
+    assert not (site / "search").exists()  # Material's search plugin is off
+    page = (site / PROJECT_HTML).read_text(encoding="utf-8")
+    assert 'class="md-search__input"' in page and "assets/javascripts/search.js" in page
 
 
 def test_site_language_is_chinese(site):
     assert '<html lang="zh"' in (site / "index.html").read_text(encoding="utf-8")
+
+
+def _mkdocs(ws: Workspace, *extra: str) -> None:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", SOURCE_DATE_EPOCH="1767225600")
+    completed = subprocess.run([sys.executable, "-m", "mkdocs", "build", *extra, "-f", str(ws.path("mkdocs.yml"))],
+                               capture_output=True, text=True, env=env, cwd=ws.root)
+    assert completed.returncode == 0, completed.stderr
+
+
+def _site_files(ws: Workspace) -> dict[str, bytes]:
+    base = ws.path("site")
+    return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+
+
+def test_dirty_site_build_after_changes_equals_a_full_build(tmp_path):
+    """`mkdocs build --dirty` rebuilds only changed pages; the hook refreshes the footer's data
+    version on the others and removes the files of a removed project. Byte for byte equal,
+    search index included."""
+    import shutil
+
+    from conftest import PROJECT_DIR
+
+    incremental = Workspace(tmp_path / "incremental")
+    for name in ("archive-postage", "removed-later"):
+        shutil.copytree(incremental.path(PROJECT_DIR), incremental.path(f"budget_data/projects/2026/{name}"))
+    assert incremental.build().code == 0
+    _mkdocs(incremental, "--strict")
+    incremental.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")
+    incremental.replace(f"{PROJECT_DIR}/budget_items.csv", ",5000,", ",5001,")
+    shutil.rmtree(incremental.path("budget_data/projects/2026/removed-later"))
+    shutil.copytree(incremental.path(PROJECT_DIR), incremental.path("budget_data/projects/2026/added"))
+    assert incremental.build().code == 0
+    _mkdocs(incremental, "--dirty")  # not --strict: MkDocs always warns that a dirty build may be inaccurate
+
+    full = Workspace(tmp_path / "full")
+    shutil.rmtree(full.path("budget_data"))
+    shutil.copytree(incremental.path("budget_data"), full.path("budget_data"))
+    assert full.build().code == 0
+    _mkdocs(full, "--strict")
+    got, expected = _site_files(incremental), _site_files(full)
+    assert sorted(got) == sorted(expected)
+    assert [name for name in expected if got[name] != expected[name]] == []
+    assert "projects/2026/removed-later/index.html" not in got and "projects/2026/added/index.html" in got

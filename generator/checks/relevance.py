@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.metadata
-import json
 import logging
 from collections.abc import Iterator
 from functools import lru_cache
-from pathlib import Path
 
 from .. import rules
 from ..diagnostics import Diagnostic
@@ -29,36 +26,34 @@ def _jieba():
     return jieba
 
 
-# Segmentations from earlier builds. Loading jieba's dictionary costs a second or more, so
-# a build whose indicator names have all been seen before never loads it. Keyed by the
-# jieba version, so an upgrade starts afresh.
-_known_segments: dict[str, list[str]] = {}
-_JIEBA_VERSION = importlib.metadata.version("jieba")
+# Segmentations are kept in the build cache (generator/cache.py; its key holds jieba's version),
+# so a rebuild whose changed projects use indicator names seen before never loads jieba's
+# dictionary. The pipeline sets the store; without one (tests, `check`) jieba runs.
+segment_store = None
 
 
-def load_segment_cache(path: Path) -> None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if isinstance(data, dict) and data.get("jieba") == _JIEBA_VERSION and isinstance(data.get("segments"), dict):
-        _known_segments.update(data["segments"])
+def use_store(store) -> None:
+    """Segment through ``store`` from now on. The in-process caches are cleared so that each
+    build reads (or writes) every name it needs in its own store."""
+    global segment_store
+    segment_store = store
+    segments.cache_clear()
+    key_terms.cache_clear()
 
 
-def save_segment_cache(path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps({"jieba": _JIEBA_VERSION, "segments": dict(sorted(_known_segments.items()))},
-                          ensure_ascii=False)
-        path.write_text(text, encoding="utf-8")
-    except OSError:
-        pass  # only a cache
-
-
+@lru_cache(maxsize=4096)
 def segments(name: str) -> list[str]:
-    words = _known_segments.get(name)
-    if words is None:
-        words = _known_segments[name] = _jieba().lcut(name)
+    from .. import cache
+
+    store = segment_store
+    key = cache.key("segments", name) if store is not None else None
+    if store is not None:
+        words = store.get(key)
+        if isinstance(words, list) and all(isinstance(w, str) for w in words) and "".join(words) == name:
+            return words
+    words = _jieba().lcut(name)
+    if store is not None:
+        store.put(key, words)
     return words
 
 

@@ -1,0 +1,227 @@
+"""The build cache (generator/cache.py): an incremental build equals a clean build, and a
+damaged cache never changes the output."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_DIR, REPO, UNIT_FILE, Workspace
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+UNIT_ID = "chenggong-employment-talent-center"
+
+
+def _outputs(ws: Workspace) -> dict[str, bytes]:
+    base = ws.path("docs_src")
+    return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+
+
+def _clean_build(ws: Workspace, scratch: Path):
+    """The same data and templates built in a fresh root: no cache, no stamp, no earlier output."""
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    clean = Workspace(scratch)
+    for folder in ("budget_data", "site_templates"):
+        shutil.rmtree(clean.path(folder))
+        shutil.copytree(ws.path(folder), clean.path(folder))
+    return clean, clean.build()
+
+
+def _entries(ws: Workspace) -> list[Path]:
+    return sorted(p for p in ws.path(".cache/generator").glob("store-*/*/*") if p.is_file())
+
+
+def _forget_stamp(ws: Workspace) -> None:
+    """The no-op stamp would skip the build; these tests exercise the store underneath."""
+    for stamp in ws.path(".cache/generator").glob("stamp-*.json"):
+        stamp.unlink()
+
+
+def test_unchanged_projects_come_from_the_store(workspace, monkeypatch):
+    from generator import pipeline
+
+    shutil.copytree(workspace.path(PROJECT_DIR), workspace.path("budget_data/projects/2026/archive-postage"))
+    assert workspace.build().code == 0
+    parsed = []
+    real = pipeline._gather_project
+    monkeypatch.setattr(pipeline, "_gather_project", lambda *a: parsed.append(a[2].project_id) or real(*a))
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
+    assert parsed == ["talent-service-funds"]
+    assert "2、开展（改）" in workspace.read("docs_src/projects/2026/talent-service-funds.md")
+
+
+DAMAGES = {
+    "empty": lambda data, other: b"",
+    "truncated": lambda data, other: data[: len(data) // 2],
+    "flipped-payload-byte": lambda data, other: data[:-7] + bytes([data[-7] ^ 0x40]) + data[-6:],
+    "flipped-digest-byte": lambda data, other: data[:12] + bytes([data[12] ^ 0x01]) + data[13:],
+    "garbage": lambda data, other: b"\x00garbage" * 50,
+    # A whole, well-formed entry of another key: the digest binds each payload to its key.
+    "swapped": lambda data, other: other,
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_a_damaged_cache_never_changes_the_output(tmp_path, damage):
+    ws = Workspace(tmp_path / "repo")
+    shutil.copytree(ws.path(PROJECT_DIR), ws.path("budget_data/projects/2026/archive-postage"))
+    ws.replace("budget_data/projects/2026/archive-postage/budget_items.csv", ",650000,", ",640000,")
+    assert ws.build().code == 0
+    expected = _outputs(ws)
+    entries = _entries(ws)
+    assert len(entries) >= 4  # two projects' models and two projects' downloads
+    originals = {path: path.read_bytes() for path in entries}
+    for index, path in enumerate(entries):
+        other = originals[entries[(index + 1) % len(entries)]]
+        path.write_bytes(DAMAGES[damage](originals[path], other))
+    _forget_stamp(ws)
+    for generated in ("projects/2026/talent-service-funds.md", "downloads/2026/archive-postage/budget_items.xlsx"):
+        ws.path(f"docs_src/{generated}").unlink()
+    result = ws.build()
+    assert result.code == 0, result.stderr
+    assert _outputs(ws) == expected
+    # The damaged entries were replaced by good ones: the next build uses them.
+    assert {p: p.read_bytes() for p in _entries(ws)} == originals
+
+
+def test_entries_not_used_by_a_build_are_removed(workspace):
+    extra = "budget_data/projects/2026/archive-postage"
+    shutil.copytree(workspace.path(PROJECT_DIR), workspace.path(extra))
+    assert workspace.build().code == 0
+    before = len(_entries(workspace))
+    shutil.rmtree(workspace.path(extra))
+    assert workspace.build().code == 0
+    assert len(_entries(workspace)) == before - 2  # its model and its downloads
+
+
+class IncrementalEqualsClean(RuleBasedStateMachine):
+    """Random edits to data and templates; after each, an incremental build (same root,
+    cache and output) gives exactly what a clean build of the same files gives."""
+
+    def __init__(self):
+        super().__init__()
+        import tempfile
+
+        self.tmp = Path(tempfile.mkdtemp(prefix="incremental-"))
+        self.ws = Workspace(self.tmp / "incremental")
+        self.projects = [("2026", "talent-service-funds")]
+        self.units = [UNIT_ID]
+        self.counter = 0
+
+    def teardown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _next(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def _project_dir(self, project) -> str:
+        return f"budget_data/projects/{project[0]}/{project[1]}"
+
+    @rule(data=st.data(), year=st.sampled_from(["2026", "2027"]))
+    def add_project(self, data, year):
+        new = (year, f"project-{self._next()}")
+        if new in self.projects:
+            return
+        shutil.copytree(REPO / PROJECT_DIR, self.ws.path(self._project_dir(new)))
+        unit = data.draw(st.sampled_from(self.units)) if self.units else UNIT_ID
+        self.ws.replace(f"{self._project_dir(new)}/project.yaml", f"unit: {UNIT_ID}", f"unit: {unit}")
+        self.projects.append(new)
+
+    @precondition(lambda self: self.projects)
+    @rule(data=st.data(), edit=st.sampled_from(["name", "amount", "narrative", "indicator"]))
+    def edit_project(self, data, edit):
+        folder = self._project_dir(data.draw(st.sampled_from(self.projects)))
+        n = self._next()
+        if edit == "name":
+            text = self.ws.read(f"{folder}/project.yaml")
+            line = next(line for line in text.splitlines() if line.startswith("name: "))
+            self.ws.replace(f"{folder}/project.yaml", line, f"{line}{n}")
+        elif edit == "amount":
+            text = self.ws.read(f"{folder}/budget_items.csv")
+            self.ws.write(f"{folder}/budget_items.csv", text.replace(",5000,", f",{5000 + n},", 1))
+        elif edit == "narrative":
+            self.ws.replace(f"{folder}/project.yaml", "- 2、开展", f"- 2、开展第{n}次")
+        else:
+            text = self.ws.read(f"{folder}/indicators.csv")
+            self.ws.write(f"{folder}/indicators.csv", text.replace(">=,95%", f">=,{90 + n % 10}%", 1))
+
+    @precondition(lambda self: len(self.projects) > 1)
+    @rule(data=st.data())
+    def delete_project(self, data):
+        project = data.draw(st.sampled_from(self.projects))
+        shutil.rmtree(self.ws.path(self._project_dir(project)))
+        self.projects.remove(project)
+
+    @precondition(lambda self: self.projects)
+    @rule(data=st.data())
+    def rename_project(self, data):
+        project = data.draw(st.sampled_from(self.projects))
+        new = (project[0], f"renamed-{self._next()}")
+        self.ws.path(self._project_dir(project)).rename(self.ws.path(self._project_dir(new)))
+        self.projects[self.projects.index(project)] = new
+
+    @rule()
+    def add_unit(self):
+        unit = f"unit-{self._next()}"
+        shutil.copy2(REPO / UNIT_FILE, self.ws.path(f"budget_data/units/{unit}.yaml"))
+        self.units.append(unit)
+
+    @precondition(lambda self: self.units)
+    @rule(data=st.data(), update_references=st.booleans())
+    def rename_unit(self, data, update_references):
+        unit = data.draw(st.sampled_from(self.units))
+        new = f"unit-{self._next()}"
+        self.ws.path(f"budget_data/units/{unit}.yaml").rename(self.ws.path(f"budget_data/units/{new}.yaml"))
+        self.units[self.units.index(unit)] = new
+        if update_references:  # else the projects refer to a unit that no longer exists: a failed build
+            for project in self.projects:
+                path = f"{self._project_dir(project)}/project.yaml"
+                self.ws.write(path, self.ws.read(path).replace(f"unit: {unit}\n", f"unit: {new}\n"))
+
+    @precondition(lambda self: self.units)
+    @rule(data=st.data())
+    def edit_unit(self, data):
+        path = f"budget_data/units/{data.draw(st.sampled_from(self.units))}.yaml"
+        self.ws.replace(path, "name: 昆明市呈贡区", f"name: 昆明市呈贡区{self._next()}")
+
+    @rule(template=st.sampled_from(["project.md.j2", "unit.md.j2", "home.md.j2"]))
+    def change_template(self, template):
+        path = f"site_templates/{template}"
+        self.ws.write(path, self.ws.read(path) + f"\n\n模板修改{self._next()}\n")
+
+    @invariant()
+    def incremental_equals_clean(self):
+        incremental = self.ws.build()
+        clean, expected = _clean_build(self.ws, self.tmp / "clean")
+        assert (incremental.code, incremental.stderr) == (expected.code, expected.stderr)
+        if expected.code == 0:
+            assert _outputs(self.ws) == _outputs(clean)
+
+
+IncrementalEqualsClean.TestCase.settings = settings(
+    max_examples=12, stateful_step_count=6, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+test_incremental_build_equals_clean_build = IncrementalEqualsClean.TestCase
+
+
+def test_a_changed_project_with_known_indicator_names_does_not_load_jieba(workspace, monkeypatch):
+    from generator.checks import relevance
+
+    assert workspace.build().code == 0
+    relevance.segments.cache_clear()
+    relevance.key_terms.cache_clear()
+
+    def no_jieba():
+        raise AssertionError("jieba loaded although every indicator name is in the store")
+
+    monkeypatch.setattr(relevance, "_jieba", no_jieba)
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")
+    result = workspace.build()
+    assert result.code == 0, result.stderr
+    assert "2、开展（改）" in workspace.read("docs_src/projects/2026/talent-service-funds.md")
