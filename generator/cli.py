@@ -190,8 +190,9 @@ def run(argv: list[str] | None = None) -> int:
     for note in result.notes:
         print(note, file=sys.stderr)
     written = result.written
+    targets = f"、{result.unit_target_count} 个部门整体支出绩效目标" if result.unit_target_count else ""
     print(
-        f"{format_summary(result.diagnostics)}已生成 {result.project_count} 个项目："
+        f"{format_summary(result.diagnostics)}已生成 {result.project_count} 个项目{targets}："
         f"写入 {len(written.written)} 页，未变 {len(written.unchanged)} 页，删除 {len(written.removed)} 页，"
         f"用时 {time.perf_counter() - started:.2f} 秒。"
     )

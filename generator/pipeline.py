@@ -212,7 +212,8 @@ class BuildResult:
     diagnostics: list[Diagnostic]
     failed: bool
     written: WriteResult | None = None
-    project_count: int = 0
+    project_count: int = 0  # project budgets; whole-unit targets are counted apart
+    unit_target_count: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -227,6 +228,7 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     if previous and previous.inputs == signature and \
             stamp.output_signature(out_dir, previous.files) == previous.outputs:
         return BuildResult(previous.diagnostics, failed=False, project_count=previous.projects,
+                           unit_target_count=previous.unit_targets,
                            written=WriteResult((), tuple(previous.files), ()), notes=previous.notes)
     stamp.invalidate(root, out_dir)
     store = cache.store_for(root, out_dir)
@@ -253,5 +255,7 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     result = write_pages(pages, out_dir)
     if years is None:  # a build of some years only keeps the other years' entries
         store.prune()
-    stamp.write(root, out_dir, signature, sorted(pages), len(dataset.projects), diagnostics, notes)
-    return BuildResult(diagnostics, failed=False, written=result, project_count=len(dataset.projects), notes=notes)
+    counts = {"project_count": len(portal.projects), "unit_target_count": len(portal.unit_targets)}
+    stamp.write(root, out_dir, signature, sorted(pages), counts["project_count"], diagnostics, notes,
+                counts["unit_target_count"])
+    return BuildResult(diagnostics, failed=False, written=result, notes=notes, **counts)

@@ -86,6 +86,7 @@ class Stamp:
     projects: int
     diagnostics: list[Diagnostic]
     notes: list[str]
+    unit_targets: int = 0
 
 
 def read(root: Path, out_dir: Path) -> Stamp | None:
@@ -97,15 +98,16 @@ def read(root: Path, out_dir: Path) -> Stamp | None:
             for d in data["diagnostics"]
         ]
         return Stamp(data["inputs"], data["outputs"], list(data["files"]), int(data["projects"]), diagnostics,
-                     list(data.get("notes", [])))
+                     list(data.get("notes", [])), int(data.get("unit_targets", 0)))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def write(root: Path, out_dir: Path, inputs: str, files: list[str], projects: int,
-          diagnostics: list[Diagnostic], notes: list[str]) -> None:
+          diagnostics: list[Diagnostic], notes: list[str], unit_targets: int = 0) -> None:
     data = {"inputs": inputs, "outputs": output_signature(out_dir, files), "files": sorted(files),
-            "projects": projects, "diagnostics": [d.as_dict() for d in diagnostics], "notes": notes}
+            "projects": projects, "unit_targets": unit_targets, "diagnostics": [d.as_dict() for d in diagnostics],
+            "notes": notes}
     path = stamp_path(root, out_dir)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

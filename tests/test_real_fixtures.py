@@ -134,6 +134,8 @@ def test_fixtures_build_into_a_site_without_placeholders_or_empty_sections(tmp_p
     shutil.copytree(REAL / "budget_data", workspace.path("budget_data"))
     result = workspace.build()
     assert result.code == 0, result.stderr
+    # The summary counts project budgets and whole-unit targets apart.
+    assert "已生成 8 个项目、1 个部门整体支出绩效目标：" in result.stdout
     pages = {p.relative_to(workspace.path("docs_src")).as_posix(): p.read_text(encoding="utf-8")
              for p in workspace.path("docs_src").rglob("*.md")}
     data_pages = {path: text for path, text in pages.items() if path.startswith(("projects/", "units/"))}
