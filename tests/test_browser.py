@@ -77,8 +77,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def _build_and_serve(root: Path, *build_args: str):
-    workspace = Workspace(root)
+def _build_and_serve(root: Path | Workspace, *build_args: str):
+    """Generate and build the site of ``root`` (a new copy of the repository, or a prepared
+    workspace) and serve it on 127.0.0.1; returns (server, url)."""
+    workspace = root if isinstance(root, Workspace) else Workspace(root)
     result = workspace.build(*build_args)
     assert result.code == 0, result.stderr
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", SOURCE_DATE_EPOCH="1767225600")

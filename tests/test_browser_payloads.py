@@ -8,18 +8,12 @@ exists, no event-handler attribute or script link exists, and no request leaves 
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import subprocess
-import sys
-import threading
 from urllib.parse import urlparse
 
 import pytest
 
 from conftest import Workspace
-from test_browser import _QuietHandler, browser, playwright_api  # noqa: F401 - fixtures
+from test_browser import _build_and_serve, browser, playwright_api  # noqa: F401 - fixtures
 from test_hostile import README, _payload_everywhere
 
 pytestmark = pytest.mark.browser
@@ -50,17 +44,8 @@ def payload_site(tmp_path_factory, playwright_api):  # noqa: F811
     workspace = Workspace(tmp_path_factory.mktemp("payloads") / "repo")
     _payload_everywhere(workspace, BROWSER_PAYLOAD)
     workspace.write(README, workspace.read(README) + "\n\n" + BROWSER_PAYLOAD + "\n")
-    result = workspace.build("--review")
-    assert result.code == 0, result.stderr
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", SOURCE_DATE_EPOCH="1767225600")
-    completed = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(workspace.path("mkdocs.yml"))],
-        capture_output=True, text=True, env=env, cwd=workspace.root)
-    assert completed.returncode == 0, completed.stderr
-    handler = functools.partial(_QuietHandler, directory=str(workspace.path("site")))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server, url = _build_and_serve(workspace, "--review")
+    yield url
     server.shutdown()
 
 

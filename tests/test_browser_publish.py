@@ -10,13 +10,7 @@ canonical links and the sitemap. Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
 import re
-import subprocess
-import sys
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,7 +18,7 @@ import pytest
 
 from conftest import PROJECT_DIR, Workspace
 from test_browser import _axe, _contrast  # noqa: F401  (fixtures below come from test_browser)
-from test_browser import ARTIFACTS, browser, playwright_api, review_site  # noqa: F401
+from test_browser import ARTIFACTS, _build_and_serve, browser, playwright_api, review_site  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -74,25 +68,11 @@ def publishing_workspace(root: Path) -> Workspace:
     return workspace
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def published(tmp_path_factory, playwright_api):  # noqa: F811
     workspace = publishing_workspace(tmp_path_factory.mktemp("published") / "repo")
-    result = workspace.build()
-    assert result.code == 0, result.stderr
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", SOURCE_DATE_EPOCH="1767225600")
-    completed = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(workspace.path("mkdocs.yml"))],
-        capture_output=True, text=True, env=env, cwd=workspace.root)
-    assert completed.returncode == 0, completed.stderr
-    handler = functools.partial(_QuietHandler, directory=str(workspace.path("site")))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", workspace
+    server, url = _build_and_serve(workspace)
+    yield url, workspace
     server.shutdown()
 
 
