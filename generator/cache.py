@@ -76,8 +76,6 @@ class Store:
     def __init__(self, folder: Path):
         self.folder = folder
         self.used: set[str] = set()
-        self.hits = 0
-        self.misses = 0
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / key
@@ -88,21 +86,17 @@ class Store:
         try:
             data = path.read_bytes()
         except OSError:
-            self.misses += 1
             return None
         header = len(MAGIC) + _DIGEST
         if len(data) < header or not data.startswith(MAGIC) or \
                 _seal(key, data[header:]) != data[len(MAGIC):header]:
             self._discard(path)
-            self.misses += 1
             return None
         try:
             value = pickle.loads(data[header:])
         except Exception:  # a verified entry from an incompatible model: redo the work
             self._discard(path)
-            self.misses += 1
             return None
-        self.hits += 1
         return value
 
     def keep(self, key: str) -> None:

@@ -261,17 +261,6 @@ def _project_json(view: ProjectView) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-DOWNLOAD_NAMES = ("budget_items.csv", "budget_items.xlsx", "indicators.csv", "indicators.xlsx", "project.json")
-BUDGET_DOWNLOADS = ("budget_items.csv", "budget_items.xlsx")
-
-
-def download_names(view: ProjectView) -> tuple[str, ...]:
-    """A project without a 资金测算明细 has no budget-table downloads."""
-    if view.project.budget_items:
-        return DOWNLOAD_NAMES
-    return tuple(name for name in DOWNLOAD_NAMES if name not in BUDGET_DOWNLOADS)
-
-
 def project_json(view: ProjectView) -> bytes:
     """Everything the other downloads are made from; equal JSON means equal downloads."""
     return _project_json(view)

@@ -117,10 +117,6 @@ def _id_ok(digits: str) -> bool:
     return _ID_CHECK[total % 11] == digits[17].upper()
 
 
-def is_id_number(match: re.Match) -> bool:
-    return _id_ok(match.group(0))
-
-
 def luhn_ok(digits: str) -> bool:
     total = 0
     for index, char in enumerate(reversed(digits)):
