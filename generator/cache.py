@@ -8,7 +8,9 @@ SHA-256 of everything they depend on:
   and library versions (``code_version``);
 - a project's downloads, keyed by its project.json (which holds every value the other
   files are made from) and the code and library versions;
-- jieba's segmentation of an indicator name (for the relevance check), keyed by the name.
+- jieba's segmentation of an indicator name (for the relevance check), keyed by the name;
+- one named slot per output folder, the build state (state.py): what the last successful build
+  read and wrote, which lets the next one skip unchanged projects and pages.
 
 The portal's rule settings and acknowledgements are applied after the cache (to cached
 and fresh diagnostics alike), and year-over-year comparisons, totals and every page are
@@ -78,6 +80,9 @@ class Store:
         self.used: set[str] = set()
 
     def _path(self, key: str) -> Path:
+        if key.startswith("slot:"):
+            # A named, rewritable entry (the build state): beside the shards, never pruned.
+            return self.folder / f"{key[5:]}.slot"
         return self.folder / key[:2] / key
 
     def get(self, key: str):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import money
-from .model import Dataset, Indicator, Project, Unit
+from .model import Acknowledgement, Classification, Dataset, Indicator, Project, Text, Unit
 
 
 @dataclass(frozen=True)
@@ -99,24 +99,63 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class ProjectHead:
+    """What listings, totals, links and the review report need of a project: small enough that
+    the build state keeps one per project, so aggregate pages never need the whole model."""
+
+    id: str
+    year: int
+    folder: str
+    name: Text
+    unit: Text
+    kind: str
+    total: Amount
+    functional_classification: Classification | None = None
+    acknowledgements: tuple[Acknowledgement, ...] = ()
+    is_unit_target: bool = False
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.year, self.id)
+
+
+def project_head(project: Project | ProjectHead) -> ProjectHead:
+    if isinstance(project, ProjectHead):
+        return project
+    return ProjectHead(project.id, project.year, project.folder, project.name, project.unit, project.kind,
+                       amount(project_total(project)), project.functional_classification, project.acknowledgements,
+                       project.is_unit_target)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A project as listings show it: its head, its unit and its total (a ProjectView's fields
+    that listing templates read)."""
+
+    project: ProjectHead
+    unit: Unit
+    total: Amount
+
+
+@dataclass(frozen=True)
 class PortalView:
     """Every total is for one fiscal year: budgets of different years are never added up."""
 
-    projects: tuple[ProjectView, ...]  # 项目支出 only, sorted by (year, id)
+    projects: tuple[Listed, ...]  # 项目支出 only, sorted by (year, id)
     by_year: tuple[TotalRow, ...]
     by_unit: tuple[TotalRow, ...]  # key = unit id, for ``latest_year``; units without projects then have count 0
     by_year_unit: dict[tuple[int, str], TotalRow]
     latest_year: int | None = None
     by_classification: tuple[TotalRow, ...] = ()  # key = 支出功能分类科目 code, one row per (code, year)
     classification_names: dict[str, str] = field(default_factory=dict)
-    comparisons: dict[tuple[int, str], Comparison] = field(default_factory=dict)  # by the later project
-    next_year: dict[tuple[int, str], ProjectView] = field(default_factory=dict)  # by the earlier project
-    unit_targets: tuple[ProjectView, ...] = ()  # 部门整体支出绩效目标: never counted in any total
+    previous_year: dict[tuple[int, str], Listed] = field(default_factory=dict)  # by the later project
+    next_year: dict[tuple[int, str], Listed] = field(default_factory=dict)  # by the earlier project
+    unit_targets: tuple[Listed, ...] = ()  # 部门整体支出绩效目标: never counted in any total
 
-    def in_year(self, year: int) -> tuple[ProjectView, ...]:
+    def in_year(self, year: int) -> tuple[Listed, ...]:
         return tuple(v for v in self.projects if v.project.year == year)
 
-    def in_classification(self, code: str) -> tuple[ProjectView, ...]:
+    def in_classification(self, code: str) -> tuple[Listed, ...]:
         return tuple(v for v in self.projects if v.project.functional_classification
                      and v.project.functional_classification.code.value == code)
 
@@ -277,7 +316,9 @@ def _add(totals: dict, key, fen: int) -> None:
 
 
 def portal_view(dataset: Dataset) -> PortalView:
-    every = tuple(project_view(p, dataset.units[p.unit.value]) for p in dataset.projects)
+    """Totals and listings from the projects' heads (a dataset may hold whole models or heads)."""
+    every = tuple(Listed(head, dataset.units[head.unit.value], head.total)
+                  for head in map(project_head, dataset.projects))
     views = tuple(v for v in every if not v.project.is_unit_target)
     unit_targets = tuple(v for v in every if v.project.is_unit_target)
     # Aggregation on exact Python integers of 分: they never wrap (pandas' int64 did beyond
@@ -299,17 +340,17 @@ def portal_view(dataset: Dataset) -> PortalView:
             by_code.setdefault((classification.code.value, view.project.year), []).append(
                 money.to_fen(view.total.value))
     index = {v.project.key: v for v in views}
-    comparisons, next_year = {}, {}
+    previous_year, next_year = {}, {}
     for view in views:
         earlier = index.get((view.project.year - 1, view.project.id))
         if earlier is not None and earlier.unit.id == view.unit.id:
-            comparisons[view.project.key] = compare(earlier, view)
+            previous_year[view.project.key] = earlier
             next_year[earlier.project.key] = view
     return PortalView(
         by_classification=tuple(TotalRow(code, len(fens), amount(money.from_fen(sum(fens))), str(year))
                                 for (code, year), fens in sorted(by_code.items())),
         classification_names=names,
-        comparisons=comparisons,
+        previous_year=previous_year,
         next_year=next_year,
         projects=views,
         unit_targets=unit_targets,

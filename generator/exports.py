@@ -287,18 +287,29 @@ def project_downloads(view: ProjectView, *, json_bytes: bytes | None = None) -> 
 DATA_PACKAGE_DIR = "data"
 
 
-def fiscal_data_package(portal: PortalView, title: str, publisher: str, version: str) -> dict[str, bytes]:
-    """All line items of all projects as one Fiscal Data Package (measures in CNY, phase proposed)."""
-    rows = [["fiscal_year", "unit_id", "unit_name", "project_id", "project_name", "item_number", "item_name",
-             "parent_item", "amount"]]
-    for view in portal.projects:
-        for row, item in _items_in_page_order(view):
-            rows.append([str(view.project.year), view.unit.id, view.unit.name.value, view.project.id,
-                         view.project.name.value, row.number, item.name, item.parent or "", _plain(item.amount)])
+_PACKAGE_HEADER = ["fiscal_year", "unit_id", "unit_name", "project_id", "project_name", "item_number", "item_name",
+                   "parent_item", "amount"]
+
+
+def _package_csv(rows: list[list[str]]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(
         [csv_cell(value) for value in row] for row in rows)
-    years = sorted({view.project.year for view in portal.projects})
+    return buffer.getvalue().encode("utf-8")
+
+
+def package_rows(view: ProjectView) -> bytes:
+    """One project's lines of the data package's budget_items.csv. Made once per project and
+    unit version and kept in the build state, so the package is joined, not recomputed."""
+    return _package_csv([[str(view.project.year), view.unit.id, view.unit.name.value, view.project.id,
+                          view.project.name.value, row.number, item.name, item.parent or "", _plain(item.amount)]
+                         for row, item in _items_in_page_order(view)])
+
+
+def fiscal_data_package(project_rows: list[bytes], years: list[int], title: str, publisher: str,
+                        version: str) -> dict[str, bytes]:
+    """All line items of all projects as one Fiscal Data Package (measures in CNY, phase proposed).
+    ``project_rows`` are package_rows() of every project, in page order."""
     descriptor = {
         "profile": "tabular-data-package",
         "name": "budget-disclosure",
@@ -352,7 +363,7 @@ def fiscal_data_package(portal: PortalView, title: str, publisher: str, version:
         "fiscalPeriod": {"start": f"{years[0]}-01-01", "end": f"{years[-1]}-12-31"} if years else {},
     }
     return {
-        f"{DATA_PACKAGE_DIR}/budget_items.csv": buffer.getvalue().encode("utf-8"),
+        f"{DATA_PACKAGE_DIR}/budget_items.csv": b"".join([_package_csv([_PACKAGE_HEADER]), *project_rows]),
         f"{DATA_PACKAGE_DIR}/datapackage.json":
             (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
     }

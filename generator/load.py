@@ -44,14 +44,22 @@ class RawProject:
     budget_path: str = ""
     indicators: Table | None = None
     indicators_path: str = ""
-    files: dict[str, bytes] = field(default_factory=dict)  # name → bytes of each file that could be read
+    files: dict[str, bytes] = field(default_factory=dict)  # name → bytes of each file read in this build
+    # name → SHA-256 of every file present: read now, or (unchanged since the last build, by size
+    # and modification time) taken from the build state without reading it.
+    digests: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """Every present file's bytes are at hand (none was skipped as unchanged)."""
+        return set(self.files) == set(self.digests)
 
 
 @dataclass
 class RawData:
     portal: YNode | None = None
     portal_path: str = ""
-    units: list[tuple[str, str, YNode | None]] = field(default_factory=list)  # (id, path, node)
+    units: list[tuple[str, str, bytes | None]] = field(default_factory=list)  # (id, path, bytes)
     projects: list[RawProject] = field(default_factory=list)
     format_doc: str = ""
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -61,14 +69,16 @@ class RawData:
     personal: list[tuple[str, str, Diagnostic]] = field(default_factory=list)
     # Lines where a CSV data row starts: their cells are scanned decoded, so the raw scan skips them.
     data_lines: dict[str, set[int]] = field(default_factory=dict)
-    contents: dict[str, bytes] = field(default_factory=dict)  # raw bytes of every file read, for the data version
+    contents: dict[str, bytes] = field(default_factory=dict)  # SHA-256 of every file, for the data version
+    # Shown path → (size, mtime_ns, SHA-256) of every data file: the next build's "known" files.
+    stats: dict[str, tuple[int, int, bytes]] = field(default_factory=dict)
 
     @property
     def data_version(self) -> str:
-        """Short hash of everything read from budget_data/: changes exactly when the data does."""
+        """Short hash of everything in budget_data/: changes exactly when the data does."""
         digest = hashlib.sha256()
         for path, data in sorted(self.contents.items()):
-            digest.update(path.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
+            digest.update(path.encode("utf-8") + b"\0" + data)
         return digest.hexdigest()[:12]
 
 
@@ -78,8 +88,12 @@ def _ignored(name: str) -> bool:
 
 
 class _Reader:
-    def __init__(self, root: Path, raw: RawData, data_dir: Path):
+    def __init__(self, root: Path, raw: RawData, data_dir: Path,
+                 known: dict[str, tuple[int, int, bytes]] | None = None, settled_ns: int = 0,
+                 scanned: dict[str, tuple[int, int]] | None = None):
         self.root, self.data_dir = root, data_dir
+        self.known, self.settled_ns, self.stats = known or {}, settled_ns, raw.stats
+        self.scanned = scanned or {}  # (size, mtime_ns) by shown path, when the caller has looked already
         self._data_text = str(data_dir) + os.sep
         self._data_display = Path(os.path.relpath(data_dir, root)).as_posix() + "/"
         self.diagnostics, self.texts, self.contents = raw.diagnostics, raw.texts, raw.contents
@@ -92,12 +106,39 @@ class _Reader:
             return self._data_display + text[len(self._data_text):].replace(os.sep, "/")
         return Path(os.path.relpath(path, self.root)).as_posix()
 
+    def _content_key(self, shown: str) -> str:
+        # Keyed by the path inside the data folder, so the version does not depend on where it lives.
+        return shown[len(self._data_display):] if shown.startswith(self._data_display) else shown
+
     def read_bytes(self, path: Path) -> bytes | None:
-        data = self._read_bytes(path, self.display(path))
+        shown = self.display(path)
+        data = self._read_bytes(path, shown)
         if data is not None:
-            # Keyed by the path inside the data folder, so the version does not depend on where it lives.
-            self.contents[Path(os.path.relpath(path, self.data_dir)).as_posix()] = data
+            digest = hashlib.sha256(data).digest()
+            self.contents[self._content_key(shown)] = digest
+            if self._stat is not None:
+                self.stats[shown] = (self._stat.st_size, self._stat.st_mtime_ns, digest)
         return data
+
+    def unchanged(self, entry: os.DirEntry, shown: str) -> bytes | None:
+        """The SHA-256 the last build recorded for this file, when its size and modification time
+        are the same and it was last modified well before that build looked at it (a file
+        changed within the same clock tick as the last scan is read again, as git does)."""
+        known = self.known.get(shown)
+        if known is None:
+            return None
+        current = self.scanned.get(shown)
+        if current is None:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                return None
+            current = (info.st_size, info.st_mtime_ns)
+        if current != known[:2] or current[1] >= self.settled_ns:
+            return None
+        self.contents[self._content_key(shown)] = known[2]
+        self.stats[shown] = known
+        return known[2]
 
     def read_text(self, path: Path, *, allow_legacy: bool, data: bytes | None = None) -> str | None:
         shown = self.display(path)
@@ -111,8 +152,11 @@ class _Reader:
             self.texts[shown] = decoded.text
         return decoded.text
 
+    _stat: os.stat_result | None = None
+
     def _read_bytes(self, path: Path, shown: str) -> bytes | None:
         """A regular file's bytes, never through a link, never more than the size limit."""
+        self._stat = None
         try:
             handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         except OSError as error:
@@ -122,7 +166,7 @@ class _Reader:
                 self.diagnostics.append(rules.make("F110", Location(shown), detail=error.strerror or str(error)))
             return None
         try:
-            info = os.fstat(handle)
+            info = self._stat = os.fstat(handle)
             if not stat.S_ISREG(info.st_mode):
                 self.diagnostics.append(rules.make("F112", Location(shown), name=path.name, kind="特殊文件"))
                 return None
@@ -281,10 +325,16 @@ def _mib(size: int) -> str:
     return f"{size / 2**20:.1f} MB"
 
 
-def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] | None = None) -> RawData:
-    """Read everything; with ``years``, only the projects of those fiscal years (a split portal)."""
+def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] | None = None,
+              known: dict[str, tuple[int, int, bytes]] | None = None, settled_ns: int = 0,
+              scanned: dict[str, tuple[int, int]] | None = None) -> RawData:
+    """Read everything; with ``years``, only the projects of those fiscal years (a split portal).
+
+    With ``known`` (the last build's file stats, see _Reader.unchanged), a project file that has
+    not changed is not read: only its recorded digest is kept, which is all a cached project needs.
+    """
     raw = RawData()
-    reader = _Reader(root, raw, data_dir)
+    reader = _Reader(root, raw, data_dir, known, settled_ns, scanned)
     if not data_dir.is_dir():
         raw.diagnostics.append(rules.make("F110", Location(reader.display(data_dir)), detail="数据文件夹不存在"))
         return raw
@@ -316,7 +366,8 @@ def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] |
         for entry in reader.listing(units_dir):
             if entry.is_file(follow_symlinks=False) and entry.name.endswith(".yaml"):
                 path = Path(entry.path)
-                raw.units.append((entry.name[: -len(".yaml")], reader.display(path), reader.yaml(path)))
+                # Only read here: parsing waits for parse_unit(), which a cached unit never needs.
+                raw.units.append((entry.name[: -len(".yaml")], reader.display(path), reader.read_bytes(path)))
             else:
                 reader.unrecognized(entry)
 
@@ -343,26 +394,48 @@ def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] |
 def _load_project(reader: _Reader, year_name: str, folder: Path) -> RawProject:
     """A project folder's listing and bytes. Parsing waits for parse_project(): a build
     whose cache holds this project's content never parses it."""
-    project = RawProject(year_name, folder.name, reader.display(folder))
-    present = set()
+    # Plain strings: pathlib costs seconds over 10,000 project folders.
+    shown_folder = reader.display(folder)
+    project = RawProject(year_name, folder.name, shown_folder)
+    present: dict[str, os.DirEntry] = {}
     for entry in reader.listing(folder):
         if entry.name in PROJECT_FILES and entry.is_file(follow_symlinks=False):
-            present.add(entry.name)
+            present[entry.name] = entry
         else:
             reader.unrecognized(entry)
     for name in PROJECT_FILES:
         if name not in present and name not in OPTIONAL_PROJECT_FILES:
             reader.missing(folder, name)
-    project.project_path = reader.display(folder / PROJECT_FILE)
-    project.budget_path = reader.display(folder / BUDGET_FILE)
-    project.indicators_path = reader.display(folder / INDICATORS_FILE)
+    project.project_path = f"{shown_folder}/{PROJECT_FILE}"
+    project.budget_path = f"{shown_folder}/{BUDGET_FILE}"
+    project.indicators_path = f"{shown_folder}/{INDICATORS_FILE}"
     for name in PROJECT_FILES:
         if name in present:
-            path = folder / name
-            data = reader.read_bytes(path)
+            shown = f"{shown_folder}/{name}"
+            digest = reader.unchanged(present[name], shown) if reader.known else None
+            if digest is not None:
+                project.digests[name] = digest
+                continue
+            data = reader.read_bytes(folder / name)
             if data is not None:
                 project.files[name] = data
+                project.digests[name] = reader.contents[reader._content_key(shown)]
     return project
+
+
+def read_skipped(root: Path, data_dir: Path, project: RawProject) -> list[Diagnostic]:
+    """Read the files load_tree skipped as unchanged (their cached work turned out to be missing)."""
+    raw = RawData()
+    reader = _Reader(root, raw, data_dir)
+    folder = data_dir / PROJECTS_DIR / project.year_name / project.project_id
+    for name in sorted(set(project.digests) - set(project.files)):
+        data = reader.read_bytes(folder / name)
+        if data is None:
+            del project.digests[name]
+        else:
+            project.files[name] = data
+            project.digests[name] = hashlib.sha256(data).digest()
+    return raw.diagnostics
 
 
 @dataclass
@@ -386,3 +459,11 @@ def parse_project(root: Path, data_dir: Path, project: RawProject) -> ParsedProj
     if INDICATORS_FILE in project.files:
         project.indicators = reader.csv(folder / INDICATORS_FILE, project.files[INDICATORS_FILE])
     return ParsedProject(raw.diagnostics, raw.texts, raw.personal, raw.data_lines)
+
+
+def parse_unit(root: Path, data_dir: Path, path: str, data: bytes) -> tuple[YNode | None, ParsedProject]:
+    """Decode and parse a unit file's bytes (``path`` as shown, under data_dir/units/)."""
+    raw = RawData()
+    reader = _Reader(root, raw, data_dir)
+    node = reader.yaml(data_dir / UNITS_DIR / path.rpartition("/")[2], data)
+    return node, ParsedProject(raw.diagnostics, raw.texts, raw.personal, raw.data_lines)

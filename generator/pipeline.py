@@ -2,26 +2,33 @@
 
 Gather everything and collect every diagnostic first; decide pass or fail once;
 only then render and write. A failed run writes nothing.
+
+Builds are incremental, per project: the build state (state.py) and the store (cache.py) let
+an unchanged project be neither read, parsed, checked nor rendered again, and a build with
+nothing changed return at once; the output always equals that of a clean build
+(tests/test_cache.py).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import cache, checks, exports, review, rules, schema, stamp, validate
+from . import cache, checks, exports, review, rules, schema, state, validate
 from .checks import personal, relevance
-from .compute import portal_view
+from .compute import Listed, ProjectHead, ProjectView, portal_view, project_head, project_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
-from .load import RawProject, load_tree, parse_project
+from .load import RawData, RawProject, load_tree, parse_project, parse_unit, read_skipped
 from .model import Dataset, Portal, Project, Text, Unit
-from .output import WriteResult, find_collisions, recover, write_pages
-from .render import render_site
+from .output import Publisher, WriteResult, collision, recover
+from .render import site_jobs
 from .report import review_view
-
 
 @dataclass
 class Gathered:
@@ -36,84 +43,152 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
-def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
-           years: frozenset[str] | None = None, store: cache.Store | None = None) -> Gathered:
-    """Load and validate everything under ``data_dir``. Paths are shown relative to ``root``.
+@dataclass
+class _Collected:
+    """Everything gathering found: portal, units, one record per project, and the diagnostics."""
 
-    With ``store``, a project whose files (and the set of units) are unchanged since a
-    build that used the same store is not parsed or checked again: its model and
-    diagnostics come from the store.
-    """
-    raw = load_tree(data_dir, root, progress, years)
+    raw: RawData
+    portal: Portal | None
+    units: dict[str, Unit]
+    unit_keys: dict[str, str]
+    records: dict[str, state.ProjectRecord]  # by project key (cache key of its content)
+    unit_records: dict[str, state.UnitRecord]
+    project_keys: dict[tuple[int, str], str]
+    raw_projects: dict[str, RawProject]
+    models: dict[str, Project]  # whole models, when asked for (gather) or just made
+    diagnostics: list[Diagnostic]
+
+
+def _project_key(data_dir: str, raw_project: RawProject) -> str:
+    parts: list[bytes | str] = [raw_project.folder, raw_project.year_name, raw_project.project_id, data_dir]
+    for name in sorted(raw_project.digests):
+        parts += [name, raw_project.digests[name]]
+    return cache.key("project", *parts)
+
+
+def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[str] | None,
+             store: cache.Store | None, prior: state.BuildState | None, reusable: state.Records | None,
+             keep_models: bool, scanned: dict[str, tuple[int, int]] | None = None) -> _Collected:
+    if reusable is None:
+        prior = None  # without the records the recorded digests are no use: read everything
+    raw = load_tree(data_dir, root, progress, years, known=prior.inputs if prior else None,
+                    settled_ns=prior.settled_ns if prior else 0, scanned=scanned)
+    resolved_data = str(data_dir.resolve())
     diagnostics = list(raw.diagnostics)
-
     portal, found = schema.read_portal(raw.portal, raw.portal_path)
     diagnostics += found
 
     units: dict[str, Unit] = {}
+    unit_keys: dict[str, str] = {}
+    unit_records: dict[str, state.UnitRecord] = {}
     # A unit whose own file has errors still exists: projects referring to it are not "unknown".
     unit_ids = {unit_id for unit_id, _, _ in raw.units}
-    for unit_id, path, node in raw.units:
-        id_problems = list(validate.check_slug(unit_id, "单位文件名", Location(path)))
-        diagnostics += id_problems
-        unit, found = schema.read_unit(node, path, unit_id)
-        diagnostics += found
-        if unit is not None and not id_problems:
-            units[unit_id] = unit
+    for unit_id, path, data in raw.units:
+        if data is None:
+            continue  # unreadable: load_tree reported it
+        unit_key = cache.key("unit", unit_id, path, data)
+        record = reusable.units.get(unit_key) if reusable else None
+        if record is None:
+            record = _gather_unit(data_dir, root, unit_id, path, data)
+        unit_records[unit_key] = record
+        unit_keys[unit_id] = unit_key
+        diagnostics += record.diagnostics
+        if record.unit is not None:
+            units[unit_id] = record.unit
+    # The portal's and README's texts: units and projects are scanned with their own files.
+    diagnostics += _personal_data(raw.texts, portal, {}, raw.personal, raw.data_lines)
 
-    projects: list[Project] = []
-    units_part = "\0".join(sorted(unit_ids))
+    records: dict[str, state.ProjectRecord] = {}
+    project_keys: dict[tuple[int, str], str] = {}
+    raw_projects: dict[str, RawProject] = {}
+    models: dict[str, Project] = {}
     relevance.use_store(store)
     for done, raw_project in enumerate(raw.projects, start=1):
         progress("校验数据", done, len(raw.projects))
-        entry_key = None
+        entry_key = _project_key(resolved_data, raw_project)
+        raw_projects[entry_key] = raw_project
+        record = reusable.projects.get(entry_key) if reusable and not keep_models else None
+        if record is None:
+            project, found, unit_ref = None, None, None
+            cached = store.get(entry_key) if store is not None else None
+            if isinstance(cached, tuple) and len(cached) == 3:
+                project, found, unit_ref = cached
+            else:
+                if not raw_project.complete:
+                    diagnostics += read_skipped(root, data_dir, raw_project)
+                    entry_key = _project_key(resolved_data, raw_project)
+                    raw_projects[entry_key] = raw_project
+                project, found, unit_ref = _gather_project(data_dir, root, raw_project)
+                if store is not None:
+                    store.put(entry_key, (project, found, unit_ref))
+            raw_project.files = {}  # bytes are not needed any more; at 10,000 projects they add up
+            record = state.ProjectRecord(
+                project_head(project) if project is not None else None, state.pack(found), unit_ref,
+                tuple(cache.key("segments", i.level3) for i in project.indicators) if project is not None else ())
+            if project is not None and keep_models:
+                models[entry_key] = project
+        elif store is not None:
+            store.keep(entry_key)
+        records[entry_key] = record
+        diagnostics += record.diagnostics
+        if record.unit_ref is not None:
+            diagnostics += validate.check_unit_reference(record.unit_ref, unit_ids)
+        if record.head is not None:
+            project_keys[record.head.key] = entry_key
         if store is not None:
-            parts: list[bytes | str] = [raw_project.folder, raw_project.year_name, raw_project.project_id,
-                                        str(data_dir.resolve()), units_part]
-            for name in sorted(raw_project.files):
-                parts += [name, raw_project.files[name]]
-            entry_key = cache.key("project", *parts)
-            cached = store.get(entry_key)
-            if isinstance(cached, tuple) and len(cached) == 2:
-                project, found = cached
-                diagnostics += found
-                if project is not None:
-                    projects.append(project)
-                continue
-        project, found = _gather_project(data_dir, root, raw_project, unit_ids)
-        diagnostics += found
-        if project is not None:
-            projects.append(project)
-        if store is not None:
-            store.put(entry_key, (project, found))
+            # Keep every current indicator name's segmentation, also for projects taken from the
+            # state, so that the next change to any project finds its names without loading jieba.
+            for segment in record.segments:
+                store.keep(segment)
+    return _Collected(raw, portal, units, unit_keys, records, unit_records, project_keys, raw_projects, models,
+                      diagnostics)
 
-    if store is not None:
-        # Keep every current indicator name's segmentation, also for projects taken from the
-        # store, so that the next change to any project finds its names without loading jieba.
-        for project in projects:
-            for indicator in project.indicators:
-                store.keep(cache.key("segments", indicator.level3))
 
-    for unit in units.values():
-        diagnostics += checks.run_unit_checks(unit)
-    diagnostics += _personal_data(raw.texts, portal, units, raw.personal, raw.data_lines)
-
+def _finish(collected: _Collected, projects) -> tuple[Dataset | None, list[Diagnostic]]:
+    """Portal settings and acknowledgements over every diagnostic; the dataset when nothing fails."""
+    diagnostics, portal = collected.diagnostics, collected.portal
     if portal is not None:
         diagnostics = review.apply_settings(diagnostics, portal.rules)
     diagnostics = review.apply_acknowledgements(diagnostics, projects)
     diagnostics = sort_diagnostics(diagnostics)
     if portal is None or has_failures(diagnostics, strict=False):
-        return Gathered(None, diagnostics)
-    dataset = Dataset(portal=portal, units=units, projects=tuple(sorted(projects, key=lambda p: p.key)),
-                      format_doc=raw.format_doc, data_version=raw.data_version, build_date=_build_date())
+        return None, diagnostics
+    dataset = Dataset(portal=portal, units=collected.units, projects=tuple(sorted(projects, key=lambda p: p.key)),
+                      format_doc=collected.raw.format_doc, data_version=collected.raw.data_version,
+                      build_date=_build_date())
+    return dataset, diagnostics
+
+
+def gather(data_dir: Path, root: Path, progress: Progress = _no_progress,
+           years: frozenset[str] | None = None, store: cache.Store | None = None) -> Gathered:
+    """Load and validate everything under ``data_dir`` into whole models (`check`, tests).
+    Paths are shown relative to ``root``."""
+    collected = _collect(data_dir, root, progress, years, store, None, None, keep_models=True)
+    dataset, diagnostics = _finish(collected, list(collected.models.values()))
     return Gathered(dataset, diagnostics)
 
 
-def _gather_project(data_dir: Path, root: Path, raw_project: RawProject,
-                    unit_ids: set[str]) -> tuple[Project | None, list[Diagnostic]]:
-    """One project's model (None when it has errors) and every diagnostic its files give:
-    parsing, schema, validation, review checks and the personal-data scan. Depends only on
-    the project's files and on which units exist, which is what its cache key holds."""
+def _gather_unit(data_dir: Path, root: Path, unit_id: str, path: str, data: bytes) -> state.UnitRecord:
+    """One unit file's model and every diagnostic it gives; depends only on its bytes and name."""
+    node, parsed = parse_unit(root, data_dir, path, data)
+    diagnostics = list(parsed.diagnostics)
+    id_problems = list(validate.check_slug(unit_id, "单位文件名", Location(path)))
+    diagnostics += id_problems
+    unit, found = schema.read_unit(node, path, unit_id)
+    diagnostics += found
+    if unit is not None:
+        diagnostics += checks.run_unit_checks(unit)
+    diagnostics += _personal_data(parsed.texts, None, {unit_id: unit} if unit is not None else {},
+                                  parsed.personal, parsed.data_lines)
+    return state.UnitRecord(unit if not id_problems else None, diagnostics)
+
+
+def _gather_project(data_dir: Path, root: Path,
+                    raw_project: RawProject) -> tuple[Project | None, list[Diagnostic], Text | None]:
+    """One project's model (None when it has errors), every diagnostic its files give (parsing,
+    schema, validation, review checks and the personal-data scan) and its `unit:` value.
+    Depends only on the project's files, which is what its cache key holds; whether the unit
+    exists is checked on every build."""
     parsed = parse_project(root, data_dir, raw_project)
     diagnostics = list(parsed.diagnostics)
     folder = Location(raw_project.folder)
@@ -122,8 +197,7 @@ def _gather_project(data_dir: Path, root: Path, raw_project: RawProject,
     diagnostics += id_problems
     fields, fields_ok, found = schema.read_project_yaml(raw_project.project, raw_project.project_path)
     diagnostics += found
-    if fields and fields.get("unit") is not None:
-        diagnostics += validate.check_unit_reference(fields["unit"], unit_ids)
+    unit_ref = fields.get("unit") if fields else None
     items, found = schema.read_budget_items(raw_project.budget, raw_project.budget_path)
     diagnostics += found
     if items is not None:
@@ -139,11 +213,11 @@ def _gather_project(data_dir: Path, root: Path, raw_project: RawProject,
         diagnostics.append(rules.make("S240", Location(raw_project.project_path, 1, 1)))
         fields_ok = False
     if id_problems or not fields_ok or items is None or indicators is None:
-        return None, diagnostics
+        return None, diagnostics, unit_ref
     project = schema.assemble_project(raw_project.project_id, int(raw_project.year_name),
                                       raw_project.folder, fields, items, indicators)
     diagnostics += checks.run_project_checks(project)
-    return project, diagnostics
+    return project, diagnostics, unit_ref
 
 
 def _build_date() -> str:
@@ -194,17 +268,53 @@ def _personal_data(texts: dict[str, str], portal: Portal | None, units: dict[str
     return found
 
 
-def _downloads(view, store: cache.Store) -> dict[str, bytes]:
-    """A project's downloads, from the store when its project.json (which holds every value
-    the other files are made from) and the code are unchanged."""
-    json_bytes = exports.project_json(view)
-    entry_key = cache.key("downloads", json_bytes)
-    cached = store.get(entry_key)
-    if isinstance(cached, dict) and all(isinstance(k, str) and isinstance(v, bytes) for k, v in cached.items()):
-        return cached
-    files = exports.project_downloads(view, json_bytes=json_bytes)
-    store.put(entry_key, files)
-    return files
+class _Sources:
+    """render.Sources for a build: cache keys, whole views from the store, downloads."""
+
+    def __init__(self, collected: _Collected, dataset: Dataset, store: cache.Store, data_dir: Path, root: Path):
+        self.collected, self.dataset, self.store = collected, dataset, store
+        self.data_dir, self.root = data_dir, root
+        self.rows: dict[str, bytes] = {}
+
+    def project_key(self, listed: Listed) -> str:
+        return self.collected.project_keys[listed.project.key]
+
+    def unit_key(self, unit_id: str) -> str:
+        return self.collected.unit_keys[unit_id]
+
+    def model(self, entry_key: str) -> Project:
+        project = self.collected.models.get(entry_key)
+        if project is not None:
+            return project
+        cached = self.store.get(entry_key)
+        if isinstance(cached, tuple) and len(cached) == 3 and isinstance(cached[0], Project):
+            return cached[0]
+        # The store lost it (pruned, damaged, a full disk): make it again from the files.
+        raw_project = self.collected.raw_projects[entry_key]
+        read_skipped(self.root, self.data_dir, raw_project)
+        project, found, unit_ref = _gather_project(self.data_dir, self.root, raw_project)
+        raw_project.files = {}
+        if project is None:
+            raise RuntimeError(f"{raw_project.folder} passed its checks before but not now")
+        self.store.put(entry_key, (project, found, unit_ref))
+        return project
+
+    def view(self, listed: Listed) -> ProjectView:
+        return project_view(self.model(self.project_key(listed)), self.dataset.units[listed.unit.id])
+
+    def downloads(self, view: ProjectView) -> dict[str, bytes]:
+        """A project's downloads, from the store while the project, its unit and the code are the
+        same. Its lines of the data package are made with them."""
+        project_key = self.collected.project_keys[view.project.key]
+        if not view.project.is_unit_target:
+            self.rows[project_key] = exports.package_rows(view)
+        entry_key = cache.key("downloads", project_key, self.unit_key(view.unit.id))
+        cached = self.store.get(entry_key)
+        if isinstance(cached, dict) and all(isinstance(k, str) and isinstance(v, bytes) for k, v in cached.items()):
+            return cached
+        files = exports.project_downloads(view)
+        self.store.put(entry_key, files)
+        return files
 
 
 @dataclass
@@ -217,45 +327,142 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)
 
 
+def _templates(templates: Path, inputs: dict[str, tuple[int, int]]) -> str:
+    """A digest of every template file (pages include and import each other)."""
+    digest = hashlib.sha256()
+    found: dict[str, tuple[int, int]] = {}
+    state.scan(templates, "", found)
+    for relative in sorted(found):
+        try:
+            data = (templates / relative).read_bytes()
+        except OSError:
+            continue
+        digest.update(relative.encode("utf-8", "surrogateescape") + b"\0" + hashlib.sha256(data).digest())
+        inputs[f"[templates]/{relative}"] = found[relative]
+    return digest.hexdigest()
+
+
+def _unchanged_since(prior: state.BuildState, data_dir: Path, root: Path, templates: Path, options: str,
+                     out_dir: Path, found: dict[str, tuple[int, int]]) -> bool:
+    """Nothing read by the last build has changed, and nothing it wrote: a no-op. ``found``
+    receives the stats of every input (reused by load_tree when there are changes)."""
+    data_shown = Path(os.path.relpath(data_dir, root)).as_posix() + "/"
+    state.scan(data_dir, data_shown, found)
+    if prior.options != options or prior.result is None:
+        return False
+    state.scan(templates, "[templates]/", found)
+    if len(found) != len(prior.inputs):
+        return False
+    settled = prior.settled_ns
+    for shown, (size, mtime) in found.items():
+        known = prior.inputs.get(shown)
+        if known is None or known[0] != size or known[1] != mtime or mtime >= settled:
+            return False
+    return all(state.outputs_unchanged(out_dir, files) for _, files in prior.jobs.values())
+
+
 def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
           review_report: bool = False, progress: Progress = _no_progress,
           years: frozenset[str] | None = None) -> BuildResult:
-    recover(out_dir.resolve())  # what a killed earlier build left beside docs_src/
-    signature = stamp.input_signature(data_dir, templates, {"review": review_report, "strict": strict,
-                                                            "root": str(root), "out": str(out_dir),
-                                                            "years": sorted(years) if years else None})
-    previous = stamp.read(root, out_dir)
-    if previous and previous.inputs == signature and \
-            stamp.output_signature(out_dir, previous.files) == previous.outputs:
-        return BuildResult(previous.diagnostics, failed=False, project_count=previous.projects,
-                           unit_target_count=previous.unit_targets,
-                           written=WriteResult((), tuple(previous.files), ()), notes=previous.notes)
-    stamp.invalidate(root, out_dir)
+    out_dir = out_dir.resolve()
     store = cache.store_for(root, out_dir)
-    gathered = gather(data_dir, root, progress, years, store)
-    diagnostics = gathered.diagnostics
-    if gathered.dataset is None or has_failures(diagnostics, strict=strict):
+    spare = store.folder.parent / f"spare-{store.folder.name.partition('-')[2]}"
+    recover(out_dir, spare)  # what a killed earlier build left beside docs_src/
+    options = json.dumps({"review": review_report, "strict": strict, "root": str(root), "out": str(out_dir),
+                          "years": sorted(years) if years else None,
+                          "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", "")}, sort_keys=True)
+    prior = state.load(store)
+    scanned: dict[str, tuple[int, int]] = {}
+    if prior is not None and _unchanged_since(prior, data_dir, root, templates, options, out_dir, scanned):
+        result = prior.result
+        return BuildResult(state.unpack(result.packed), failed=False, project_count=result.project_count,
+                           unit_target_count=result.unit_target_count,
+                           written=WriteResult((), tuple(path for _, files in prior.jobs.values()
+                                                         for path, _, _ in files), ()), notes=result.notes)
+    scanned_ns = time.time_ns()  # only ever compared with file times, never published
+    records = state.load_records(store, prior) if prior is not None else None
+    collected = _collect(data_dir, root, progress, years, store, prior, records, keep_models=False,
+                         scanned=scanned)
+    heads = [record.head for record in collected.records.values() if record.head is not None]
+    dataset, diagnostics = _finish(collected, heads)
+    if dataset is None or has_failures(diagnostics, strict=strict):
         return BuildResult(diagnostics, failed=True)
-    report = review_view(gathered.dataset, diagnostics) if review_report else None
-    dataset = gathered.dataset
+    report = review_view(dataset, diagnostics) if review_report else None
     portal = portal_view(dataset)
-    pages: dict[str, str | bytes] = dict(render_site(dataset, portal, templates, report, progress))
-    for done, view in enumerate(portal.projects, start=1):
-        pages.update(_downloads(view, store))
-        progress("生成下载文件", done, len(portal.projects))
-    pages.update(exports.fiscal_data_package(portal, dataset.portal.title.value, dataset.portal.publisher.value,
-                                             dataset.data_version))
-    collisions = find_collisions(pages, out_dir, root)
-    if collisions:
-        return BuildResult(sort_diagnostics(diagnostics + collisions), failed=True)
+    inputs: dict[str, tuple[int, int]] = {}
+    templates_digest = _templates(templates, inputs)
+    portal_digest = collected.raw.contents.get("portal.yaml", b"").hex()
+    sources = _Sources(collected, dataset, store, data_dir, root)
+    jobs = site_jobs(dataset, portal, templates, sources, (templates_digest, portal_digest, options), report)
+
+    publisher = Publisher(out_dir, spare)
+    done_jobs: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+    kept: dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]] = {}
+    found_collisions: list[Diagnostic] = []
+    seen: dict = {}
+    for done, job in enumerate(jobs, start=1):
+        progress("生成页面", done, len(jobs))
+        previous = prior.jobs.get(job.paths[0]) if prior else None
+        if job.key is not None and previous is not None and previous[0] == job.key and \
+                state.outputs_unchanged(out_dir, previous[1]):
+            for path, _, _ in previous[1]:
+                publisher.keep(path)
+            kept[job.paths[0]] = previous
+            continue
+        files = job.make()
+        for path, content in sorted(files.items()):
+            problem = collision(path, out_dir, root, publisher.previous, seen)
+            if problem is not None:
+                found_collisions.append(problem)
+            elif not found_collisions:
+                publisher.add(path, content)
+        done_jobs[job.paths[0]] = (job.key, tuple(sorted(files)))
+    old_rows = records.rows if records is not None else {}
+    rows = [sources.rows.get(key) or old_rows.get(key)
+            for key in (collected.project_keys[listed.project.key] for listed in portal.projects)]
+    if any(row is None for row in rows):  # a state without them: make them from the models
+        rows = [sources.rows.get(key) or old_rows.get(key)
+                or exports.package_rows(sources.view(listed))
+                for listed, key in ((listed, collected.project_keys[listed.project.key])
+                                    for listed in portal.projects)]
+    package = exports.fiscal_data_package(rows, sorted({listed.project.year for listed in portal.projects}),
+                                          dataset.portal.title.value, dataset.portal.publisher.value,
+                                          dataset.data_version)
+    for path, content in sorted(package.items()):
+        problem = collision(path, out_dir, root, publisher.previous, seen)
+        if problem is not None:
+            found_collisions.append(problem)
+        elif not found_collisions:
+            publisher.add(path, content)
+    if found_collisions:
+        publisher.abort()
+        return BuildResult(sort_diagnostics(diagnostics + found_collisions), failed=True)
     notes = []
     if dataset.portal.site_url is None:
         notes.append("提示：portal.yaml 没有填写 site_url（网站发布后的地址），sitemap.xml 中没有页面，"
                      "页面也没有规范链接（canonical）和 SiteDomain 元数据。发布前请填写，见 README 的“发布到网站”。")
-    result = write_pages(pages, out_dir)
-    if years is None:  # a build of some years only keeps the other years' entries
-        store.prune()
+    result = publisher.commit()
     counts = {"project_count": len(portal.projects), "unit_target_count": len(portal.unit_targets)}
-    stamp.write(root, out_dir, signature, sorted(pages), counts["project_count"], diagnostics, notes,
-                counts["unit_target_count"])
+
+    jobs_state = dict(kept)
+    for main, (key, paths) in done_jobs.items():
+        jobs_state[main] = (key, state.output_stats(out_dir, paths))
+    jobs_state["[package]"] = (None, state.output_stats(out_dir, sorted(package)))
+    for shown, known in collected.raw.stats.items():
+        inputs[shown] = known[:2]
+    new_state = state.BuildState(
+        options=options, scanned_ns=scanned_ns,
+        inputs={**collected.raw.stats, **{k: (*v, b"") for k, v in inputs.items() if k.startswith("[templates]/")}},
+        jobs=jobs_state,
+        result=state.Result(state.pack(diagnostics), notes, counts["project_count"], counts["unit_target_count"]))
+    new_records = state.Records(
+        scanned_ns, projects=collected.records, units=collected.unit_records,
+        rows={key: row for key, row in zip((collected.project_keys[l.project.key] for l in portal.projects), rows)})
+    for key, record in collected.records.items():  # spared from pruning, though not read
+        store.keep(key)
+        if record.head is not None and record.head.unit.value in collected.unit_keys:
+            store.keep(cache.key("downloads", key, collected.unit_keys[record.head.unit.value]))
+    state.save(store, new_state, new_records)
+    if years is None:
+        store.prune()
     return BuildResult(diagnostics, failed=False, written=result, notes=notes, **counts)

@@ -11,18 +11,22 @@ without interpreting.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from xml.etree import ElementTree
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from . import publish
+from . import cache, publish
 from .charts import Bar, bar_chart
-from .compute import PortalView, ProjectView
+from .compute import Listed, PortalView, ProjectView, compare
 from .exports import DATA_PACKAGE_DIR, download_dir
 from .model import Dataset
 from .report import ReviewView
@@ -159,7 +163,25 @@ class _Page:
     def link(self, target: str) -> Markup:
         if not _LINK_TARGET.match(target) or ".." in target.split("/"):
             raise ValueError(f"not a link between generated pages: {target!r}")
-        return Markup(posixpath.relpath(target, posixpath.dirname(self.path) or "."))
+        return Markup(_relative(target, self._folder))
+
+    @property
+    def _folder(self) -> str:
+        return posixpath.dirname(self.path)
+
+
+def _relative(target: str, folder: str) -> str:
+    """posixpath.relpath for two clean relative paths (no "..", no "."), without its
+    normalisation: a year page links 10,000 projects."""
+    if not folder:
+        return target
+    here, there = folder.split("/"), target.split("/")
+    common = 0
+    for a, b in zip(here, there[:-1]):
+        if a != b:
+            break
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:])
 
 
 # YAML (the front matter) cannot hold C1 controls, U+2028/9 or U+FEFF even inside a quoted
@@ -245,24 +267,62 @@ def format_document(text: str) -> Markup:
     return Markup("\n\n".join(parts) + "\n")
 
 
-def render_site(dataset: Dataset, portal: PortalView, templates: Path,
-                review: ReviewView | None = None, progress=None) -> dict[str, str]:
-    """All generated pages, keyed by path relative to docs_src/.
+@dataclass(frozen=True)
+class Job:
+    """Some generated files that are made together: a page, or a project's page and downloads.
+
+    ``key`` is a digest of everything the files are made from (None: always made); a build
+    whose state records the same key for this job, and every file it made last time unchanged
+    on disk, keeps those files without calling ``make``.
+    """
+
+    paths: tuple[str, ...]  # its main page; the files it made last time are in the build state
+    key: str | None
+    make: Callable[[], dict[str, str | bytes]]
+
+
+class Sources(Protocol):
+    """What page jobs need from the build beyond the dataset: cache keys and whole views."""
+
+    def project_key(self, listed: Listed) -> str: ...
+
+    def unit_key(self, unit_id: str) -> str: ...
+
+    def view(self, listed: Listed) -> ProjectView: ...
+
+    def downloads(self, view: ProjectView) -> dict[str, bytes]: ...
+
+
+def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: Sources, base: tuple[str, ...],
+              review: ReviewView | None = None) -> list[Job]:
+    """Every generated page as a job, keyed by path relative to docs_src/.
 
     With ``review`` (``build --review``) the 数据核查 page is added and project pages show
     their findings; without it no finding appears anywhere on the site.
+
+    Pages about one thing (a project, a unit, a year, a classification, a rule) get only the
+    context they show, so their key can name everything they depend on: a change to one
+    project re-renders its page, its unit's page, its year's and its classification's, and the
+    site-wide pages (home, indexes), not the other 10,000. ``base`` (the templates, the portal
+    file, the options) is part of every key.
     """
     env = make_environment(templates)
     units = dataset.units
-    projects_by_unit: dict[str, list[ProjectView]] = {uid: [] for uid in units}
+    projects_by_unit: dict[str, list[Listed]] = {uid: [] for uid in units}
     for view in portal.projects:
         projects_by_unit[view.unit.id].append(view)
     years = sorted({view.project.year for view in portal.projects})
-    common = {"portal": dataset.portal, "site": portal, "units": units, "years": years,
-              "projects_by_unit": projects_by_unit, "review": review}
+    whole = {"portal": dataset.portal, "site": portal, "units": units, "years": years,
+             "projects_by_unit": projects_by_unit, "review": review}
+    local = {"portal": dataset.portal, "years": years, "review": review}
+
+    def key(kind: str, *parts: object) -> str | None:
+        if review is not None:  # findings can be on any page: a review build renders everything
+            return None
+        return cache.key("page", *base, kind, *(str(part) for part in parts))
 
     def render(template: str, path: str, meta: dict | None = None, gov: dict | None = None,
-               wide: bool = False, **context: object) -> tuple[str, str]:
+               wide: bool = False, common: dict = whole, **context: object) -> str:
         text = env.get_template(template).render(page=_Page(path), **common, **context)
         header = GENERATED_MARKER
         # JSON is valid YAML and needs no escaping rules of its own; front_matter_json also
@@ -276,68 +336,121 @@ def render_site(dataset: Dataset, portal: PortalView, templates: Path,
             header += "hide: [toc]\n"
         if meta:
             header += f"portal_footer: {front_matter_json(meta)}\n"
-        return path, f"{header}---\n{text}"
+        return f"{header}---\n{text}"
+
+    def page(path: str, job_key: str | None, template: str, **arguments) -> Job:
+        return Job((path,), job_key, lambda: {path: render(template, path, **arguments)})
 
     def site_meta(column: str, title: str, description: str, **extra: str) -> dict:
         return publish.site_page_meta(dataset, column, title, description, **extra)
 
-    pages = [
-        render("home.md.j2", HOME_PAGE, meta=_footer(dataset), charts=_home_charts(portal, units),
-               gov=site_meta("首页", dataset.portal.title.value, f"{dataset.portal.title.value}：各预算单位的项目预算公开。",
-                             column_type="首页")),
-        render("units_index.md.j2", UNITS_INDEX, gov=site_meta("预算单位", "预算单位", "公开项目预算的全部预算单位。")),
-        render("projects_index.md.j2", PROJECTS_INDEX, gov=site_meta("项目预算", "项目预算", "按年度列出的全部公开项目预算。")),
-        render("data_format.md.j2", FORMAT_PAGE, format_doc=format_document(dataset.format_doc),
-               gov=site_meta("数据格式说明", "数据格式说明", "预算数据（budget_data/）的格式说明。", column_type="网站说明")),
+    def keys(views) -> list[str]:
+        return [sources.project_key(view) for view in views]
+
+    jobs = [
+        Job((HOME_PAGE,), None, lambda: {HOME_PAGE: render(
+            "home.md.j2", HOME_PAGE, meta=_footer(dataset), charts=_home_charts(portal, units),
+            gov=site_meta("首页", dataset.portal.title.value, f"{dataset.portal.title.value}：各预算单位的项目预算公开。",
+                          column_type="首页"))}),
+        page(UNITS_INDEX, None, "units_index.md.j2",
+             gov=site_meta("预算单位", "预算单位", "公开项目预算的全部预算单位。")),
+        page(PROJECTS_INDEX, None, "projects_index.md.j2",
+             gov=site_meta("项目预算", "项目预算", "按年度列出的全部公开项目预算。")),
+        Job((FORMAT_PAGE,), key("format", hashlib.sha256(dataset.format_doc.encode("utf-8")).hexdigest()),
+            lambda: {FORMAT_PAGE: render(
+                "data_format.md.j2", FORMAT_PAGE, format_doc=format_document(dataset.format_doc), common=local,
+                gov=site_meta("数据格式说明", "数据格式说明", "预算数据（budget_data/）的格式说明。",
+                              column_type="网站说明"))}),
     ]
     serials = publish.project_serials(portal.projects)
     target_serials = publish.project_serials(portal.unit_targets)
-    targets_by_unit: dict[str, list[ProjectView]] = {uid: [] for uid in units}
-    for view in portal.unit_targets:
-        targets_by_unit[view.unit.id].append(view)
-        findings = review.by_project[view.project.key] if review else None
-        disclosure = publish.unit_target_disclosure(view, dataset.portal, target_serials[view.project.key])
-        pages.append(render("unit_target.md.j2", unit_target_page(view), view=view, findings=findings,
-                            disclosure=disclosure, gov=publish.unit_target_meta(view, disclosure), wide=True))
-    for unit_id, unit in sorted(units.items()):
-        disclosure = publish.unit_disclosure(unit, (v.project.year for v in projects_by_unit[unit_id]),
-                                             dataset.portal)
-        pages.append(render("unit.md.j2", unit_page(unit_id), unit=unit, projects=projects_by_unit[unit_id],
-                            totals=portal.by_year_unit, unit_targets=targets_by_unit[unit_id],
-                            disclosure=disclosure, gov=publish.unit_meta(unit, disclosure)))
-    for done, view in enumerate(portal.projects, start=1):
-        if progress:
-            progress("生成页面", done, len(portal.projects))
-        findings = review.by_project[view.project.key] if review else None
-        disclosure = publish.project_disclosure(view, dataset.portal, serials[view.project.key])
-        pages.append(render("project.md.j2", project_page(view), view=view, findings=findings,
-                            chart=_project_chart(view), downloads=download_dir(view.project),
-                            comparison=portal.comparisons.get(view.project.key),
-                            next_year=portal.next_year.get(view.project.key), disclosure=disclosure,
-                            gov=publish.project_meta(view, disclosure), wide=True))
+    targets_by_unit: dict[str, list[Listed]] = {uid: [] for uid in units}
+
+    def target_job(listed: Listed) -> Job:
+        path, serial = unit_target_page(listed), target_serials[listed.project.key]
+
+        def make() -> dict[str, str | bytes]:
+            view = sources.view(listed)
+            findings = review.by_project[view.project.key] if review else None
+            disclosure = publish.unit_target_disclosure(view, dataset.portal, serial)
+            return {path: render("unit_target.md.j2", path, view=view, findings=findings, disclosure=disclosure,
+                                 gov=publish.unit_target_meta(view, disclosure), wide=True, common=local)}
+        return Job((path,), key("unit-target", sources.project_key(listed), sources.unit_key(listed.unit.id),
+                                serial), make)
+
+    for listed in portal.unit_targets:
+        targets_by_unit[listed.unit.id].append(listed)
+        jobs.append(target_job(listed))
+    totals_by_unit: dict[str, dict] = {uid: {} for uid in units}
+    for (year, uid), row in portal.by_year_unit.items():
+        totals_by_unit[uid][(year, uid)] = row
+
+    def unit_job(unit_id: str, unit) -> Job:
+        unit_projects, unit_targets = projects_by_unit[unit_id], targets_by_unit[unit_id]
+        path = unit_page(unit_id)
+
+        def make() -> dict[str, str | bytes]:
+            disclosure = publish.unit_disclosure(unit, (v.project.year for v in unit_projects), dataset.portal)
+            return {path: render("unit.md.j2", path, unit=unit, projects=unit_projects,
+                                 totals=totals_by_unit[unit_id], unit_targets=unit_targets, disclosure=disclosure,
+                                 gov=publish.unit_meta(unit, disclosure), common=local)}
+        return Job((path,), key("unit", sources.unit_key(unit_id), years, *keys(unit_projects),
+                                "targets", *keys(unit_targets)), make)
+
+    jobs += [unit_job(unit_id, unit) for unit_id, unit in sorted(units.items())]
+
+    def project_job(listed: Listed) -> Job:
+        path, serial = project_page(listed), serials[listed.project.key]
+        earlier = portal.previous_year.get(listed.project.key)
+        later = portal.next_year.get(listed.project.key)
+        folder = download_dir(listed.project)
+
+        def make() -> dict[str, str | bytes]:
+            view = sources.view(listed)
+            findings = review.by_project[view.project.key] if review else None
+            disclosure = publish.project_disclosure(view, dataset.portal, serial)
+            comparison = compare(sources.view(earlier), view) if earlier is not None else None
+            files: dict[str, str | bytes] = dict(sources.downloads(view))
+            files[path] = render("project.md.j2", path, view=view, findings=findings, chart=_project_chart(view),
+                                 downloads=folder, comparison=comparison, next_year=later, disclosure=disclosure,
+                                 gov=publish.project_meta(view, disclosure), wide=True, common=local)
+            return files
+        return Job((path,),
+                   key("project", sources.project_key(listed), sources.unit_key(listed.unit.id), serial,
+                       sources.project_key(earlier) if earlier else "", sources.project_key(later) if later else ""),
+                   make)
+
+    jobs += [project_job(listed) for listed in portal.projects]
     year_rows = {row.key: row for row in portal.by_year}
     for year in years:
         unit_rows = [(uid, row) for (y, uid), row in sorted(portal.by_year_unit.items()) if y == year]
-        pages.append(render("year.md.j2", year_page(year), year=year, total=year_rows[str(year)],
-                            unit_rows=unit_rows, projects=portal.in_year(year),
-                            gov=site_meta("项目预算", f"{year}年项目预算", f"{year}年各预算单位公开的项目预算。",
-                                          date=dataset.portal.published.get(year))))
+        in_year = portal.in_year(year)
+        year_units = {uid: units[uid] for uid, _ in unit_rows}
+        jobs.append(page(year_page(year), key("year", year, *keys(in_year), "units",
+                                              *(sources.unit_key(uid) for uid in year_units)),
+                         "year.md.j2", year=year, total=year_rows[str(year)], unit_rows=unit_rows, projects=in_year,
+                         units=year_units, common=local,
+                         gov=site_meta("项目预算", f"{year}年项目预算", f"{year}年各预算单位公开的项目预算。",
+                                       date=dataset.portal.published.get(year))))
     if portal.by_classification:
-        pages.append(render("classifications_index.md.j2", "classifications/index.md",
-                            gov=site_meta("项目预算", "支出功能分类", "按支出功能分类科目列出的项目预算。")))
+        jobs.append(page("classifications/index.md", None, "classifications_index.md.j2",
+                         gov=site_meta("项目预算", "支出功能分类", "按支出功能分类科目列出的项目预算。")))
         for code in sorted({row.key for row in portal.by_classification}):
             name = portal.classification_names[code]
-            pages.append(render("classification.md.j2", classification_page(code), code=code, name=name,
-                                totals=[row for row in portal.by_classification if row.key == code],
-                                projects=portal.in_classification(code),
-                                gov=site_meta("项目预算", f"{code} {name}", f"支出功能分类科目 {code} {name} 的项目预算。")))
+            listed = portal.in_classification(code)
+            jobs.append(page(classification_page(code),
+                             key("classification", code, name, *keys(listed), "units",
+                                 *sorted({sources.unit_key(v.unit.id) for v in listed})),
+                             "classification.md.j2", code=code, name=name, common=local,
+                             totals=[row for row in portal.by_classification if row.key == code], projects=listed,
+                             gov=site_meta("项目预算", f"{code} {name}", f"支出功能分类科目 {code} {name} 的项目预算。")))
     live_rules = [rule for code, rule in sorted(RULES.items()) if not rule.retired]
-    pages.append(render("rules_index.md.j2", RULES_INDEX, rules=live_rules,
-                        gov=site_meta("检查规则", "检查规则", "生成器对预算数据所做检查的规则说明。", column_type="网站说明")))
+    jobs.append(page(RULES_INDEX, key("rules-index"), "rules_index.md.j2", rules=live_rules, common=local,
+                     gov=site_meta("检查规则", "检查规则", "生成器对预算数据所做检查的规则说明。", column_type="网站说明")))
     for rule in live_rules:
-        pages.append(render("rule.md.j2", rule_page(rule.code), rule=rule,
-                            gov=site_meta("检查规则", f"{rule.code} {rule.name}", rule.what, column_type="网站说明")))
+        jobs.append(page(rule_page(rule.code), key("rule", rule.code), "rule.md.j2", rule=rule, common=local,
+                         gov=site_meta("检查规则", f"{rule.code} {rule.name}", rule.what, column_type="网站说明")))
     if review is not None:
-        pages.append(render("review.md.j2", REVIEW_PAGE,
-                            gov=site_meta("数据核查", "数据核查", "财政部门审核用的数据核查报告。", column_type="网站说明")))
-    return dict(sorted(pages))
+        jobs.append(page(REVIEW_PAGE, None, "review.md.j2",
+                         gov=site_meta("数据核查", "数据核查", "财政部门审核用的数据核查报告。", column_type="网站说明")))
+    return jobs

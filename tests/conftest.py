@@ -67,6 +67,16 @@ class Workspace:
     def path(self, relative: str) -> Path:
         return self.root / relative
 
+    def build_states(self) -> list[Path]:
+        """The build state slots (generator/state.py) in the store under .cache/."""
+        return sorted(self.root.joinpath(".cache", "generator").glob("store-*/state.slot"))
+
+    def forget_build_state(self) -> None:
+        """Without its state the next build cannot skip anything: it reads, checks and renders
+        every project (from the store where it can) and compares every file."""
+        for slot in self.build_states():
+            slot.unlink()
+
     def read(self, relative: str) -> str:
         return self.path(relative).read_text(encoding="utf-8")
 

@@ -177,9 +177,9 @@ def test_downloads_come_from_the_store_only_while_data_and_code_are_unchanged(wo
     assert len(calls) == 2
 
 
-def test_noop_rebuild_uses_the_stamp_and_still_reports_warnings(workspace):
+def test_noop_rebuild_uses_the_build_state_and_still_reports_warnings(workspace):
     first = workspace.build()
-    assert first.code == 0 and list(workspace.path(".cache/generator").glob("stamp-*.json"))
+    assert first.code == 0 and workspace.build_states()
     before = workspace.snapshot()
     second = workspace.build()
     assert second.code == 0
@@ -188,7 +188,7 @@ def test_noop_rebuild_uses_the_stamp_and_still_reports_warnings(workspace):
     assert workspace.snapshot() == before
 
 
-def test_stamp_is_ignored_when_inputs_or_outputs_change(workspace, monkeypatch):
+def test_build_state_is_not_trusted_when_inputs_or_outputs_change(workspace, monkeypatch):
     assert workspace.build().code == 0
     page = workspace.path("docs_src/projects/2026/talent-service-funds.md")
     original = page.read_text(encoding="utf-8")
@@ -206,9 +206,15 @@ def test_stamp_is_ignored_when_inputs_or_outputs_change(workspace, monkeypatch):
     assert "2、开展（改）" in page.read_text(encoding="utf-8")
 
 
-def test_failed_build_leaves_no_stamp_that_could_hide_the_failure(workspace):
+def test_failed_build_leaves_no_state_that_could_hide_the_failure(workspace):
     assert workspace.build().code == 0
+    before = workspace.snapshot()
+    states = {slot: slot.read_bytes() for slot in workspace.build_states()}
     workspace.replace(f"{PROJECT_DIR}/budget_items.csv", ",650000,", ",65万,")
     assert workspace.build().code == 1
-    assert not list(workspace.path(".cache/generator").glob("stamp-*.json"))
+    # The state still describes the last successful build, whose inputs no longer match.
+    assert {slot: slot.read_bytes() for slot in workspace.build_states()} == states
     assert workspace.build().code == 1
+    workspace.replace(f"{PROJECT_DIR}/budget_items.csv", ",65万,", ",650000,")
+    assert workspace.build().code == 0
+    assert workspace.snapshot() == before

@@ -21,7 +21,7 @@ def _outputs(ws: Workspace) -> dict[str, bytes]:
 
 
 def _clean_build(ws: Workspace, scratch: Path):
-    """The same data and templates built in a fresh root: no cache, no stamp, no earlier output."""
+    """The same data and templates built in a fresh root: no cache, no build state, no earlier output."""
     if scratch.exists():
         shutil.rmtree(scratch)
     clean = Workspace(scratch)
@@ -36,9 +36,8 @@ def _entries(ws: Workspace) -> list[Path]:
 
 
 def _forget_stamp(ws: Workspace) -> None:
-    """The no-op stamp would skip the build; these tests exercise the store underneath."""
-    for stamp in ws.path(".cache/generator").glob("stamp-*.json"):
-        stamp.unlink()
+    """The build state would skip the work; these tests exercise the store underneath."""
+    ws.forget_build_state()
 
 
 def test_unchanged_projects_come_from_the_store(workspace, monkeypatch):

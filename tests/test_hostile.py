@@ -580,8 +580,8 @@ def test_row12_killed_at_any_step_leaves_old_or_new(workspace, monkeypatch):
     for kill_at in sorted({1, 2, 3, total // 4, total // 2, total - 3, total - 2, total - 1, total}):
         shutil.rmtree(docs)
         shutil.copytree(saved, docs, symlinks=True)
-        for cache in workspace.root.joinpath(".cache", "generator").glob("stamp-*.json"):
-            real["unlink"](cache)
+        for slot in workspace.build_states():
+            real["unlink"](slot)
         steps["count"], steps["kill_at"] = 0, kill_at
         with pytest.raises(_Killed):
             workspace.build()
@@ -621,15 +621,14 @@ def test_row12_sigkill_of_a_real_build_while_it_writes(workspace):
     staging = docs.parent / ".docs_src.publishing"
     killed_while_writing = 0
     for delay in (0.0, 0.002, 0.005, 0.01, 0.02, 0.05):
-        # back to the old tree and no stamp, so the next build has everything to write
+        # back to the old tree and no build state, so the next build has everything to write
         for path in sorted(docs.rglob("*"), reverse=True):
             if path.is_file():
                 path.unlink()
         for relative, content in old.items():
             (docs / relative).parent.mkdir(parents=True, exist_ok=True)
             (docs / relative).write_bytes(content)
-        for cache in workspace.root.joinpath(".cache", "generator").glob("stamp-*.json"):
-            cache.unlink()
+        workspace.forget_build_state()
         assert _tree(docs) == old
         before = docs.stat().st_mtime_ns
         process = subprocess.Popen([sys.executable, "-m", "generator", "build", "--root", str(workspace.root)],
@@ -705,7 +704,7 @@ def test_row12_a_no_op_rebuild_also_recovers(workspace):
     leftover = workspace.path(".docs_src.publishing")
     leftover.mkdir()
     (leftover / "half.md").write_text("x", encoding="utf-8")
-    assert workspace.build().code == 0  # answered from the build stamp
+    assert workspace.build().code == 0  # answered from the build state
     assert not leftover.exists()
 
 

@@ -1,0 +1,167 @@
+"""The build state: what the last successful build of an output folder knew, kept in the store.
+
+One entry per output folder, in the same verified store as everything else (cache.py):
+
+- ``inputs``: every data and template file's size, modification time and SHA-256, so that an
+  unchanged file is not even read (load.py) and a build with nothing changed is answered at once;
+- ``projects``: each project's head (what listings and totals need), diagnostics and unit
+  reference, by the key of its content, so that unchanged projects are never parsed, checked or
+  loaded whole;
+- ``units``: each unit's model and diagnostics, by the key of its file's content;
+- ``jobs``: for every page job (render.Job), its key and the files it wrote with their size and
+  modification time, so that a page whose inputs and file are unchanged is not rendered again;
+- ``rows``: each project's lines of the data package;
+- ``result``: the last build's diagnostics, counts and notes, reported again by a no-op build.
+
+A state that is missing, damaged or from other code is simply absent (the store verifies every
+entry): the build is then a full one. Output files are checked by size and modification time,
+so an output edited or deleted by hand is made again.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import cache
+from .diagnostics import Diagnostic, Location, Severity
+from .load import _ignored as ignored
+
+# A file modified this close before the last build looked at it may have changed again within
+# the same clock tick (file systems keep coarse times): it is read again, as git does.
+SETTLE_NS = 2_000_000_000
+
+
+def pack(diagnostics: list[Diagnostic]) -> tuple[tuple, ...]:
+    """Diagnostics as plain tuples: at 10,000 projects the state holds tens of thousands, and
+    plain tuples load several times faster than dataclasses holding an Enum."""
+    return tuple((d.code, d.severity.value, d.location.path, d.location.line, d.location.column,
+                  d.location.sheet, d.location.cell, d.message, d.hint, d.acknowledged) for d in diagnostics)
+
+
+def unpack(packed: tuple[tuple, ...]) -> list[Diagnostic]:
+    severities = {s.value: s for s in Severity}
+    return [Diagnostic(code, severities[severity], Location(path, line, column, sheet, cell), message, hint,
+                       acknowledged)
+            for code, severity, path, line, column, sheet, cell, message, hint, acknowledged in packed]
+
+
+@dataclass
+class ProjectRecord:
+    head: object | None  # compute.ProjectHead; None when the project has errors
+    packed: tuple[tuple, ...]  # its diagnostics (pack)
+    unit_ref: object | None  # the project's `unit:` value (model.Text), checked against the units each build
+    segments: tuple[str, ...] = ()  # store keys of its indicator names' segmentations (kept from pruning)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return unpack(self.packed)
+
+
+@dataclass
+class UnitRecord:
+    unit: object | None  # model.Unit; None when the file has errors
+    diagnostics: list[Diagnostic]
+
+
+@dataclass
+class Result:
+    packed: tuple[tuple, ...]
+    notes: list[str]
+    project_count: int
+    unit_target_count: int
+
+
+@dataclass
+class BuildState:
+    """What a no-op build needs: loaded first, small."""
+
+    options: str
+    scanned_ns: int  # when this build began to look at its inputs
+    inputs: dict[str, tuple[int, int, bytes]]  # shown path → (size, mtime_ns, SHA-256)
+    jobs: dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]] = field(default_factory=dict)
+    result: Result | None = None
+
+    @property
+    def settled_ns(self) -> int:
+        return self.scanned_ns - SETTLE_NS
+
+
+@dataclass
+class Records:
+    """What a build with changes reuses: loaded only then."""
+
+    scanned_ns: int  # ties these records to their BuildState
+    projects: dict[str, ProjectRecord] = field(default_factory=dict)
+    units: dict[str, UnitRecord] = field(default_factory=dict)
+    rows: dict[str, bytes] = field(default_factory=dict)
+
+
+# The store is already one per output folder (cache.store_for).
+STATE_SLOT, RECORDS_SLOT = "slot:state", "slot:records"
+
+
+def load(store: cache.Store) -> BuildState | None:
+    found = store.get(STATE_SLOT)
+    return found if isinstance(found, BuildState) else None
+
+
+def load_records(store: cache.Store, state: BuildState) -> Records | None:
+    found = store.get(RECORDS_SLOT)
+    return found if isinstance(found, Records) and found.scanned_ns == state.scanned_ns else None
+
+
+def save(store: cache.Store, state: BuildState, records: Records) -> None:
+    # Records first: a state is only ever paired with the records of its own build.
+    store.put(RECORDS_SLOT, records)
+    store.put(STATE_SLOT, state)
+
+
+def scan(folder: Path, prefix: str, found: dict[str, tuple[int, int]]) -> None:
+    """Size and modification time of every file below ``folder`` (links not followed), by the
+    path shown in messages (``prefix`` + the path inside ``folder``)."""
+    pending = [(str(folder), prefix)]
+    while pending:
+        current, shown = pending.pop()
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    if ignored(entry.name):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name != "__pycache__":
+                            pending.append((entry.path, f"{shown}{entry.name}/"))
+                        continue
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    found[shown + entry.name] = (info.st_size, info.st_mtime_ns)
+        except OSError:
+            continue
+
+
+def outputs_unchanged(out_dir: Path, files: tuple[tuple[str, int, int], ...]) -> bool:
+    base = str(out_dir) + os.sep
+    lstat = os.lstat
+    try:
+        for relative, size, mtime in files:
+            info = lstat(base + relative)
+            if info.st_size != size or info.st_mtime_ns != mtime:
+                return False
+    except OSError:
+        return False
+    return True
+
+
+def output_stats(out_dir: Path, paths) -> tuple[tuple[str, int, int], ...]:
+    base = str(out_dir) + os.sep
+    stats = []
+    for relative in paths:
+        try:
+            info = os.lstat(base + relative)
+        except OSError:
+            continue
+        stats.append((relative, info.st_size, info.st_mtime_ns))
+    return tuple(stats)
