@@ -60,11 +60,11 @@ def code_version() -> bytes:
 
 def key(kind: str, *parts: bytes | str) -> str:
     """The key of an entry: its kind, the code version and every part, length-prefixed."""
-    digest = hashlib.sha256(kind.encode() + b"\0" + code_version())
+    chunks = [kind.encode(), b"\0", code_version()]
     for part in parts:
         data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
-        digest.update(len(data).to_bytes(8, "big") + data)
-    return digest.hexdigest()
+        chunks += (len(data).to_bytes(8, "big"), data)
+    return hashlib.sha256(b"".join(chunks)).hexdigest()
 
 
 def _seal(key: str, payload: bytes) -> bytes:

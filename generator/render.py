@@ -175,6 +175,9 @@ def _relative(target: str, folder: str) -> str:
     normalisation: a year page links 10,000 projects."""
     if not folder:
         return target
+    if target.startswith(folder) and target[len(folder):len(folder) + 1] == "/" \
+            and "/" not in target[len(folder) + 1:]:
+        return target[len(folder) + 1:]  # the common case: a page in the same folder
     here, there = folder.split("/"), target.split("/")
     common = 0
     for a, b in zip(here, there[:-1]):
