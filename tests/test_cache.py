@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PROJECT_DIR, REPO, UNIT_FILE, Workspace
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -224,3 +224,58 @@ def test_a_changed_project_with_known_indicator_names_does_not_load_jieba(worksp
     result = workspace.build()
     assert result.code == 0, result.stderr
     assert "2、开展（改）" in workspace.read("docs_src/projects/2026/talent-service-funds.md")
+
+
+# ---- the spare tree: the tree a publish swaps out is kept and brought up to date next time -------
+
+@settings(max_examples=200, deadline=None)
+@given(folder=st.lists(st.sampled_from(["projects", "2026", "units", "a", "b"]), max_size=3),
+       target=st.lists(st.sampled_from(["projects", "2026", "units", "a", "b"]), max_size=3),
+       name=st.sampled_from(["x.md", "index.md", "y.xlsx"]))
+def test_page_links_are_the_relative_paths_posixpath_gives(folder, target, name):
+    import posixpath
+
+    from generator.render import _relative
+
+    here, there = "/".join(folder), "/".join([*target, name])
+    assert _relative(there, here) == posixpath.relpath(there, here or ".")
+
+
+def test_hand_edits_to_docs_src_survive_publishing_through_the_spare_tree(workspace):
+    """The spare tree shares files with docs_src by hard links; a hand-written file that an
+    editor replaced (a new inode), deleted or added must be published as it is in docs_src."""
+    assert workspace.build().code == 0
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（一）")
+    assert workspace.build().code == 0  # a publish: the tree swapped out is now the spare
+    spares = list(workspace.path(".cache/generator").glob("spare-*"))
+    assert len(spares) == 1 and spares[0].is_dir()
+    about = workspace.path("docs_src/about.md")
+    replacement = about.with_name("about.md.new")
+    replacement.write_text("# 关于本站（修改）\n", encoding="utf-8")
+    replacement.replace(about)  # how editors save: a new file renamed over the old one
+    workspace.path("docs_src/assets/extra-note.md").write_text("新增的手写页面\n", encoding="utf-8")
+    stylesheet = next(workspace.path("docs_src/assets").rglob("*.css"))
+    stylesheet.unlink()
+    with workspace.path("docs_src/assets/extra-note.md").open("a", encoding="utf-8") as handle:
+        handle.write("（就地修改）\n")  # in place: the same inode
+    expected_hand_written = {p: b for p, b in _tree(workspace.path("docs_src")).items()
+                             if p == "about.md" or p.startswith("assets/")}
+    assert b"\xef\xbc\x88\xe5\xb0\xb1\xe5\x9c\xb0" in expected_hand_written["assets/extra-note.md"]  # （就地
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展（一）", "- 2、开展（二）")
+    assert workspace.build().code == 0  # a publish through the spare
+    after = _tree(workspace.path("docs_src"))
+    for path, content in expected_hand_written.items():
+        assert after.get(path) == content, path
+    assert not any(p.endswith(stylesheet.name) for p in after)
+    assert "2、开展（二）" in workspace.read("docs_src/projects/2026/talent-service-funds.md")
+    # And every generated file is what a clean build of the same files gives.
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0
+
+    def generated(outputs: dict[str, bytes]) -> dict[str, bytes]:
+        return {p: b for p, b in outputs.items() if p != "about.md" and not p.startswith("assets/")}
+    assert generated(_outputs(workspace)) == generated(_outputs(clean))
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
