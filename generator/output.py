@@ -283,7 +283,10 @@ def _make_folders(folder: Path) -> None:
         missing.append(folder)
         folder = folder.parent
     for created in reversed(missing):
-        created.mkdir()
+        try:
+            created.mkdir()
+        except FileExistsError:  # another worker process made it first
+            continue
         os.chmod(created, FOLDER_MODE)
 
 
@@ -359,18 +362,32 @@ class Publisher:
             self.staging = staging
         return self.staging
 
-    def add(self, relative: str, text: str | bytes) -> None:
+    def prepare(self) -> None:
+        """Make the staging tree now: worker processes forked after this write into it."""
+        self._stage()
+
+    def stage(self, relative: str, text: str | bytes) -> bool:
+        """Write one file into the staging tree when it differs from the live one; True if it did.
+        Records nothing (a worker process's records would be lost): see add and merge."""
         target = _inside(self.out_dir, relative, self._live)
-        self.listed.add(relative)
         content = text.encode("utf-8") if isinstance(text, str) else text
         try:
             if not target.is_symlink() and target.read_bytes() == content:
-                self.unchanged.append(relative)
-                return
+                return False
         except OSError:
             pass
         _write_file(_inside(self._stage(), relative, self._staged), content, self._folders)
-        self.changed.append(relative)
+        return True
+
+    def add(self, relative: str, text: str | bytes) -> None:
+        self.listed.add(relative)
+        (self.changed if self.stage(relative, text) else self.unchanged).append(relative)
+
+    def merge(self, listed: list[str], changed: list[str], unchanged: list[str]) -> None:
+        """What a worker process added to the same staging tree (see workers.py)."""
+        self.listed.update(listed)
+        self.changed += changed
+        self.unchanged += unchanged
 
     def keep(self, relative: str) -> None:
         self.listed.add(relative)
@@ -388,6 +405,7 @@ class Publisher:
         except OSError:
             manifest_same = False
         if not self.changed and not removals and manifest_same:
+            self.abort()  # a staging tree made for nothing
             return WriteResult((), tuple(sorted(self.unchanged)), ())
         staging = self._stage()
         for relative in removals:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import cache, checks, exports, review, rules, schema, state, validate
+from . import cache, checks, exports, review, rules, schema, state, validate, workers
 from .checks import personal, relevance
 from .compute import Listed, ProjectHead, ProjectView, portal_view, project_head, project_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
@@ -103,32 +103,52 @@ def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[st
     raw_projects: dict[str, RawProject] = {}
     models: dict[str, Project] = {}
     relevance.use_store(store)
-    for done, raw_project in enumerate(raw.projects, start=1):
-        progress("校验数据", done, len(raw.projects))
+    pending: list[tuple[int, str, RawProject]] = []
+    found_records: list[tuple[str, state.ProjectRecord | None]] = []
+    for raw_project in raw.projects:
         entry_key = _project_key(resolved_data, raw_project)
         raw_projects[entry_key] = raw_project
         record = reusable.projects.get(entry_key) if reusable and not keep_models else None
         if record is None:
-            project, found, unit_ref = None, None, None
-            cached = store.get(entry_key) if store is not None else None
-            if isinstance(cached, tuple) and len(cached) == 3:
-                project, found, unit_ref = cached
-            else:
-                if not raw_project.complete:
-                    diagnostics += read_skipped(root, data_dir, raw_project)
-                    entry_key = _project_key(resolved_data, raw_project)
-                    raw_projects[entry_key] = raw_project
-                project, found, unit_ref = _gather_project(data_dir, root, raw_project)
-                if store is not None:
-                    store.put(entry_key, (project, found, unit_ref))
-            raw_project.files = {}  # bytes are not needed any more; at 10,000 projects they add up
-            record = state.ProjectRecord(
-                project_head(project) if project is not None else None, state.pack(found), unit_ref,
-                tuple(cache.key("segments", i.level3) for i in project.indicators) if project is not None else ())
-            if project is not None and keep_models:
-                models[entry_key] = project
+            pending.append((len(found_records), entry_key, raw_project))
         elif store is not None:
             store.keep(entry_key)
+        found_records.append((entry_key, record))
+
+    def gather_one(item: tuple[int, str, RawProject]) -> tuple[str, state.ProjectRecord, list[Diagnostic],
+                                                                   Project | None]:
+        _, entry_key, raw_project = item
+        extra: list[Diagnostic] = []
+        project, found, unit_ref = None, None, None
+        cached = store.get(entry_key) if store is not None else None
+        if isinstance(cached, tuple) and len(cached) == 3:
+            project, found, unit_ref = cached
+        else:
+            if not raw_project.complete:
+                extra = read_skipped(root, data_dir, raw_project)
+                entry_key = _project_key(resolved_data, raw_project)
+            project, found, unit_ref = _gather_project(data_dir, root, raw_project)
+            if store is not None:
+                store.put(entry_key, (project, found, unit_ref))
+        raw_project.files = {}  # bytes are not needed any more; at 10,000 projects they add up
+        record = state.ProjectRecord(
+            project_head(project) if project is not None else None, state.pack(found), unit_ref,
+            tuple(cache.key("segments", i.level3) for i in project.indicators) if project is not None else ())
+        return entry_key, record, extra, project if keep_models else None
+
+    # Whole models only travel back from worker processes when asked for (gather, for `check`).
+    gathered = (workers.run(gather_one, pending, lambda done: progress("校验数据", done, len(pending)))
+                if not keep_models else [gather_one(item) for item in pending])
+    for (index, old_key, raw_project), (entry_key, record, extra, project) in zip(pending, gathered):
+        raw_project.files = {}
+        diagnostics += extra
+        if entry_key != old_key:
+            del raw_projects[old_key]
+            raw_projects[entry_key] = raw_project
+        found_records[index] = (entry_key, record)
+        if project is not None:
+            models[entry_key] = project
+    for entry_key, record in found_records:
         records[entry_key] = record
         diagnostics += record.diagnostics
         if record.unit_ref is not None:
@@ -398,25 +418,41 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     publisher = Publisher(out_dir, spare)
     done_jobs: dict[str, tuple[str | None, tuple[str, ...]]] = {}
     kept: dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]] = {}
-    found_collisions: list[Diagnostic] = []
-    seen: dict = {}
-    for done, job in enumerate(jobs, start=1):
-        progress("生成页面", done, len(jobs))
+    to_make: list = []
+    for job in jobs:
         previous = prior.jobs.get(job.paths[0]) if prior else None
         if job.key is not None and previous is not None and previous[0] == job.key and \
                 state.outputs_unchanged(out_dir, previous[1]):
             for path, _, _ in previous[1]:
                 publisher.keep(path)
             kept[job.paths[0]] = previous
-            continue
+        else:
+            to_make.append(job)
+    seen: dict = {}
+
+    def make_one(job) -> tuple[list[Diagnostic], list[str], list[str], dict[str, bytes]]:
+        """A job's files, staged (in this process or a worker): its collisions, the paths it
+        changed, those it left as they were, and its data package lines."""
+        sources.rows.clear()
         files = job.make()
+        problems, changed = [], []
         for path, content in sorted(files.items()):
             problem = collision(path, out_dir, root, publisher.previous, seen)
             if problem is not None:
-                found_collisions.append(problem)
-            elif not found_collisions:
-                publisher.add(path, content)
-        done_jobs[job.paths[0]] = (job.key, tuple(sorted(files)))
+                problems.append(problem)
+            elif not problems and publisher.stage(path, content):
+                changed.append(path)
+        return problems, sorted(files), changed, dict(sources.rows)
+
+    if to_make:
+        publisher.prepare()  # worker processes write into the same staging tree
+    made = workers.run(make_one, to_make, lambda done: progress("生成页面", done, len(to_make)))
+    found_collisions: list[Diagnostic] = []
+    for job, (problems, paths, changed, job_rows) in zip(to_make, made):
+        found_collisions += problems
+        publisher.merge(paths, changed, [path for path in paths if path not in changed])
+        sources.rows.update(job_rows)
+        done_jobs[job.paths[0]] = (job.key, tuple(paths))
     old_rows = records.rows if records is not None else {}
     rows = [sources.rows.get(key) or old_rows.get(key)
             for key in (collected.project_keys[listed.project.key] for listed in portal.projects)]

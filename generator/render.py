@@ -319,10 +319,15 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
              "projects_by_unit": projects_by_unit, "review": review}
     local = {"portal": dataset.portal, "years": years, "review": review}
 
+    prefix = cache.key("page", *base).encode()
+
     def key(kind: str, *parts: object) -> str | None:
         if review is not None:  # findings can be on any page: a review build renders everything
             return None
-        return cache.key("page", *base, kind, *(str(part) for part in parts))
+        # One hash over NUL-separated parts: keys, numbers and names, none of which can hold a
+        # NUL (F113 refuses control characters in data). 10,000 project pages need a key each.
+        joined = "\0".join([kind, *(str(part) for part in parts)])
+        return hashlib.sha256(prefix + joined.encode("utf-8", "surrogateescape")).hexdigest()
 
     def render(template: str, path: str, meta: dict | None = None, gov: dict | None = None,
                wide: bool = False, common: dict = whole, **context: object) -> str:
