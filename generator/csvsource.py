@@ -16,14 +16,14 @@ from .diagnostics import Diagnostic, Location
 from .limits import MAX_TABLE_ROWS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     text: str
     line: int
     column: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     line: int
     cells: tuple[Cell, ...]
@@ -38,7 +38,7 @@ class Record:
         return bool(self.cells) and self.cells[0].text.lstrip().startswith("#")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table:
     header: tuple[Cell, ...]
     rows: tuple[Record, ...]
