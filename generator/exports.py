@@ -7,6 +7,7 @@ timestamps in XLSX, no wall-clock time anywhere.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -264,6 +265,7 @@ def _xlsx_reference(sheet: str, width: int) -> dict:
                            strings.split("<si>", 1)[0].replace("{", "{{").replace("}", "}}")),
         "core": core.split(_TITLE_MARK),
         "columns": _column_names(width),
+        "entries": {name: _compressed_entry(name, data) for name, data in entries},
     }
     _XLSX_REFERENCES[(sheet, width)] = found
     return found
@@ -349,10 +351,43 @@ def _fast_xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tup
     # As XlsxWriter's Workbook._store_workbook writes in memory: same entries, order and stamps.
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=False) as archive:
         for name in ref["names"]:
-            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, own.get(name) or ref["parts"][name])
+            if name in own:
+                archive.writestr(_zip_info(name), own[name])
+            else:
+                _append_entry(archive, *ref["entries"][name])
     return buffer.getvalue()
+
+
+def _zip_info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def _compressed_entry(name: str, data: bytes) -> tuple[zipfile.ZipInfo, bytes]:
+    """An entry as ZipFile.writestr writes it: its ZipInfo and its local header plus deflated
+    data. Neither depends on where in an archive the entry lands, except header_offset."""
+    buffer = io.BytesIO()
+    archive = zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=False)
+    archive.writestr(_zip_info(name), data)
+    info = archive.infolist()[0]
+    local = buffer.getvalue()[: archive.start_dir]
+    archive.close()
+    return info, local
+
+
+def _append_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, local: bytes) -> None:
+    """Append an entry made by _compressed_entry without deflating it again: the same bytes
+    and central-directory record ZipFile.writestr would give (the parts that are equal in
+    every workbook are compressed once per process)."""
+    info = copy.copy(info)
+    archive.fp.seek(archive.start_dir)
+    info.header_offset = archive.start_dir
+    archive.fp.write(local)
+    archive.start_dir = archive.fp.tell()
+    archive.filelist.append(info)
+    archive.NameToInfo[info.filename] = info
+    archive._didModify = True
 
 
 def _texts(texts) -> list[str]:
