@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .diagnostics import Location
+from .diagnostics import Location, compact
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class Text:
     value: str
@@ -21,6 +22,7 @@ class Text:
         return self.value
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class RuleSettings:
     """portal.yaml ``rules``: which review rules run and how severe they are."""
@@ -30,6 +32,7 @@ class RuleSettings:
     severity: tuple[tuple[Text, Text], ...] = ()  # (code, severity)
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class Portal:
     path: str
@@ -48,12 +51,14 @@ class Portal:
     published: dict[int, str] = field(default_factory=dict)  # fiscal year -> 公开日期 "YYYY-MM-DD[ HH:MM]"
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class CreditCode:
     label: Text  # as labelled in the source, e.g. 组织机构代码 or 统一社会信用代码
     value: Text
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class Unit:
     """A budget unit. Only the name is required: real tables often print nothing else."""
@@ -70,18 +75,21 @@ class Unit:
     public_fields: tuple[Text, ...] = ()  # fields whose phone numbers are official and may be published
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class LegalBasis:
     number: Text | None  # 文号, as written; some tables cite a document without one
     title: Text
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class PerformanceTarget:
     period: Text | None  # e.g. 2026年-2028年; many tables print no period
     paragraphs: tuple[Text, ...]
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class Money:
     """An amount as printed (``66万元``) and its exact value in 元."""
@@ -90,6 +98,7 @@ class Money:
     value: Decimal
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class StatedAmount:
     """The 项目资金 / 预算安排 block of a table: what the source states, without a breakdown."""
@@ -101,6 +110,7 @@ class StatedAmount:
     project: Money | None = None  # 项目支出 (whole-unit targets)
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class BudgetItem:
     """One row of 资金测算明细. ``cells`` maps column keys to their locations."""
@@ -116,6 +126,7 @@ class BudgetItem:
     cells: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class ParsedValue:
     """What can be read from a printed 指标值: ``≥95%`` → (≥, 95, %).
@@ -130,6 +141,7 @@ class ParsedValue:
     readable: bool
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class Indicator:
     """One row of 绩效目标表, every column as written ("" where the layout has no such column)."""
@@ -152,6 +164,7 @@ class Indicator:
     medium_parsed: ParsedValue | None = None
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class Classification:
     """支出功能分类科目, e.g. 2080101 行政运行."""
@@ -160,6 +173,7 @@ class Classification:
     name: Text
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class Acknowledgement:
     """An author's note that a finding is known and accepted: rule, where, and why."""
@@ -180,6 +194,7 @@ DEFAULT_INDICATOR_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class Project:
     """A 项目支出绩效目标 (``kind`` 项目) or a 部门整体支出绩效目标 (``kind`` 部门整体).
@@ -220,6 +235,7 @@ class Project:
         return self.kind == UNIT_KIND
 
 
+@compact
 @dataclass(frozen=True, slots=True)
 class Dataset:
     portal: Portal

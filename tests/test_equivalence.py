@@ -166,3 +166,39 @@ def test_fast_xlsx_takes_the_common_tables():
     budget = [["序号", "明细项目", "金额（元）"], ["1", "培训费", "1200.50"], ["", "合计", "1200.50"]]
     fast = exports._fast_xlsx("表", "资金测算明细表", budget, (), (2,))
     assert fast is not None and fast == exports._xlsxwriter_xlsx("表", "资金测算明细表", budget, numeric_columns=(2,))
+
+
+def test_compact_pickling_round_trips_real_projects(tmp_path):
+    """Models pickled by class and field values come back equal, with every field in place."""
+    from pathlib import Path
+
+    from generator import diagnostics, pipeline
+    from generator.model import Project
+
+    root = Path(__file__).resolve().parent.parent
+    gathered = pipeline.gather(root / "budget_data", root)
+    assert gathered.dataset is not None and gathered.dataset.projects
+    for project in gathered.dataset.projects:
+        back = pickle.loads(pickle.dumps(project, protocol=pickle.HIGHEST_PROTOCOL))
+        assert type(back) is Project and back == project
+        # compare=False fields (cell locations) are not part of ==; they must survive too.
+        assert [i.cells for i in back.budget_items] == [i.cells for i in project.budget_items]
+        assert [i.cells for i in back.indicators] == [i.cells for i in project.indicators]
+    found = gathered.diagnostics
+    assert pickle.loads(pickle.dumps(found)) == found
+
+
+def test_compact_refuses_fields_outside_init():
+    import dataclasses
+
+    import pytest
+
+    from generator.diagnostics import compact
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Derived:
+        a: int
+        b: int = dataclasses.field(init=False, default=0)
+
+    with pytest.raises(TypeError):
+        compact(Derived)
