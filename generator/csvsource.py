@@ -9,6 +9,7 @@ with "" as an escaped quote, CRLF or LF line ends, and newlines inside quotes.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 
@@ -57,6 +58,9 @@ class CsvTooManyRows(Exception):
         self.line = line
 
 
+# Short cells (一级/二级 indicator names, units, 指标性质, headers) repeat across thousands of
+# projects and live as long as the models: one shared string each.
+_SHARED_CELL_CHARS = 24
 # Where an unquoted cell ends; one regex search instead of a Python loop per character.
 _CELL_END = re.compile(r"[,\r\n]")
 
@@ -106,6 +110,8 @@ def split_records(text: str, max_records: int | None = None) -> list[Record]:
             end = found.start() if found else n
             value = text[i:end]
             i = end
+        if len(value) <= _SHARED_CELL_CHARS:
+            value = sys.intern(value)
         cells.append(Cell(value, cell_line, cell_column))
         if i < n and text[i] == ",":
             i += 1
