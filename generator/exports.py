@@ -221,7 +221,8 @@ def _xlsxwriter_xlsx(title: str, sheet: str, rows: list[list[str]], merge_column
 # and its shared strings) itself and takes every other part, and the sheet's frame, from a
 # reference workbook that XlsxWriter writes once per sheet name and width. It follows
 # XlsxWriter's own rules (string table order and count, escapes, number format) and hands
-# anything unusual back to XlsxWriter; tests/test_exports.py compares both on random tables.
+# anything unusual back to XlsxWriter. tests/test_equivalence.py compares both on random tables, so
+# an XlsxWriter upgrade that writes these parts differently fails there, not in a download.
 
 _TITLE_MARK = "TITLE-MARK-5f1c"
 _XLSX_REFERENCES: dict[tuple[str, int], dict] = {}
