@@ -14,7 +14,7 @@ from . import money
 from .model import Acknowledgement, Classification, Dataset, Indicator, Project, Text, Unit
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Amount:
     value: Decimal
     yuan: str  # "660,000.00"
@@ -26,7 +26,7 @@ def amount(value: Decimal) -> Amount:
     return Amount(value, money.format_yuan(value), money.format_wan(value), money.rmb_capitals(value))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemRow:
     depth: int  # 0 for a top-level item
     number: str  # "1", "2", "2.1"
@@ -41,7 +41,7 @@ class ItemRow:
     basis: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndicatorRow:
     id: str
     indicator: Indicator
@@ -51,7 +51,7 @@ class IndicatorRow:
     level2_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatedRow:
     """One line of the 项目资金 block as the source states it: label, as printed, and in 元."""
 
@@ -60,7 +60,7 @@ class StatedRow:
     amount: Amount
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProjectView:
     project: Project
     unit: Unit
@@ -71,7 +71,7 @@ class ProjectView:
     columns: tuple[tuple[str, str], ...] = ()  # indicator columns shown: (key, title as printed)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TotalRow:
     key: str
     count: int
@@ -79,7 +79,7 @@ class TotalRow:
     year: str = ""  # the fiscal year of this total, where the key is not the year itself
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChangeRow:
     """One line of a year-over-year comparison, formatted for the page."""
 
@@ -90,7 +90,7 @@ class ChangeRow:
     changed: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Comparison:
     previous: ProjectView
     total: ChangeRow
@@ -98,7 +98,7 @@ class Comparison:
     indicators: tuple[ChangeRow, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProjectHead:
     """What listings, totals, links and the review report need of a project: small enough that
     the build state keeps one per project, so aggregate pages never need the whole model."""
@@ -127,7 +127,7 @@ def project_head(project: Project | ProjectHead) -> ProjectHead:
                        project.is_unit_target)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Listed:
     """A project as listings show it: its head, its unit and its total (a ProjectView's fields
     that listing templates read)."""
@@ -137,7 +137,7 @@ class Listed:
     total: Amount
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PortalView:
     """Every total is for one fiscal year: budgets of different years are never added up."""
 

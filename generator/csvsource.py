@@ -8,6 +8,8 @@ with "" as an escaped quote, CRLF or LF line ends, and newlines inside quotes.
 
 from __future__ import annotations
 
+import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 
@@ -16,14 +18,14 @@ from .diagnostics import Diagnostic, Location
 from .limits import MAX_TABLE_ROWS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     text: str
     line: int
     column: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     line: int
     cells: tuple[Cell, ...]
@@ -38,7 +40,7 @@ class Record:
         return bool(self.cells) and self.cells[0].text.lstrip().startswith("#")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table:
     header: tuple[Cell, ...]
     rows: tuple[Record, ...]
@@ -54,6 +56,13 @@ class CsvTooManyRows(Exception):
     def __init__(self, line: int):
         super().__init__(line)
         self.line = line
+
+
+# Short cells (一级/二级 indicator names, units, 指标性质, headers) repeat across thousands of
+# projects and live as long as the models: one shared string each.
+_SHARED_CELL_CHARS = 24
+# Where an unquoted cell ends; one regex search instead of a Python loop per character.
+_CELL_END = re.compile(r"[,\r\n]")
 
 
 def split_records(text: str, max_records: int | None = None) -> list[Record]:
@@ -89,20 +98,20 @@ def split_records(text: str, max_records: int | None = None) -> list[Record]:
                 i = close + 1
                 break
             # Text after a closing quote and before the separator: kept, like the csv module.
-            end = i
-            while end < n and text[end] not in ",\r\n":
-                end += 1
+            found = _CELL_END.search(text, i)
+            end = found.start() if found else n
             if end > i:
                 if text[i:end].strip():
                     raise CsvSyntaxError("引号结束后、逗号之前还有文字", line, i - line_start + 1)
             value = "".join(parts).replace("\r\n", "\n")
             i = end
         else:
-            end = i
-            while end < n and text[end] not in ",\r\n":
-                end += 1
+            found = _CELL_END.search(text, i)
+            end = found.start() if found else n
             value = text[i:end]
             i = end
+        if len(value) <= _SHARED_CELL_CHARS:
+            value = sys.intern(value)
         cells.append(Cell(value, cell_line, cell_column))
         if i < n and text[i] == ",":
             i += 1

@@ -3,8 +3,30 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, fields
 from enum import Enum
+
+
+def compact(cls):
+    """Pickle a frozen, slotted dataclass as its class and field values.
+
+    dataclass(slots=True) pickles frozen classes through a Python __getstate__ that looks
+    up the fields on every call; the build cache pickles a few hundred thousand of these
+    objects per 1,000 projects. Every field must be an __init__ argument, in field order.
+    """
+    names = tuple(f.name for f in fields(cls))
+    if not all(f.init for f in fields(cls)):
+        raise TypeError(f"{cls.__name__}: every field must be an __init__ argument")
+    values = operator.attrgetter(*names)
+    if len(names) == 1:
+        def __reduce__(self):
+            return type(self), (values(self),)
+    else:
+        def __reduce__(self):
+            return type(self), values(self)
+    cls.__reduce__ = __reduce__
+    return cls
 
 
 class Severity(str, Enum):
@@ -21,7 +43,8 @@ class Severity(str, Enum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
-@dataclass(frozen=True, order=True)
+@compact
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """A place in the data: repository-relative POSIX path, 1-based line and column.
 
@@ -49,7 +72,8 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     code: str
     severity: Severity

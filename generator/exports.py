@@ -7,6 +7,7 @@ timestamps in XLSX, no wall-clock time anywhere.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -154,6 +155,16 @@ def _merge_runs(rows: list[list[str]], merge_columns: tuple[int, ...]) -> list[t
 
 def _xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[int, ...] = (),
           numeric_columns: tuple[int, ...] = ()) -> bytes:
+    """One worksheet in the official layout (see _xlsxwriter_xlsx): the bytes XlsxWriter
+    writes, assembled by _fast_xlsx when the sheet is of the common kind, else by XlsxWriter."""
+    fast = _fast_xlsx(title, sheet, rows, merge_columns, numeric_columns)
+    if fast is not None:
+        return fast
+    return _xlsxwriter_xlsx(title, sheet, rows, merge_columns, numeric_columns)
+
+
+def _xlsxwriter_xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[int, ...] = (),
+                     numeric_columns: tuple[int, ...] = ()) -> bytes:
     """One worksheet in the official layout: a merged title, a bold header row repeated on
     every printed page, thin borders, merged 一级/二级 runs, A4 landscape.
 
@@ -201,6 +212,183 @@ def _xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[in
     # above: the bytes depend on the rows only.
     book.close()
     return buffer.getvalue()
+
+
+# ---- the same bytes, faster ----------------------------------------------------------------
+# XlsxWriter spends about 1.6 ms on each of these small workbooks, a third of it on parts
+# that are the same in every workbook (styles, theme, relationships) and most of the rest in
+# generic per-cell code. _fast_xlsx writes the two parts that depend on the rows (the sheet
+# and its shared strings) itself and takes every other part, and the sheet's frame, from a
+# reference workbook that XlsxWriter writes once per sheet name and width. It follows
+# XlsxWriter's own rules (string table order and count, escapes, number format) and hands
+# anything unusual back to XlsxWriter. tests/test_equivalence.py compares both on random tables, so
+# an XlsxWriter upgrade that writes these parts differently fails there, not in a download.
+
+_TITLE_MARK = "TITLE-MARK-5f1c"
+_XLSX_REFERENCES: dict[tuple[str, int], dict] = {}
+
+
+def _column_names(width: int) -> list[str]:
+    from xlsxwriter.utility import xl_col_to_name
+    return [xl_col_to_name(c) for c in range(width)]
+
+
+def _xml_data(text: str) -> str:
+    # XlsxWriter's _escape_data: quotes are left as they are in element text.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _xlsx_reference(sheet: str, width: int) -> dict:
+    found = _XLSX_REFERENCES.get((sheet, width))
+    if found is not None:
+        return found
+    sample = [[f"h{c}" for c in range(width)], [f"d{c}" for c in range(width)]]
+    book = _xlsxwriter_xlsx(_TITLE_MARK, sheet, sample)
+    with zipfile.ZipFile(io.BytesIO(book)) as archive:
+        entries = [(info.filename, archive.read(info.filename)) for info in archive.infolist()]
+    parts = dict(entries)
+    sheet_xml = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+    head, rest = sheet_xml.split("<sheetData>", 1)
+    _, tail = rest.split("</sheetData>", 1)
+    styles = [re.search(rf'<c r="A{row}" s="(\d+)"', sheet_xml).group(1) for row in (1, 2, 3)]
+    strings = parts["xl/sharedStrings.xml"].decode("utf-8")
+    core = parts["docProps/core.xml"].decode("utf-8")
+    if core.count(_TITLE_MARK) != 1 or head.count("<dimension ") != 1 or tail.count("<mergeCells ") != 1:
+        raise AssertionError("XlsxWriter's reference workbook has an unexpected shape")
+    found = {
+        "names": [name for name, _ in entries], "parts": parts,
+        "head": re.sub(r'<dimension ref="[^"]*"/>', "<dimension ref=\"{dimension}\"/>",
+                       head.replace("{", "{{").replace("}", "}}")) + "<sheetData>",
+        "tail": "</sheetData>" + re.sub(r"<mergeCells .*?</mergeCells>", "{merges}",
+                                        tail.replace("{", "{{").replace("}", "}}")),
+        "styles": styles,
+        "sst_head": re.sub(r'count="\d+" uniqueCount="\d+"', 'count="{count}" uniqueCount="{unique}"',
+                           strings.split("<si>", 1)[0].replace("{", "{{").replace("}", "}}")),
+        "core": core.split(_TITLE_MARK),
+        "columns": _column_names(width),
+        "entries": {name: _compressed_entry(name, data) for name, data in entries},
+    }
+    _XLSX_REFERENCES[(sheet, width)] = found
+    return found
+
+
+def _plain_string(text: str) -> bool:
+    # Long strings are measured in UTF-16 units and may be cut by XlsxWriter: left to it.
+    return len(text) <= 16383
+
+
+def _shared_string(text: str, escape_controls, preserve_space) -> str:
+    text = escape_controls(text)
+    if text.startswith("<r>") and text.endswith("</r>"):
+        return f"<si>{text}</si>"  # XlsxWriter's rich-string rule, kept for equal bytes
+    space = ' xml:space="preserve"' if preserve_space(text) else ""
+    return f"<si><t{space}>{_xml_data(text)}</t></si>"
+
+
+def _fast_xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[int, ...],
+               numeric_columns: tuple[int, ...]) -> bytes | None:
+    width = len(rows[0]) if rows else 0
+    if (width < 2 or len(rows) < 2 or any(len(row) != width for row in rows)
+            or set(c - 1 for c in merge_columns) & set(numeric_columns)
+            or not _plain_string(title) or not all(_plain_string(v) for row in rows for v in row)):
+        return None
+    ref = _xlsx_reference(sheet, width)
+    title_style, header_style, cell_style = ref["styles"]
+    columns = ref["columns"]
+    table: dict[str, int] = {}
+    count = 0
+
+    def index(text: str) -> int:
+        # XlsxWriter's string table: first use gives the index, every write counts.
+        nonlocal count
+        count += 1
+        return table.setdefault(text, len(table))
+
+    title_cells = [f'<c r="A1" s="{title_style}" t="s"><v>{index(title)}</v></c>']
+    title_cells += [f'<c r="{name}1" s="{title_style}"/>' for name in columns[1:]]
+    merged = _merge_runs(rows, merge_columns)
+    covered = {(r, c - 1) for c, first, last in merged for r in range(first + 1, last + 1)}
+    grid: list[list[str]] = []
+    for r, values in enumerate(rows):
+        style = header_style if r == 0 else cell_style
+        number_row = str(r + 2)
+        cells = []
+        for c, value in enumerate(values):
+            ref_name = columns[c] + number_row
+            if (r, c) in covered:
+                cells.append(f'<c r="{ref_name}" s="{cell_style}"/>')
+                continue
+            number = _exact_number(value) if r > 0 and c in numeric_columns else None
+            if number is not None:
+                cells.append(f'<c r="{ref_name}" s="{style}"><v>{number:.16G}</v></c>')
+            else:
+                cells.append(f'<c r="{ref_name}" s="{style}" t="s"><v>{index(value)}</v></c>')
+        grid.append(cells)
+    merge_refs = [f"A1:{columns[-1]}1"]
+    for column, first, last in merged:
+        name = columns[column - 1]
+        value = rows[first][column - 1]
+        grid[first][column - 1] = f'<c r="{name}{first + 2}" s="{cell_style}" t="s"><v>{index(value)}</v></c>'
+        merge_refs.append(f"{name}{first + 2}:{name}{last + 2}")
+    spans = f"1:{width}"
+    body = [f'<row r="1" spans="{spans}">', *title_cells, "</row>"]
+    for r, cells in enumerate(grid):
+        body += [f'<row r="{r + 2}" spans="{spans}">', *cells, "</row>"]
+    merges = f'<mergeCells count="{len(merge_refs)}">' + "".join(
+        f'<mergeCell ref="{item}"/>' for item in merge_refs) + "</mergeCells>"
+    sheet_xml = (ref["head"].format(dimension=f"A1:{columns[-1]}{len(rows) + 1}") + "".join(body)
+                 + ref["tail"].format(merges=merges))
+    from xlsxwriter.utility import _preserve_whitespace
+    from xlsxwriter.xmlwriter import XMLwriter
+    escape = XMLwriter._escape_control_characters
+    strings_xml = (ref["sst_head"].format(count=count, unique=len(table))
+                   + "".join(_shared_string(text, escape, _preserve_whitespace) for text in table) + "</sst>")
+    before, after = ref["core"]
+    core_xml = before + escape(_xml_data(title)) + after  # XlsxWriter's _xml_data_element
+    own = {"xl/worksheets/sheet1.xml": sheet_xml.encode("utf-8"),
+           "xl/sharedStrings.xml": strings_xml.encode("utf-8"),
+           "docProps/core.xml": core_xml.encode("utf-8")}
+    buffer = io.BytesIO()
+    # As XlsxWriter's Workbook._store_workbook writes in memory: same entries, order and stamps.
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=False) as archive:
+        for name in ref["names"]:
+            if name in own:
+                archive.writestr(_zip_info(name), own[name])
+            else:
+                _append_entry(archive, *ref["entries"][name])
+    return buffer.getvalue()
+
+
+def _zip_info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def _compressed_entry(name: str, data: bytes) -> tuple[zipfile.ZipInfo, bytes]:
+    """An entry as ZipFile.writestr writes it: its ZipInfo and its local header plus deflated
+    data. Neither depends on where in an archive the entry lands, except header_offset."""
+    buffer = io.BytesIO()
+    archive = zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=False)
+    archive.writestr(_zip_info(name), data)
+    info = archive.infolist()[0]
+    local = buffer.getvalue()[: archive.start_dir]
+    archive.close()
+    return info, local
+
+
+def _append_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, local: bytes) -> None:
+    """Append an entry made by _compressed_entry without deflating it again: the same bytes
+    and central-directory record ZipFile.writestr would give (the parts that are equal in
+    every workbook are compressed once per process)."""
+    info = copy.copy(info)
+    archive.fp.seek(archive.start_dir)
+    info.header_offset = archive.start_dir
+    archive.fp.write(local)
+    archive.start_dir = archive.fp.tell()
+    archive.filelist.append(info)
+    archive.NameToInfo[info.filename] = info
+    archive._didModify = True
 
 
 def _texts(texts) -> list[str]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .diagnostics import Location
+from .diagnostics import Location, compact
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Text:
     value: str
     location: Location
@@ -21,7 +22,8 @@ class Text:
         return self.value
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class RuleSettings:
     """portal.yaml ``rules``: which review rules run and how severe they are."""
 
@@ -30,7 +32,8 @@ class RuleSettings:
     severity: tuple[tuple[Text, Text], ...] = ()  # (code, severity)
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Portal:
     path: str
     title: Text
@@ -48,13 +51,15 @@ class Portal:
     published: dict[int, str] = field(default_factory=dict)  # fiscal year -> 公开日期 "YYYY-MM-DD[ HH:MM]"
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class CreditCode:
     label: Text  # as labelled in the source, e.g. 组织机构代码 or 统一社会信用代码
     value: Text
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Unit:
     """A budget unit. Only the name is required: real tables often print nothing else."""
 
@@ -70,19 +75,22 @@ class Unit:
     public_fields: tuple[Text, ...] = ()  # fields whose phone numbers are official and may be published
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class LegalBasis:
     number: Text | None  # 文号, as written; some tables cite a document without one
     title: Text
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class PerformanceTarget:
     period: Text | None  # e.g. 2026年-2028年; many tables print no period
     paragraphs: tuple[Text, ...]
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Money:
     """An amount as printed (``66万元``) and its exact value in 元."""
 
@@ -90,7 +98,8 @@ class Money:
     value: Decimal
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class StatedAmount:
     """The 项目资金 / 预算安排 block of a table: what the source states, without a breakdown."""
 
@@ -101,7 +110,8 @@ class StatedAmount:
     project: Money | None = None  # 项目支出 (whole-unit targets)
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class BudgetItem:
     """One row of 资金测算明细. ``cells`` maps column keys to their locations."""
 
@@ -116,7 +126,8 @@ class BudgetItem:
     cells: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class ParsedValue:
     """What can be read from a printed 指标值: ``≥95%`` → (≥, 95, %).
 
@@ -130,7 +141,8 @@ class ParsedValue:
     readable: bool
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Indicator:
     """One row of 绩效目标表, every column as written ("" where the layout has no such column)."""
 
@@ -152,7 +164,8 @@ class Indicator:
     medium_parsed: ParsedValue | None = None
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Classification:
     """支出功能分类科目, e.g. 2080101 行政运行."""
 
@@ -160,7 +173,8 @@ class Classification:
     name: Text
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Acknowledgement:
     """An author's note that a finding is known and accepted: rule, where, and why."""
 
@@ -180,7 +194,8 @@ DEFAULT_INDICATOR_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Project:
     """A 项目支出绩效目标 (``kind`` 项目) or a 部门整体支出绩效目标 (``kind`` 部门整体).
 
@@ -220,7 +235,8 @@ class Project:
         return self.kind == UNIT_KIND
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Dataset:
     portal: Portal
     units: dict[str, Unit]

@@ -34,7 +34,7 @@ MAP_TAG = _CORE + "map"
 SEQ_TAG = _CORE + "seq"
 
 
-@dataclass
+@dataclass(slots=True)
 class YNode:
     line: int
     column: int
@@ -43,7 +43,7 @@ class YNode:
         return Location(path, self.line, self.column)
 
 
-@dataclass
+@dataclass(slots=True)
 class YScalar(YNode):
     raw: str
     kind: str  # one of SCALAR_KINDS' values, as YAML would resolve it
@@ -55,12 +55,12 @@ class YScalar(YNode):
         return self.plain and self.kind == "null"
 
 
-@dataclass
+@dataclass(slots=True)
 class YMap(YNode):
     entries: dict[str, tuple[YScalar, YNode]] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class YSeq(YNode):
     items: list[YNode] = field(default_factory=list)
 

@@ -1,0 +1,204 @@
+"""Speed-ups keep behaviour: each faster path is compared with the code it replaced, on random input."""
+
+from __future__ import annotations
+
+import pickle
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator import compute, model
+from generator.csvsource import Cell, CsvSyntaxError, CsvTooManyRows, Record, split_records
+from generator.diagnostics import Diagnostic, Location, Severity
+
+SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# split_records as it was before cells were delimited with a regex search (a loop per character).
+def _reference_split_records(text: str, max_records: int | None = None) -> list[Record]:
+    """Split into records, each cell tagged with the 1-based line and column it starts at.
+
+    Stops with CsvTooManyRows at the first record beyond ``max_records``, so a
+    million-row file costs no more than the limit.
+    """
+    records: list[Record] = []
+    cells: list[Cell] = []
+    i, n = 0, len(text)
+    line, line_start = 1, 0
+    record_line = 1
+    while i <= n:
+        cell_line, cell_column = line, i - line_start + 1
+        if i < n and text[i] == '"':
+            i += 1
+            parts: list[str] = []
+            while True:
+                close = text.find('"', i)
+                if close == -1:
+                    raise CsvSyntaxError("引号没有闭合", cell_line, cell_column)
+                chunk = text[i:close]
+                newlines = chunk.count("\n")
+                if newlines:
+                    line += newlines
+                    line_start = i + chunk.rfind("\n") + 1
+                parts.append(chunk)
+                if close + 1 < n and text[close + 1] == '"':
+                    parts.append('"')
+                    i = close + 2
+                    continue
+                i = close + 1
+                break
+            # Text after a closing quote and before the separator: kept, like the csv module.
+            end = i
+            while end < n and text[end] not in ",\r\n":
+                end += 1
+            if end > i:
+                if text[i:end].strip():
+                    raise CsvSyntaxError("引号结束后、逗号之前还有文字", line, i - line_start + 1)
+            value = "".join(parts).replace("\r\n", "\n")
+            i = end
+        else:
+            end = i
+            while end < n and text[end] not in ",\r\n":
+                end += 1
+            value = text[i:end]
+            i = end
+        cells.append(Cell(value, cell_line, cell_column))
+        if i < n and text[i] == ",":
+            i += 1
+            continue
+        # End of record: newline or end of text.
+        if max_records is not None and len(records) >= max_records:
+            raise CsvTooManyRows(record_line)
+        records.append(Record(record_line, tuple(cells)))
+        cells = []
+        if i >= n:
+            break
+        if text[i] == "\r":
+            i += 1
+            if i < n and text[i] == "\n":
+                i += 1
+        else:
+            i += 1
+        line += 1
+        line_start = i
+        record_line = line
+        if i == n:
+            break
+    return records
+
+
+_CSV_ALPHABET = st.sampled_from(list(',"\n\r#a1.- 万元６\t') + ["明细项目", '""', "\r\n", '","'])
+
+
+def _outcome(text: str, max_records: int | None, split) -> tuple:
+    try:
+        return ("ok", split(text, max_records))
+    except CsvSyntaxError as error:
+        return ("syntax", error.detail, error.line, error.column)
+    except CsvTooManyRows as error:
+        return ("too many", error.line)
+
+
+@SETTINGS
+@given(st.lists(_CSV_ALPHABET, max_size=200).map("".join), st.one_of(st.none(), st.integers(0, 6)))
+def test_split_records_matches_the_character_loop(text, max_records):
+    assert _outcome(text, max_records, split_records) == _outcome(text, max_records, _reference_split_records)
+
+
+def test_split_records_locations():
+    records = split_records('a,"b\nc",d\r\nx,,"y""z"\n')
+    assert [(c.text, c.line, c.column) for r in records for c in r.cells] == [
+        ("a", 1, 1), ("b\nc", 1, 3), ("d", 2, 4), ("x", 3, 1), ("", 3, 3), ('y"z', 3, 4)]
+
+
+def test_per_project_objects_carry_no_instance_dict():
+    """At 10,000 projects every model, cell and diagnostic object counts: they use __slots__."""
+    location = Location("a.yaml", 1, 2)
+    text = model.Text("值", location)
+    diagnostic = Diagnostic("S201", Severity.WARNING, location, "消息", "提示")
+    cell = Cell("x", 1, 1)
+    amount = compute.amount(Decimal("1.00"))
+    for value in (location, text, diagnostic, cell, Record(1, (cell,)), amount):
+        assert not hasattr(value, "__dict__"), type(value).__name__
+        assert pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)) == value
+
+
+# ---- XLSX: the fast writer gives XlsxWriter's bytes -------------------------------------------
+
+_XLSX_TEXT = st.lists(st.sampled_from(
+    ["一级", "二级", "产出指标", "a", " ", "\t", "\n", "&", "<", ">", '"', "'", "=1+1", "_x0041_", "\x01", "\x1f",
+     "\ufffe", "<r>", "</r>", "0", "12", "3.50", "1e5", "１２", "-", "　", "𠀀"]), max_size=6).map("".join)
+
+
+@st.composite
+def _xlsx_tables(draw):
+    width = draw(st.integers(1, 7))
+    height = draw(st.integers(1, 9))
+    # Few distinct values per column, so that merge runs of equal values occur.
+    pools = [draw(st.lists(_XLSX_TEXT, min_size=1, max_size=3)) for _ in range(width)]
+    rows = [[draw(st.sampled_from(pools[c])) for c in range(width)] for _ in range(height)]
+    merge = draw(st.sampled_from([(), (1,), (1, 2), (2,)]))
+    merge = tuple(c for c in merge if c <= width)
+    numeric = tuple(c for c in draw(st.sets(st.integers(0, width - 1), max_size=3)) if c + 1 not in merge)
+    return draw(_XLSX_TEXT), draw(st.sampled_from(["绩效目标表", "资金测算明细表", "Sheet"])), rows, merge, numeric
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_xlsx_tables())
+def test_fast_xlsx_equals_xlsxwriter(table):
+    from generator import exports
+    title, sheet, rows, merge, numeric = table
+    expected = exports._xlsxwriter_xlsx(title, sheet, rows, merge_columns=merge, numeric_columns=numeric)
+    fast = exports._fast_xlsx(title, sheet, rows, merge, numeric)
+    assert fast is None or fast == expected
+    assert exports._xlsx(title, sheet, rows, merge_columns=merge, numeric_columns=numeric) == expected
+
+
+def test_fast_xlsx_takes_the_common_tables():
+    """The fast path is not a dead branch: a project's two tables go through it."""
+    from generator import exports
+    rows = [["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "培训人次", "≥200"],
+            ["产出指标", "数量指标", "宣传册", "500份"], ["效益指标", "社会效益", "满意度", "≥90%"]]
+    fast = exports._fast_xlsx("表", "绩效目标表", rows, (1, 2), ())
+    assert fast is not None
+    assert fast == exports._xlsxwriter_xlsx("表", "绩效目标表", rows, merge_columns=(1, 2))
+    budget = [["序号", "明细项目", "金额（元）"], ["1", "培训费", "1200.50"], ["", "合计", "1200.50"]]
+    fast = exports._fast_xlsx("表", "资金测算明细表", budget, (), (2,))
+    assert fast is not None and fast == exports._xlsxwriter_xlsx("表", "资金测算明细表", budget, numeric_columns=(2,))
+
+
+def test_compact_pickling_round_trips_real_projects(tmp_path):
+    """Models pickled by class and field values come back equal, with every field in place."""
+    from pathlib import Path
+
+    from generator import diagnostics, pipeline
+    from generator.model import Project
+
+    root = Path(__file__).resolve().parent.parent
+    gathered = pipeline.gather(root / "budget_data", root)
+    assert gathered.dataset is not None and gathered.dataset.projects
+    for project in gathered.dataset.projects:
+        back = pickle.loads(pickle.dumps(project, protocol=pickle.HIGHEST_PROTOCOL))
+        assert type(back) is Project and back == project
+        # compare=False fields (cell locations) are not part of ==; they must survive too.
+        assert [i.cells for i in back.budget_items] == [i.cells for i in project.budget_items]
+        assert [i.cells for i in back.indicators] == [i.cells for i in project.indicators]
+    found = gathered.diagnostics
+    assert pickle.loads(pickle.dumps(found)) == found
+
+
+def test_compact_refuses_fields_outside_init():
+    import dataclasses
+
+    import pytest
+
+    from generator.diagnostics import compact
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Derived:
+        a: int
+        b: int = dataclasses.field(init=False, default=0)
+
+    with pytest.raises(TypeError):
+        compact(Derived)
