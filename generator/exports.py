@@ -175,6 +175,8 @@ def _xlsxwriter_xlsx(title: str, sheet: str, rows: list[list[str]], merge_column
 
     import xlsxwriter
 
+    _literal_shared_strings()
+
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                         "strings_to_numbers": False, "strings_to_urls": False})
@@ -277,10 +279,29 @@ def _plain_string(text: str) -> bool:
     return len(text) <= 16383
 
 
+def _literal_shared_strings() -> None:
+    """XlsxWriter writes a string that starts with "<r>" and ends with "</r>" into the workbook
+    as raw XML (its rich-string shortcut). A data value must never become markup: every string
+    is written as text, escaped, like any other."""
+    from xlsxwriter import packager
+    from xlsxwriter.sharedstrings import SharedStrings, _preserve_whitespace
+
+    if getattr(packager.SharedStrings, "literal", False):
+        return
+
+    class LiteralSharedStrings(SharedStrings):
+        literal = True
+
+        def _write_si(self, string) -> None:
+            string = self._escape_control_characters(string)
+            attributes = [("xml:space", "preserve")] if _preserve_whitespace(string) else []
+            self._xml_si_element(string, attributes)
+
+    packager.SharedStrings = LiteralSharedStrings
+
+
 def _shared_string(text: str, escape_controls, preserve_space) -> str:
     text = escape_controls(text)
-    if text.startswith("<r>") and text.endswith("</r>"):
-        return f"<si>{text}</si>"  # XlsxWriter's rich-string rule, kept for equal bytes
     space = ' xml:space="preserve"' if preserve_space(text) else ""
     return f"<si><t{space}>{_xml_data(text)}</t></si>"
 

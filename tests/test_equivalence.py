@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import pickle
+import zipfile
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -202,3 +204,20 @@ def test_compact_refuses_fields_outside_init():
 
     with pytest.raises(TypeError):
         compact(Derived)
+
+
+def test_a_value_that_looks_like_rich_text_is_written_as_text():
+    """XlsxWriter's shortcut writes "<r>…</r>" strings as raw XML; a data value is always text."""
+    import openpyxl
+
+    from generator import exports
+
+    value = "<r><t>伪造</t></r></si><si><t>注入</t></r>"
+    rows = [["一级指标", "二级指标", "三级指标"], ["产出指标", "数量指标", value], ["产出指标", "数量指标", "<r>x</r>"]]
+    for data in (exports._xlsx("标题", "绩效目标表", rows, merge_columns=(1, 2)),
+                 exports._xlsxwriter_xlsx("标题", "绩效目标表", rows, (1, 2))):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            strings = archive.read("xl/sharedStrings.xml").decode("utf-8")
+        assert "<r><t>伪造" not in strings and "&lt;r&gt;&lt;t&gt;伪造" in strings
+        sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+        assert [sheet.cell(3, 3).value, sheet.cell(4, 3).value] == [value, "<r>x</r>"]
