@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -381,9 +382,24 @@ def _unchanged_since(prior: state.BuildState, data_dir: Path, root: Path, templa
     return all(state.outputs_unchanged(out_dir, files) for _, files in prior.jobs.values())
 
 
+class _Stages:
+    """GENERATOR_TIMING=1: CPU seconds of each stage of a build, on stderr (for maintainers)."""
+
+    def __init__(self):
+        self.enabled = bool(os.environ.get("GENERATOR_TIMING"))
+        self.last = time.process_time()
+
+    def __call__(self, stage: str) -> None:
+        if self.enabled:
+            now = time.process_time()
+            print(f"[timing] {stage}: {now - self.last:.3f} s CPU", file=sys.stderr)
+            self.last = now
+
+
 def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
           review_report: bool = False, progress: Progress = _no_progress,
           years: frozenset[str] | None = None) -> BuildResult:
+    stages = _Stages()
     out_dir = out_dir.resolve()
     store = cache.store_for(root, out_dir)
     spare = store.folder.parent / f"spare-{store.folder.name.partition('-')[2]}"
@@ -392,8 +408,11 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
                           "years": sorted(years) if years else None,
                           "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", "")}, sort_keys=True)
     prior = state.load(store)
+    stages("load state")
     scanned: dict[str, tuple[int, int]] = {}
-    if prior is not None and _unchanged_since(prior, data_dir, root, templates, options, out_dir, scanned):
+    unchanged = prior is not None and _unchanged_since(prior, data_dir, root, templates, options, out_dir, scanned)
+    stages("no-op check")
+    if unchanged:
         result = prior.result
         return BuildResult(state.unpack(result.packed), failed=False, project_count=result.project_count,
                            unit_target_count=result.unit_target_count,
@@ -401,19 +420,24 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
                                                          for path, _, _ in files), ()), notes=result.notes)
     scanned_ns = time.time_ns()  # only ever compared with file times, never published
     records = state.load_records(store, prior) if prior is not None else None
+    stages("load records")
     collected = _collect(data_dir, root, progress, years, store, prior, records, keep_models=False,
                          scanned=scanned)
+    stages("read and check")
     heads = [record.head for record in collected.records.values() if record.head is not None]
     dataset, diagnostics = _finish(collected, heads)
+    stages("settings, acknowledgements, sorting")
     if dataset is None or has_failures(diagnostics, strict=strict):
         return BuildResult(diagnostics, failed=True)
     report = review_view(dataset, diagnostics) if review_report else None
     portal = portal_view(dataset)
+    stages("totals")
     inputs: dict[str, tuple[int, int]] = {}
     templates_digest = _templates(templates, inputs)
     portal_digest = collected.raw.contents.get("portal.yaml", b"").hex()
     sources = _Sources(collected, dataset, store, data_dir, root)
     jobs = site_jobs(dataset, portal, templates, sources, (templates_digest, portal_digest, options), report)
+    stages("page jobs")
 
     publisher = Publisher(out_dir, spare)
     done_jobs: dict[str, tuple[str | None, tuple[str, ...]]] = {}
@@ -444,9 +468,11 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
                 changed.append(path)
         return problems, sorted(files), changed, dict(sources.rows)
 
+    stages("unchanged pages")
     if to_make:
         publisher.prepare()  # worker processes write into the same staging tree
     made = workers.run(make_one, to_make, lambda done: progress("生成页面", done, len(to_make)))
+    stages("render and stage")
     found_collisions: list[Diagnostic] = []
     for job, (problems, paths, changed, job_rows) in zip(to_make, made):
         found_collisions += problems
@@ -478,6 +504,7 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
         notes.append("提示：portal.yaml 没有填写 site_url（网站发布后的地址），sitemap.xml 中没有页面，"
                      "页面也没有规范链接（canonical）和 SiteDomain 元数据。发布前请填写，见 README 的“发布到网站”。")
     result = publisher.commit()
+    stages("publish")
     counts = {"project_count": len(portal.projects), "unit_target_count": len(portal.unit_targets)}
 
     jobs_state = dict(kept)
@@ -499,6 +526,8 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
         if record.head is not None and record.head.unit.value in collected.unit_keys:
             store.keep(cache.key("downloads", key, collected.unit_keys[record.head.unit.value]))
     state.save(store, new_state, new_records)
+    stages("save state")
     if years is None:
         store.prune()
+    stages("prune store")
     return BuildResult(diagnostics, failed=False, written=result, notes=notes, **counts)

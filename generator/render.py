@@ -41,12 +41,15 @@ GENERATED_MARKER = f"---\n# {GENERATED_NOTE}\ngenerator: budget-disclosure\n"
 # (attr_list's "{: onclick=…}"), written as numeric character references: the browser
 # shows the same character, Markdown sees nothing to interpret. Line breaks too, so a
 # value cannot end a table row or an HTML block and start Markdown of its own.
-_MARKDOWN_INERT = str.maketrans({char: f"&#{ord(char)};" for char in "\\`*_[]{}#|!~^\n\r"})
+# One table for both, applied in one pass: escaping for HTML first and then for Markdown
+# turned the "#" of "&#34;" into "&#35;", so a quotation mark showed as the text "&#34;".
+_INERT = str.maketrans({**{char: f"&#{ord(char)};" for char in "\\`*_[]{}#|!~^\n\r"},
+                        "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
 
 
 def escape_text(value: object) -> Markup:
     """Data as text that is inert as HTML and as Markdown, in any position of a page."""
-    return Markup(str(escape(str(value))).translate(_MARKDOWN_INERT))
+    return Markup(str(value).translate(_INERT))
 
 
 def _finalize(value: object) -> object:

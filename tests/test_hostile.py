@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import PROJECT_DIR, UNIT_FILE, Workspace, line_of
 from test_malformed import Case
@@ -727,3 +729,17 @@ def test_row1_a_link_inside_docs_src_is_not_written_through(workspace):
     result = workspace.build()
     assert result.code == 1 and "X306" in result.stderr and "内部错误" not in result.stderr
     assert list((workspace.path("docs_src") / "real").iterdir()) == []
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_row2_escaped_text_reads_back_as_the_original(value):
+    """What a reader sees is the data itself: quotes and ampersands included (escaping for HTML
+    and then for Markdown once turned a quotation mark into the visible text "&#34;")."""
+    import html
+
+    from generator.render import escape_text
+
+    escaped = str(escape_text(value))
+    assert html.unescape(escaped) == value
+    assert not set(escaped) & set("<>\"'\\`*_[]{}|!~^\n\r")
