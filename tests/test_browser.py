@@ -136,8 +136,11 @@ def _requests_of(page, url: str) -> list[str]:
     seen: list[str] = []
     page.on("request", lambda request: seen.append(request.url))
     page.goto(url, wait_until="networkidle")
-    page.locator("input.md-search__input").click()  # loads the search worker and index too
-    page.wait_for_timeout(300)
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("绩效")  # search loads nothing before the reader types: this loads pagefind.js, its
+    page.locator(".md-search-result__item a").first.wait_for(state="attached", timeout=15_000)
+    page.wait_for_timeout(300)  # WebAssembly, index chunks and result fragments
     return seen
 
 

@@ -189,7 +189,11 @@ def _index_delta(site: Path, pages: list[str], built: set[str], state: dict) -> 
         if indexed != len(delta):
             raise SystemExit(f"生成搜索索引（Pagefind）失败：应索引 {len(delta)} 个更新的页面，实际 {indexed} 个。")
         bundles.append({"path": f"{OUTPUT}/{DELTA}/", "base": ""})
-    superseded = sorted(base[url][1] for url in (*delta, *removed) if url in base)
+    # A page whose HTML changed but not its text (a link's target, say) gets the same record,
+    # hence the same id, in the delta: its base entry is the same result and must not be dropped
+    # (search.js shows an id once).
+    unchanged = set(_fragment_ids(bundle).values()) if delta else set()
+    superseded = sorted({base[url][1] for url in (*delta, *removed) if url in base} - unchanged)
     _write_json(site / OUTPUT / LIST, {"bundles": bundles, "superseded": superseded})
     log.info("Pagefind: indexed %d changed pages into %s/%s/ (%d base entries replaced)",
              len(delta), OUTPUT, DELTA, len(superseded))
