@@ -264,7 +264,28 @@ def on_post_build(config, **kwargs) -> None:
     site = Path(config["site_dir"])
     if _state["dirty"]:
         _refresh_unbuilt_pages(site)
-    _index_site(site, Path(config["config_file_path"]).parent)
+    shards = (config.get("extra") or {}).get("search_shards")
+    if shards is not None:
+        _list_shards(site, shards)
+    else:
+        _index_site(site, Path(config["config_file_path"]).parent)
+
+
+_SHARD = re.compile(r"[0-9A-Za-z_-]+(/[0-9A-Za-z_-]+)*/")
+
+
+def _list_shards(site: Path, shards) -> None:
+    """A portal front page (benchmarks/SCALING.md) indexes nothing itself: its search merges
+    the shards' bundles, whose own pagefind/indexes.json (rewritten by every shard build) it
+    reads in the browser, so a shard is published without rebuilding the portal."""
+    if not isinstance(shards, list) or not shards or not all(
+            isinstance(shard, str) and _SHARD.fullmatch(shard) for shard in shards):
+        raise SystemExit("mkdocs.yml 的 extra.search_shards 应当是分片文件夹的列表，"
+                         "每项形如 2026/（相对于门户首页，以 / 结尾），例如 [2025/, 2026/]。")
+    shutil.rmtree(site / OUTPUT, ignore_errors=True)
+    (site / OUTPUT).mkdir(parents=True)
+    _write_json(site / OUTPUT / LIST, {"shards": shards})
+    log.info("Pagefind: the portal searches %d shards", len(shards))
 
 
 def _index_site(site: Path, project: Path) -> None:

@@ -8,9 +8,10 @@
      of the search code (40 KiB).
    - A result's fragment (its title and excerpt) is fetched only when the result is shown:
      FIRST at first, MORE for each press of 更多结果.
-   - pagefind/indexes.json lists the bundles to search: the site's base bundle, the delta bundle
-     of a `mkdocs build --dirty` (pages changed since the base) and, on a portal front page, the
-     bundles of every shard (benchmarks/SCALING.md). They are merged with Pagefind's mergeIndex,
+   - pagefind/indexes.json lists the bundles to search: the site's base bundle and the delta
+     bundle of a `mkdocs build --dirty` (pages changed since the base); on a portal front page it
+     lists shard folders instead, whose own listings are read (benchmarks/SCALING.md). The
+     bundles are merged with Pagefind's mergeIndex,
      which shares one WebAssembly; "superseded" names the base entries that a delta page replaces
      or whose page was removed: they are dropped before anything of them is fetched.
 
@@ -39,12 +40,32 @@
   list.parentNode.insertBefore(more, list.nextSibling);
   var current = null; // { results, shown, mine } of the query on screen
 
+  // Revalidated: every build rewrites it without changing its name.
+  function listing(prefix) {
+    return fetch(new URL(prefix + "pagefind/indexes.json", root).href, { cache: "no-cache" }).then(function (response) {
+      if (!response.ok) throw new Error("indexes.json: " + response.status);
+      return response.json();
+    });
+  }
+
   function load() {
     if (!engine) {
-      // Revalidated: a dirty build rewrites it without changing its name.
-      engine = fetch(new URL("pagefind/indexes.json", root).href, { cache: "no-cache" }).then(function (response) {
-        if (!response.ok) throw new Error("indexes.json: " + response.status);
-        return response.json();
+      engine = listing("").then(function (index) {
+        if (!index.shards) return index;
+        // A portal front page: each shard's own listing, its paths made relative to the portal.
+        return Promise.all(index.shards.map(function (shard) {
+          return listing(shard).then(function (part) {
+            return {
+              bundles: part.bundles.map(function (b) { return { path: shard + b.path, base: shard + b.base }; }),
+              superseded: part.superseded || []
+            };
+          });
+        })).then(function (parts) {
+          return {
+            bundles: [].concat.apply([], parts.map(function (part) { return part.bundles; })),
+            superseded: [].concat.apply([], parts.map(function (part) { return part.superseded; }))
+          };
+        });
       }).then(function (index) {
         var bundles = index.bundles;
         var first = bundles[0];
