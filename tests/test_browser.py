@@ -231,9 +231,11 @@ def test_no_request_leaves_127_0_0_1_on_the_review_page(page, review_site):
 
 # ---- accessibility ---------------------------------------------------------------------------
 
-def _axe(page, url: str) -> list[dict]:
+def _axe(page, url: str | None) -> list[dict]:
+    """WCAG 2.1 AA violations of ``url`` (None: of the page as it is now)."""
     _require(AXE.exists(), "axe-core is not installed (make test installs it with npm)")
-    page.goto(url, wait_until="networkidle")
+    if url is not None:
+        page.goto(url, wait_until="networkidle")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {runOnly: {type: 'tag',
@@ -248,6 +250,24 @@ def _axe(page, url: str) -> list[dict]:
                                   "rules-index", "data-format"])
 def test_axe_finds_no_wcag21_aa_violation(page, site, name):
     assert _axe(page, site + PAGES[name]) == []
+
+
+def test_search_results_and_more_button_pass_axe_and_load_more(page, site):
+    """Results come five at a time; 更多结果 (a real button, reachable by keyboard) adds more."""
+    page.goto(site, wait_until="networkidle")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("绩效")
+    page.wait_for_function("() => /找到/.test(document.querySelector('.md-search-result__meta').textContent)",
+                           timeout=15_000)
+    assert page.locator(".md-search-result__item").count() == 5
+    more = page.locator("button.portal-search__more")
+    assert more.is_visible()
+    assert _axe(page, None) == []
+    more.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('.md-search-result__item').length > 5", timeout=15_000)
+    assert 5 < page.locator(".md-search-result__item").count() <= 15
 
 
 @pytest.mark.parametrize("path", ["review/", PROJECT])
