@@ -14,12 +14,14 @@ A dirty build does not re-index the site (about 35 s CPU at 10,000 pages): it in
 the pages whose searchable part (the article and the <title>) differs from the base into a
 small delta bundle (site/pagefind/delta/), and lists the base entries those pages replace
 (and those of removed pages) in site/pagefind/indexes.json, which search.js reads: it merges
-the bundles in the browser and drops the replaced entries, so a reader finds exactly the pages
-and texts of a full build (tests/test_site.py). When the delta grows past _delta_limit, the
-dirty build re-indexes in full, which folds the delta into a new base. What the hook knows
-about the base lives in .cache/search/ beside mkdocs.yml; it is trusted only when it names the
-base bundle on disk, and removed at the start of every build, so a build that stops half-way
-leaves no state and the next build indexes in full.
+the bundles in the browser and drops the replaced entries, so a reader finds the same pages,
+with the same texts, as after a full build (tests/test_site.py, tests/test_browser.py). Only
+the order can differ: Pagefind ranks a delta page with the delta's word statistics. When the
+delta passes _delta_limit pages or DELTA_INDEX_BYTES of index, the dirty build re-indexes in
+full, which folds the delta into a new base. What the hook knows about the base lives in
+.cache/search/ beside mkdocs.yml; it is trusted only when it names the base bundle on disk,
+and it is removed at the start of every build, so a build that stops half-way leaves nothing
+to trust and the next build indexes in full.
 """
 
 from __future__ import annotations
@@ -49,9 +51,15 @@ STATE_VERSION = 1
 
 
 def _delta_limit(base_pages: int) -> int:
-    """Pages a delta may hold before a dirty build re-indexes in full: a reader downloads the
-    delta's index chunks with every query, and the delta's ranking statistics drift from the base."""
-    return max(20, base_pages // 50)
+    """Pages a delta may hold before a dirty build re-indexes in full (the delta's ranking
+    statistics drift from the base's as it grows)."""
+    return max(20, base_pages // 100)
+
+
+# A reader downloads, with every query, the delta's index chunk holding each query word: at
+# most this many bytes more than on a site indexed whole (4 changed project pages make about
+# 9 KiB). Past it, the dirty build re-indexes in full.
+DELTA_INDEX_BYTES = 24 * 1024
 
 
 def _run_pagefind(site: Path, output: Path) -> int:
@@ -188,6 +196,8 @@ def _index_delta(site: Path, pages: list[str], built: set[str], state: dict) -> 
             indexed = _run_pagefind(Path(scratch), bundle.resolve())
         if indexed != len(delta):
             raise SystemExit(f"生成搜索索引（Pagefind）失败：应索引 {len(delta)} 个更新的页面，实际 {indexed} 个。")
+        if sum(chunk.stat().st_size for chunk in (bundle / "index").iterdir()) > DELTA_INDEX_BYTES:
+            return None
         bundles.append({"path": f"{OUTPUT}/{DELTA}/", "base": ""})
     # A page whose HTML changed but not its text (a link's target, say) gets the same record,
     # hence the same id, in the delta: its base entry is the same result and must not be dropped
