@@ -56,13 +56,17 @@ def _delta_limit(base_pages: int) -> int:
     return max(20, base_pages // 100)
 
 
-# A reader downloads, with every query, the delta's index chunk holding each query word: at
-# most this many bytes more than on a site indexed whole (4 changed project pages make about
-# 9 KiB). Past it, the dirty build re-indexes in full.
-DELTA_INDEX_BYTES = 24 * 1024
+# A reader downloads, with every query, the delta's index chunk holding each query word. Small
+# chunks (Pagefind's default is 20,000 word positions, which puts a small delta in one chunk of
+# about 5 KiB per project page) keep that to about a KiB per word. Pagefind reads the chunk size
+# from PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE (1.5.2); should a later version ignore it, the delta is
+# still correct, only its chunks larger. Past DELTA_INDEX_BYTES of index (its metadata grows with
+# the chunks), the dirty build re-indexes in full.
+DELTA_CHUNK = 1000
+DELTA_INDEX_BYTES = 96 * 1024
 
 
-def _run_pagefind(site: Path, output: Path) -> int:
+def _run_pagefind(site: Path, output: Path, chunk: int | None = None) -> int:
     """Runs Pagefind (the extended binary shipped in the pagefind[extended] wheel) over ``site``
     into ``output`` and checks what it wrote. The CLI rather than the Python API's service: the
     service was seen to leave pagefind-entry.json empty when it was shut down, which would
@@ -72,7 +76,8 @@ def _run_pagefind(site: Path, output: Path) -> int:
          "--root-selector", ROOT_SELECTOR, "--force-language", "zh", "--silent",
          # Pages only (MkDocs writes each as folder/index.html): not 404.html.
          "--glob", "**/index.html"],
-        capture_output=True, text=True)
+        capture_output=True, text=True,
+        env=None if chunk is None else dict(os.environ, PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE=str(chunk)))
     pages = _page_count(output)
     if completed.returncode != 0 or pages == 0:
         raise SystemExit("生成搜索索引（Pagefind）失败，网站没有可用的搜索：\n"
@@ -193,7 +198,7 @@ def _index_delta(site: Path, pages: list[str], built: set[str], state: dict) -> 
                     os.link(site / by_url[url], target)
                 except OSError:
                     shutil.copyfile(site / by_url[url], target)
-            indexed = _run_pagefind(Path(scratch), bundle.resolve())
+            indexed = _run_pagefind(Path(scratch), bundle.resolve(), chunk=DELTA_CHUNK)
         if indexed != len(delta):
             raise SystemExit(f"生成搜索索引（Pagefind）失败：应索引 {len(delta)} 个更新的页面，实际 {indexed} 个。")
         if sum(chunk.stat().st_size for chunk in (bundle / "index").iterdir()) > DELTA_INDEX_BYTES:
