@@ -36,6 +36,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 log = logging.getLogger("mkdocs.hooks.search_index")
@@ -304,6 +305,7 @@ def _list_shards(site: Path, shards) -> None:
 
 
 def _index_site(site: Path, project: Path) -> None:
+    started = time.perf_counter()
     pages = sorted(relative for relative in (_state["pages"] or ()) if _is_page(relative))
     built = {relative for relative in _state["built"] if _is_page(relative)}
     # One file per site folder: shards built from one checkout keep their own records.
@@ -317,3 +319,4 @@ def _index_site(site: Path, project: Path) -> None:
         state = _index_full(site, pages)
     state_path.parent.mkdir(parents=True, exist_ok=True)
     _write_json(state_path, state)
+    log.info("Pagefind: search step took %.1f s", time.perf_counter() - started)
