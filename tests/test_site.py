@@ -265,3 +265,37 @@ def test_dirty_site_build_after_changes_equals_a_full_build(tmp_path):
     _mkdocs(incremental, "--dirty")
     search = {name: data for name, data in _site_files(incremental).items() if name.startswith("pagefind/")}
     assert search == {name: data for name, data in expected.items() if name.startswith("pagefind/")}
+
+
+def _search_hook():
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("search_index_hook", REPO / "site_templates/hooks/search_index.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_portal_mode_lists_the_shards_and_refuses_a_bad_list(tmp_path):
+    """A portal front page (extra.search_shards) indexes nothing: it lists the shard folders
+    whose own pagefind/indexes.json search.js reads (benchmarks/shards builds and searches one)."""
+    hook = _search_hook()
+    hook._list_shards(tmp_path, ["2025/", "2026/"])
+    assert json.loads((tmp_path / "pagefind" / "indexes.json").read_text(encoding="utf-8")) == {
+        "shards": ["2025/", "2026/"]}
+    for bad in ([], "2026/", ["2026"], ["../2026/"], ["/2026/"], ["https://example.com/"], [2026]):
+        with pytest.raises(SystemExit, match="extra.search_shards"):
+            hook._list_shards(tmp_path, bad)
+
+
+def test_a_search_index_without_pages_stops_the_build(tmp_path):
+    """Fail closed: Pagefind finding no page (or failing) is a build error in Chinese, never a
+    site published with a broken search."""
+    hook = _search_hook()
+    (tmp_path / "site" / "empty").mkdir(parents=True)
+    (tmp_path / "site" / "empty" / "index.html").write_text("<html><body><p>no article</p></body></html>",
+                                                            encoding="utf-8")
+    with pytest.raises(SystemExit, match="生成搜索索引（Pagefind）失败"):
+        hook._run_pagefind(tmp_path / "site", tmp_path / "site" / "pagefind")
