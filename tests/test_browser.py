@@ -130,14 +130,87 @@ def test_chinese_search_finds_the_project(page, site, query):
     assert PROJECT in result.get_attribute("href")
 
 
+def _search_answer(page, url: str, query: str) -> tuple[str, list[str]]:
+    """The count line and every result's link, pressing 更多结果 until all are shown."""
+    page.goto(url, wait_until="networkidle")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill(query)
+    meta = page.locator(".md-search-result__meta")
+    page.wait_for_function("() => /找到|没有找到|不可用/.test(document.querySelector('.md-search-result__meta').textContent)",
+                           timeout=15_000)
+    more = page.locator(".portal-search__more")
+    while more.is_visible():
+        shown = page.locator(".md-search-result__item").count()
+        more.click()
+        page.wait_for_function(f"() => document.querySelectorAll('.md-search-result__item').length > {shown}",
+                               timeout=15_000)
+    links = [a.get_attribute("href").removeprefix(url.rstrip("/")) for a in page.locator(".md-search-result__item a").all()]
+    return meta.text_content(), sorted(links)
+
+
+def _serve(folder: Path):
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def test_search_after_a_dirty_build_answers_as_a_full_build(page, tmp_path):
+    """After `mkdocs build --dirty` the changed pages are searched from a delta bundle merged in
+    the browser (site_templates/hooks/search_index.py): every query finds the same pages, with
+    the same count, as on a site built in full; a word only the changed page has is found, and a
+    word the base has but the delta does not still narrows the delta's pages."""
+    from conftest import PROJECT_DIR
+
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", SOURCE_DATE_EPOCH="1767225600")
+
+    def mkdocs(workspace: Workspace, *extra: str) -> None:
+        completed = subprocess.run([sys.executable, "-m", "mkdocs", "build", *extra, "-f",
+                                    str(workspace.path("mkdocs.yml"))],
+                                   capture_output=True, text=True, env=env, cwd=workspace.root)
+        assert completed.returncode == 0, completed.stderr
+
+    incremental = Workspace(tmp_path / "incremental")
+    shutil.copytree(incremental.path(PROJECT_DIR), incremental.path("budget_data/projects/2026/removed-later"))
+    assert incremental.build().code == 0
+    mkdocs(incremental)
+    incremental.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展邮资结算工作，")
+    shutil.rmtree(incremental.path("budget_data/projects/2026/removed-later"))
+    assert incremental.build().code == 0
+    mkdocs(incremental, "--dirty")
+    listing = json.loads(incremental.path("site/pagefind/indexes.json").read_text(encoding="utf-8"))
+    assert len(listing["bundles"]) == 2 and listing["superseded"]  # the delta path was taken
+
+    full = Workspace(tmp_path / "full")
+    shutil.rmtree(full.path("budget_data"))
+    shutil.copytree(incremental.path("budget_data"), full.path("budget_data"))
+    assert full.build().code == 0
+    mkdocs(full)
+
+    servers = [_serve(incremental.path("site")), _serve(full.path("site"))]
+    try:
+        for query in ("绩效奖", "人事档案", "辅助性岗位", "邮资结算", "邮资 提示信息", "人事 邮资", "绩效"):
+            got, expected = (_search_answer(page, url, query) for _, url in servers)
+            assert got == expected, query
+            if query == "邮资结算":
+                assert got[1] == ["/" + PROJECT], got
+    finally:
+        for server, _ in servers:
+            server.shutdown()
+
+
 # ---- no outside requests ---------------------------------------------------------------------
 
 def _requests_of(page, url: str) -> list[str]:
     seen: list[str] = []
     page.on("request", lambda request: seen.append(request.url))
     page.goto(url, wait_until="networkidle")
-    page.locator("input.md-search__input").click()  # loads the search worker and index too
-    page.wait_for_timeout(300)
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("绩效")  # search loads nothing before the reader types: this loads pagefind.js, its
+    page.locator(".md-search-result__item a").first.wait_for(state="attached", timeout=15_000)
+    page.wait_for_timeout(300)  # WebAssembly, index chunks and result fragments
     return seen
 
 
@@ -158,9 +231,11 @@ def test_no_request_leaves_127_0_0_1_on_the_review_page(page, review_site):
 
 # ---- accessibility ---------------------------------------------------------------------------
 
-def _axe(page, url: str) -> list[dict]:
+def _axe(page, url: str | None) -> list[dict]:
+    """WCAG 2.1 AA violations of ``url`` (None: of the page as it is now)."""
     _require(AXE.exists(), "axe-core is not installed (make test installs it with npm)")
-    page.goto(url, wait_until="networkidle")
+    if url is not None:
+        page.goto(url, wait_until="networkidle")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {runOnly: {type: 'tag',
@@ -175,6 +250,24 @@ def _axe(page, url: str) -> list[dict]:
                                   "rules-index", "data-format"])
 def test_axe_finds_no_wcag21_aa_violation(page, site, name):
     assert _axe(page, site + PAGES[name]) == []
+
+
+def test_search_results_and_more_button_pass_axe_and_load_more(page, site):
+    """Results come five at a time; 更多结果 (a real button, reachable by keyboard) adds more."""
+    page.goto(site, wait_until="networkidle")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("绩效")
+    page.wait_for_function("() => /找到/.test(document.querySelector('.md-search-result__meta').textContent)",
+                           timeout=15_000)
+    assert page.locator(".md-search-result__item").count() == 5
+    more = page.locator("button.portal-search__more")
+    assert more.is_visible()
+    assert _axe(page, None) == []
+    more.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('.md-search-result__item').length > 5", timeout=15_000)
+    assert 5 < page.locator(".md-search-result__item").count() <= 15
 
 
 @pytest.mark.parametrize("path", ["review/", PROJECT])

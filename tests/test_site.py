@@ -193,10 +193,35 @@ def _site_files(ws: Workspace) -> dict[str, bytes]:
     return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
 
 
+def _search_records(site: Path) -> dict[str, dict]:
+    """What a reader can find: each page's Pagefind record (URL, text, title, headings) over the
+    bundles search.js merges (site/pagefind/indexes.json), without the base entries it drops."""
+    import gzip
+
+    listing = json.loads((site / "pagefind" / "indexes.json").read_text(encoding="utf-8"))
+    superseded = set(listing["superseded"])
+    records: dict[str, dict] = {}
+    ids: dict[str, str] = {}
+    for bundle in listing["bundles"]:
+        for fragment in sorted((site / bundle["path"] / "fragment").iterdir()):
+            if fragment.name.removesuffix(".pf_fragment") in superseded:
+                continue
+            data = gzip.decompress(fragment.read_bytes())
+            record = json.loads(data[data.index(b"{"):])
+            # One live record per page; the same record in two bundles has one id, shown once.
+            assert ids.setdefault(record["url"], fragment.name) == fragment.name, record["url"]
+            records[record["url"]] = record
+    return records
+
+
 def test_dirty_site_build_after_changes_equals_a_full_build(tmp_path):
     """`mkdocs build --dirty` rebuilds only changed pages; the hook refreshes the footer's data
-    version on the others and removes the files of a removed project. Byte for byte equal,
-    search index included."""
+    version on the others and removes the files of a removed project. Byte for byte equal to a
+    full build outside site/pagefind/. The search index is incremental: the changed pages go to
+    a delta bundle and the base entries they replace are listed, so site/pagefind/ differs in its
+    files but holds the same record for every page (search.js merges the bundles; the same
+    answers in the browser: tests/test_browser.py). A damaged record of the base makes the next
+    dirty build re-index in full, which is byte for byte a full build again."""
     import shutil
 
     from conftest import PROJECT_DIR
@@ -219,6 +244,58 @@ def test_dirty_site_build_after_changes_equals_a_full_build(tmp_path):
     assert full.build().code == 0
     _mkdocs(full, "--strict")
     got, expected = _site_files(incremental), _site_files(full)
-    assert sorted(got) == sorted(expected)
-    assert [name for name in expected if got[name] != expected[name]] == []
+    outside = [name for name in sorted(set(got) | set(expected)) if not name.startswith("pagefind/")]
+    assert [name for name in outside if got.get(name) != expected.get(name)] == []
     assert "projects/2026/removed-later/index.html" not in got and "projects/2026/added/index.html" in got
+
+    listing = json.loads(got["pagefind/indexes.json"])
+    assert listing["bundles"] == [{"base": "", "path": "pagefind/"}, {"base": "", "path": "pagefind/delta/"}]
+    delta = json.loads(got["pagefind/delta/pagefind-entry.json"])["languages"]["zh"]["page_count"]
+    base = json.loads(got["pagefind/pagefind-entry.json"])["languages"]["zh"]["page_count"]
+    assert 0 < delta < base // 4  # only changed and added pages were indexed again
+    assert len(listing["superseded"]) >= 2  # the changed project and the removed one, at least
+    records = _search_records(incremental.path("site"))
+    assert records == _search_records(full.path("site"))
+    assert "/projects/2026/removed-later/" not in records and "/projects/2026/added/" in records
+    assert "开展（改）" in records[f"/{PROJECT_HTML.removesuffix('index.html')}"]["content"].replace("\u200b", "")
+
+    # A damaged record of the base is never trusted: the next dirty build indexes in full.
+    (state,) = incremental.path(".cache/search").glob("*.json")
+    state.write_text('{"version": 1, "entry": "', encoding="utf-8")
+    _mkdocs(incremental, "--dirty")
+    search = {name: data for name, data in _site_files(incremental).items() if name.startswith("pagefind/")}
+    assert search == {name: data for name, data in expected.items() if name.startswith("pagefind/")}
+
+
+def _search_hook():
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("search_index_hook", REPO / "site_templates/hooks/search_index.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_portal_mode_lists_the_shards_and_refuses_a_bad_list(tmp_path):
+    """A portal front page (extra.search_shards) indexes nothing: it lists the shard folders
+    whose own pagefind/indexes.json search.js reads (benchmarks/shards builds and searches one)."""
+    hook = _search_hook()
+    hook._list_shards(tmp_path, ["2025/", "2026/"])
+    assert json.loads((tmp_path / "pagefind" / "indexes.json").read_text(encoding="utf-8")) == {
+        "shards": ["2025/", "2026/"]}
+    for bad in ([], "2026/", ["2026"], ["../2026/"], ["/2026/"], ["https://example.com/"], [2026]):
+        with pytest.raises(SystemExit, match="extra.search_shards"):
+            hook._list_shards(tmp_path, bad)
+
+
+def test_a_search_index_without_pages_stops_the_build(tmp_path):
+    """Fail closed: Pagefind finding no page (or failing) is a build error in Chinese, never a
+    site published with a broken search."""
+    hook = _search_hook()
+    (tmp_path / "site" / "empty").mkdir(parents=True)
+    (tmp_path / "site" / "empty" / "index.html").write_text("<html><body><p>no article</p></body></html>",
+                                                            encoding="utf-8")
+    with pytest.raises(SystemExit, match="生成搜索索引（Pagefind）失败"):
+        hook._run_pagefind(tmp_path / "site", tmp_path / "site" / "pagefind")
