@@ -23,6 +23,8 @@ Result = TypeVar("Result")
 # Below this many items a fork costs more than it saves.
 THRESHOLD = 200
 _task: tuple[Callable, Sequence] | None = None
+# The processes that ran the last parallel run's chunks (tests check that work left this one).
+last_workers: set[int] = set()
 
 
 def count() -> int:
@@ -42,9 +44,9 @@ def _threshold() -> int:
     return int(configured) if configured.isdigit() else THRESHOLD
 
 
-def _run_chunk(bounds: tuple[int, int]) -> list:
+def _run_chunk(bounds: tuple[int, int]) -> tuple[int, list]:
     function, items = _task
-    return [function(items[index]) for index in range(*bounds)]
+    return os.getpid(), [function(items[index]) for index in range(*bounds)]
 
 
 def run(function: Callable[[Item], Result], items: Sequence[Item],
@@ -67,9 +69,11 @@ def run(function: Callable[[Item], Result], items: Sequence[Item],
     size = max(10, len(items) // 100)
     chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     results: list[Result] = []
+    last_workers.clear()
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for chunk in pool.map(_run_chunk, chunks):
+            for pid, chunk in pool.map(_run_chunk, chunks):
+                last_workers.add(pid)
                 results += chunk
                 if progress:
                     progress(len(results))

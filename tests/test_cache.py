@@ -279,3 +279,31 @@ def test_hand_edits_to_docs_src_survive_publishing_through_the_spare_tree(worksp
 
 def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_two_worker_processes_give_the_same_output_as_one(tmp_path, monkeypatch):
+    """Gathering and page jobs split over forked workers (BUILD_WORKERS=2): the same files,
+    the same diagnostics, and an incremental build afterwards still equals a clean one."""
+    serial = Workspace(tmp_path / "serial")
+    parallel = Workspace(tmp_path / "parallel")
+    for ws in (serial, parallel):
+        for n in range(6):
+            shutil.copytree(ws.path(PROJECT_DIR), ws.path(f"budget_data/projects/2026/copy-{n}"))
+            ws.replace(f"budget_data/projects/2026/copy-{n}/budget_items.csv", ",650000,", f",{640000 + n},")
+    monkeypatch.setenv("BUILD_WORKERS", "1")
+    expected = serial.build()
+    assert expected.code == 0, expected.stderr
+    monkeypatch.setenv("BUILD_WORKERS", "2")
+    monkeypatch.setenv("BUILD_WORKERS_THRESHOLD", "1")
+    import os
+
+    from generator import workers
+
+    result = parallel.build()
+    assert (result.code, result.stderr) == (expected.code, expected.stderr)
+    assert workers.last_workers and os.getpid() not in workers.last_workers  # the work did leave this process
+    assert _outputs(parallel) == _outputs(serial)
+    parallel.replace("budget_data/projects/2026/copy-3/budget_items.csv", ",640003,", ",640033,")
+    assert parallel.build().code == 0
+    clean, again = _clean_build(parallel, tmp_path / "clean")
+    assert again.code == 0 and _outputs(parallel) == _outputs(clean)
