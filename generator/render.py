@@ -121,12 +121,17 @@ def make_environment(templates: Path) -> Environment:
     return env
 
 
-def _footer(dataset: Dataset) -> dict:
+def _footer(dataset: Dataset, version: bool = True) -> dict:
+    """The portal facts the theme shows on a page (footer, <head> metadata). Every generated
+    page carries them in its own front matter, so a page's HTML depends only on its own file
+    and `mkdocs build --dirty` rebuilds exactly the pages whose facts changed. The data
+    version and build date describe the whole portal and change with any data: only the home
+    page carries them (``version``), so a change to one project does not touch every page."""
     portal = dataset.portal
     optional = {name: getattr(portal, name).value if getattr(portal, name) else ""
                 for name in ("website_code", "icp_record", "police_record")}
-    return {"publisher": portal.publisher.value, "contact": portal.contact.value,
-            "data_version": dataset.data_version, "build_date": dataset.build_date, **optional,
+    stamp = {"data_version": dataset.data_version, "build_date": dataset.build_date} if version else {}
+    return {"publisher": portal.publisher.value, "contact": portal.contact.value, **stamp, **optional,
             **publish.site_facts(portal)}
 
 
@@ -260,6 +265,7 @@ def render_site(dataset: Dataset, portal: PortalView, templates: Path,
     years = sorted({view.project.year for view in portal.projects})
     common = {"portal": dataset.portal, "site": portal, "units": units, "years": years,
               "projects_by_unit": projects_by_unit, "review": review}
+    site_footer = _footer(dataset, version=False)
 
     def render(template: str, path: str, meta: dict | None = None, gov: dict | None = None,
                wide: bool = False, **context: object) -> tuple[str, str]:
@@ -274,8 +280,7 @@ def render_site(dataset: Dataset, portal: PortalView, templates: Path,
             header += f"gov_meta: {front_matter_json(gov)}\n"
         if wide:  # official tables need the width of the right-hand contents column
             header += "hide: [toc]\n"
-        if meta:
-            header += f"portal_footer: {front_matter_json(meta)}\n"
+        header += f"portal_footer: {front_matter_json(meta or site_footer)}\n"
         return path, f"{header}---\n{text}"
 
     def site_meta(column: str, title: str, description: str, **extra: str) -> dict:
