@@ -280,7 +280,8 @@ def test_dirty_site_build_after_portal_and_theme_changes_equals_a_full_build(tmp
         _mkdocs(full, "--strict")
         return _site_files(full)
 
-    incremental.replace("budget_data/portal.yaml", "联系电话 67473328", "联系电话 67473329")
+    portal = incremental.read("budget_data/portal.yaml").replace("联系电话 67473328", "联系电话 67473329")
+    incremental.write("budget_data/portal.yaml", portal + "site_url: https://yusuan.example.gov.cn/\n")
     assert incremental.build().code == 0
     _mkdocs(incremental, "--dirty")
     got, expected = _site_files(incremental), full_build()
@@ -294,6 +295,18 @@ def test_dirty_site_build_after_portal_and_theme_changes_equals_a_full_build(tmp
     got, expected = _site_files(incremental), full_build()
     assert [name for name in expected if got.get(name) != expected[name]] == []
     assert 'data-edition="2"' in got[PROJECT_HTML].decode()
+
+    # A page template changed: the generator rewrites the project pages but not the home page,
+    # whose front matter sitemap.xml and about.md still need in the dirty build.
+    home = incremental.path("docs_src/index.md").stat().st_mtime_ns
+    incremental.replace("site_templates/project.md.j2", "## 下载\n", "## 下载\n\n下载文件与本页内容一致。\n")
+    assert incremental.build().code == 0
+    assert incremental.path("docs_src/index.md").stat().st_mtime_ns == home
+    _mkdocs(incremental, "--dirty")
+    got, expected = _site_files(incremental), full_build()
+    assert [name for name in expected if got.get(name) != expected[name]] == []
+    assert "下载文件与本页内容一致" in got[PROJECT_HTML].decode()
+    assert got["sitemap.xml"].count(b"<loc>https://yusuan.example.gov.cn/") == got["sitemap.xml"].count(b"<url>") > 100
 
 
 def _without_raw_blocks_hook(ws: Workspace) -> None:

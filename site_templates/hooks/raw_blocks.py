@@ -51,9 +51,16 @@ _BLANK_LINE = re.compile(r"(?:[ ]*\n){2}")
 _state: dict = {"generated": False, "ids": set()}
 
 
+_TAG_PATTERNS: dict[str, re.Pattern] = {}
+
+
 def _close(text: str, tag: str, start: int) -> int:
-    """End of the element opened at ``start`` (after its end tag), or -1."""
-    pattern = re.compile(rf"<{tag}(?=[\s>/])[^>]*>|</{tag}\s*>")
+    """End of the element opened at ``start`` (after its end tag), or -1. html.parser ends a raw
+    block when its outer tag's end tag empties the stack; with no "<" but in tags, counting the
+    same-name tags finds that end tag."""
+    pattern = _TAG_PATTERNS.get(tag)
+    if pattern is None:
+        pattern = _TAG_PATTERNS[tag] = re.compile(rf"<{tag}(?=[\s>/])[^>]*>|</{tag}\s*>")
     depth = 0
     for match in pattern.finditer(text, start):
         token = match.group()
