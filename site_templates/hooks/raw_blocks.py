@@ -31,6 +31,8 @@ import re
 
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 
 # Written by generator/render.py (GENERATED_MARKER) into the front matter of each page it makes.
 GENERATED = "budget-disclosure"
@@ -48,7 +50,7 @@ _ANY_ID = re.compile(r"\sid\s*=", re.I)
 # match at pos.
 _BLANK_LINE = re.compile(r"(?:[ ]*\n){2}")
 
-_state: dict = {"generated": False, "ids": set()}
+_state: dict = {"generated": False, "ids": set(), "placeholders": set()}
 
 
 _TAG_PATTERNS: dict[str, re.Pattern] = {}
@@ -127,12 +129,16 @@ def extract(text: str, md) -> tuple[str, set[str]] | None:
         position = end
     parts.append(text[position:])
     out = []
+    placeholders = set()
     for part in parts:
         if isinstance(part, int):
             # The text html_block leaves in place of a raw block.
-            out.append("\n" + md.htmlStash.store(blocks[part]) + "\n\n")
+            placeholder = md.htmlStash.store(blocks[part])
+            placeholders.add(placeholder)
+            out.append("\n" + placeholder + "\n\n")
         else:
             out.append(part)
+    _state["placeholders"] = placeholders
     return "".join(out), ids
 
 
@@ -147,11 +153,26 @@ class _RawBlocks(Preprocessor):
         return text.split("\n")
 
 
+class _AtomicPlaceholders(Treeprocessor):
+    """A paragraph that holds only one of our placeholders is skipped by the inline pass
+    (no inline pattern matches a placeholder, so its text would come out the same)."""
+
+    def run(self, root):
+        placeholders = _state.get("placeholders")
+        if placeholders:
+            for element in root:
+                if element.tag == "p" and element.text in placeholders and not len(element):
+                    element.text = AtomicString(element.text)
+        return root
+
+
 class _RawBlocksExtension(Extension):
     def extendMarkdown(self, md) -> None:
         # After normalize_whitespace (30) and fenced code (25), before mkdocs_raw_html (21)
         # and html_block (20).
         md.preprocessors.register(_RawBlocks(md), "budget_raw_blocks", 22)
+        # Before the inline pass (20).
+        md.treeprocessors.register(_AtomicPlaceholders(md), "budget_raw_placeholders", 25)
 
 
 def on_config(config, **kwargs):
@@ -162,6 +183,7 @@ def on_config(config, **kwargs):
 def on_page_markdown(markdown, page, **kwargs):
     _state["generated"] = page.meta.get("generator") == GENERATED
     _state["ids"] = set()
+    _state["placeholders"] = set()
     return markdown
 
 
@@ -170,4 +192,5 @@ def on_page_content(html_text, page, **kwargs):
         page.present_anchor_ids = (page.present_anchor_ids or set()) | _state["ids"]
     _state["generated"] = False
     _state["ids"] = set()
+    _state["placeholders"] = set()
     return html_text
