@@ -13,8 +13,8 @@ project, its unit, the indexes, the home page), and the other HTML files stay un
 What a plain dirty build would still get wrong, and is handled here:
 - a site-wide input changed since the last build: the site is cleaned first, so the build
   is a full one;
-- a hand-written page (about.md: no generator front matter) shows the home page's portal
-  facts: it is rebuilt whenever the home page is;
+- a page without its own portal facts (a hand-written page such as about.md) shows the home
+  page's: it is rebuilt whenever the home page is;
 - the home page's front matter is read even when the home page is not rebuilt, since
   sitemap.xml and hand-written pages read it;
 - files whose source is gone (a removed project's page and downloads) are removed.
@@ -33,9 +33,6 @@ from mkdocs import utils
 
 log = logging.getLogger("mkdocs.hooks.dirty_build")
 
-# The start of every page generator/render.py writes (GENERATED_MARKER, after its comment line).
-GENERATED_FRONT_MATTER = "---\n"
-GENERATED_KEY = "\ngenerator: budget-disclosure\n"
 # Written by Material from theme templates on every build, not from Files.
 _TEMPLATE_OUTPUTS = {"404.html", "sitemap.xml", "sitemap.xml.gz"}
 # Rebuilt on every build by search_index.py.
@@ -76,13 +73,20 @@ def on_pre_build(config, **kwargs) -> None:
         utils.clean_directory(str(site))
 
 
-def _generated(path: str) -> bool:
+def _has_own_facts(path: str) -> bool:
+    """Whether the page's front matter carries the portal facts itself (``portal_footer``, as
+    every generated page does); a page without them shows the home page's."""
     try:
         with open(path, encoding="utf-8") as file:
-            head = file.read(400)
+            head = file.read(8192)
+            if head.startswith("---\n") and "\n---" not in head[3:]:
+                head += file.read()
     except (OSError, UnicodeDecodeError):
         return False
-    return head.startswith(GENERATED_FRONT_MATTER) and GENERATED_KEY in head.split("\n---", 1)[0] + "\n"
+    if not head.startswith("---\n"):
+        return False
+    front_matter = head[3:].split("\n---", 1)[0]
+    return "\nportal_footer:" in front_matter
 
 
 def on_files(files, config, **kwargs):
@@ -92,7 +96,7 @@ def on_files(files, config, **kwargs):
     home = files.get_file_from_path("index.md")
     if home is not None and home.is_modified():
         for file in files.documentation_pages():
-            if file is not home and not file.is_modified() and not _generated(file.abs_src_path):
+            if file is not home and not file.is_modified() and not _has_own_facts(file.abs_src_path):
                 os.unlink(file.abs_dest_path)  # rebuilt from the home page's new facts
     return files
 
