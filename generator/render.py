@@ -128,12 +128,17 @@ def make_environment(templates: Path) -> Environment:
     return env
 
 
-def _footer(dataset: Dataset) -> dict:
+def _footer(dataset: Dataset, version: bool = True) -> dict:
+    """The portal facts the theme shows on a page (footer, <head> metadata). Every generated
+    page carries them in its own front matter, so a page's HTML depends only on its own file
+    and `mkdocs build --dirty` rebuilds exactly the pages whose facts changed. The data
+    version and build date describe the whole portal and change with any data: only the home
+    page carries them (``version``), so a change to one project does not touch every page."""
     portal = dataset.portal
     optional = {name: getattr(portal, name).value if getattr(portal, name) else ""
                 for name in ("website_code", "icp_record", "police_record")}
-    return {"publisher": portal.publisher.value, "contact": portal.contact.value,
-            "data_version": dataset.data_version, "build_date": dataset.build_date, **optional,
+    stamp = {"data_version": dataset.data_version, "build_date": dataset.build_date} if version else {}
+    return {"publisher": portal.publisher.value, "contact": portal.contact.value, **stamp, **optional,
             **publish.site_facts(portal)}
 
 
@@ -321,6 +326,9 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     whole = {"portal": dataset.portal, "site": portal, "units": units, "years": years,
              "projects_by_unit": projects_by_unit, "review": review}
     local = {"portal": dataset.portal, "years": years, "review": review}
+    # The portal's facts (footer, <head>) are on every page, so a page's HTML depends only on its
+    # own file; they come from portal.yaml, which is in every key (``base``).
+    site_footer = _footer(dataset, version=False)
 
     prefix = cache.key("page", *base).encode()
 
@@ -345,8 +353,7 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
             header += f"gov_meta: {front_matter_json(gov)}\n"
         if wide:  # official tables need the width of the right-hand contents column
             header += "hide: [toc]\n"
-        if meta:
-            header += f"portal_footer: {front_matter_json(meta)}\n"
+        header += f"portal_footer: {front_matter_json(meta or site_footer)}\n"
         return f"{header}---\n{text}"
 
     def page(path: str, job_key: str | None, template: str, **arguments) -> Job:

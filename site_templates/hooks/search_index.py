@@ -5,9 +5,8 @@ Runs inside `mkdocs build` (and `mkdocs serve`), so publishing stays two command
 Chinese (绩效奖, 人事档案, 辅助性岗位); a reader's browser downloads only the index
 fragments its query needs, from this site (site/pagefind/), never from another host.
 Because the index is made from the written HTML, `mkdocs build --dirty` keeps search
-complete: every page on disk is indexed, not only the pages MkDocs rebuilt. A dirty build
-also gets the footer and removed pages right (see _refresh_unbuilt_pages), so that it
-equals a full build (tests/test_site.py).
+complete: every page on disk is indexed, not only the pages MkDocs rebuilt (dirty_build.py,
+listed before this hook, has removed the pages whose source is gone).
 
 Incremental search. A full build indexes every page into the base bundle (site/pagefind/).
 A dirty build does not re-index the site (about 35 s CPU at 10,000 pages): it indexes only
@@ -109,7 +108,7 @@ _TITLE = re.compile(rb"<title>.*?</title>", re.S)
 
 def _digest(path: Path) -> str:
     """What Pagefind reads of a page: the root selector's article and the <title> (not the
-    navigation or the footer, which a dirty build refreshes on every page)."""
+    navigation or the footer, which do not change what a reader finds)."""
     html = path.read_bytes()
     parts = [m.group(0) if m else b"" for m in (_TITLE.search(html), _ARTICLE.search(html))]
     return hashlib.blake2b(b"\0".join(parts), digest_size=16).hexdigest()
@@ -216,12 +215,8 @@ def _index_delta(site: Path, pages: list[str], built: set[str], state: dict) -> 
     return state
 
 
-# `mkdocs build --dirty` rebuilds only pages whose Markdown changed and leaves every other file
-# in site/. Two things must still follow the new build: the footer's 数据版本/生成日期 on the
-# other pages (taken from the home page, which the generator rewrites whenever the data
-# changes), and files whose source is gone (a removed project's page and downloads).
+# Which pages exist and which this build wrote (a dirty build writes only the changed ones).
 _state = {"dirty": False, "pages": None, "built": set()}
-_VERSION = re.compile(r'<div class="portal-footer__version">.*?</div>', re.S)
 
 
 def on_startup(command, dirty, **kwargs) -> None:
@@ -237,40 +232,6 @@ def on_files(files, config, **kwargs):
     return files
 
 
-# Written by MkDocs from theme templates, not from Files: always rebuilt.
-_TEMPLATE_OUTPUTS = {"404.html", "sitemap.xml", "sitemap.xml.gz"}
-
-
-def _refresh_unbuilt_pages(site: Path) -> None:
-    home = site / "index.html"
-    match = _VERSION.search(home.read_text(encoding="utf-8")) if home.is_file() else None
-    pages = _state["pages"] or set()
-    for folder, subfolders, names in os.walk(site):
-        if Path(folder) == site:
-            subfolders[:] = [name for name in subfolders if name != OUTPUT]  # rebuilt below anyway
-        for name in names:
-            path = Path(folder) / name
-            relative = path.relative_to(site).as_posix()
-            if relative not in pages and relative not in _TEMPLATE_OUTPUTS:
-                path.unlink()  # its source was removed (a page, a download): a full build has no such file
-                continue
-            if not name.endswith(".html"):
-                continue
-            if match is None:
-                continue
-            text = path.read_text(encoding="utf-8")
-            fresh = _VERSION.sub(lambda _: match.group(0), text)
-            if fresh != text:
-                path.write_text(fresh, encoding="utf-8")
-    # Folders left empty, deepest first (a folder that still holds something stays).
-    for folder in sorted((entry[0] for entry in os.walk(site)), key=len, reverse=True):
-        if Path(folder) != site:
-            try:
-                os.rmdir(folder)
-            except OSError:
-                pass
-
-
 def on_post_page(output, page, config, **kwargs):
     _state["built"].add(page.file.dest_uri)
     return output
@@ -278,8 +239,6 @@ def on_post_page(output, page, config, **kwargs):
 
 def on_post_build(config, **kwargs) -> None:
     site = Path(config["site_dir"])
-    if _state["dirty"]:
-        _refresh_unbuilt_pages(site)
     shards = (config.get("extra") or {}).get("search_shards")
     if shards is not None:
         _list_shards(site, shards)
