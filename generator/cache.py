@@ -1,21 +1,18 @@
-"""The build cache: one content-addressed store for per-project work.
+"""The build cache: one content-addressed store for everything a build can reuse.
 
-The unit of work is a project. Two kinds of entry live in the store, both keyed by a
-SHA-256 of everything they depend on:
+The unit of work is a project. Its entries are keyed by a SHA-256 of everything they depend
+on, always including the generator's code and library versions (``code_version``):
 
-- a project's validated model and its diagnostics, keyed by the bytes of its files,
-  their paths, the ids of the units that exist (the unit reference check), and the code
-  and library versions (``code_version``);
-- a project's downloads, keyed by its project.json (which holds every value the other
-  files are made from) and the code and library versions;
+- a project's validated model, its diagnostics and its `unit:` value, keyed by the paths
+  and digests of its files (whether that unit exists is checked on every build);
+- a project's downloads, keyed by the project's key and its unit file's key;
 - jieba's segmentation of an indicator name (for the relevance check), keyed by the name;
-- one named slot per output folder, the build state (state.py): what the last successful build
-  read and wrote, which lets the next one skip unchanged projects and pages.
+- two named slots (``slot:``), the build state of this output folder (state.py): what the
+  last successful build read and wrote (per file, per project, per page), which lets the
+  next one skip unchanged projects and pages, and answer a build with nothing changed.
 
-The portal's rule settings and acknowledgements are applied after the cache (to cached
-and fresh diagnostics alike), and year-over-year comparisons, totals and every page are
-computed from the models on each build, so neither the portal file nor another year's
-data needs to be part of a key.
+The portal's rule settings and acknowledgements are applied after the cache (to cached and
+fresh diagnostics alike); page keys include the portal file and the templates (render.Job).
 
 An entry is ``MAGIC + sha256(key, payload) + payload``. Reading checks both; an entry that
 is truncated, corrupt, stored under another key or from another format is deleted and the work is redone: a

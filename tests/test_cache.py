@@ -307,3 +307,25 @@ def test_two_worker_processes_give_the_same_output_as_one(tmp_path, monkeypatch)
     assert parallel.build().code == 0
     clean, again = _clean_build(parallel, tmp_path / "clean")
     assert again.code == 0 and _outputs(parallel) == _outputs(clean)
+
+
+def test_a_new_build_date_rewrites_the_home_page_only(workspace, monkeypatch):
+    """`make site` sets SOURCE_DATE_EPOCH from the last data commit, so it changes with every
+    commit; only the home page shows it, so only the home page is written again."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    assert workspace.build().code == 0
+    before = workspace.snapshot()
+    from generator import pipeline
+
+    views = []
+    real = pipeline.project_view
+    monkeypatch.setattr(pipeline, "project_view", lambda *a: views.append(a) or real(*a))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767312000")
+    result = workspace.build()
+    assert result.code == 0
+    assert views == []  # no project page was rendered again
+    after = workspace.snapshot()
+    assert [path for path in after if after[path] != before[path]] == ["index.md"]
+    assert "2026年1月2日" in workspace.read("docs_src/index.md")
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
