@@ -15,7 +15,7 @@ import re
 import zipfile
 from decimal import Decimal
 
-from .compute import PortalView, ProjectView
+from .compute import ProjectView
 from .model import Project
 
 UTF8_BOM = "\ufeff"
@@ -468,11 +468,6 @@ def _project_json(view: ProjectView) -> bytes:
             for row, item in _items_in_page_order(view)
         ]
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
-
-
-def project_json(view: ProjectView) -> bytes:
-    """Everything the other downloads are made from; equal JSON means equal downloads."""
-    return _project_json(view)
 
 
 def project_downloads(view: ProjectView, *, json_bytes: bytes | None = None) -> dict[str, bytes]:

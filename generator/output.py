@@ -44,7 +44,7 @@ class WriteResult:
 
 
 class OutsideOutput(Exception):
-    """A path that would leave the output folder; callers check with find_collisions first."""
+    """A path that would leave the output folder; callers check with collision() first."""
 
 
 def contained(out_dir: Path, relative: str, cache: dict | None = None) -> Path | None:
@@ -125,24 +125,6 @@ def collision(relative: str, out_dir: Path, display_root: Path, known: set[str],
         shown = _shown(target, display_root)
         return rules.make("X305", Location(shown), path=shown)
     return None
-
-
-def find_collisions(pages: dict[str, str | bytes], out_dir: Path, display_root: Path) -> list[Diagnostic]:
-    """Generated paths that would leave the output folder (X306) or already hold a
-    hand-written file (X305)."""
-    known = read_manifest(out_dir)
-    found = []
-    cache: dict = {}
-    for relative in pages:
-        target = contained(out_dir, relative, cache)
-        if target is None:
-            shown = _shown(out_dir / relative, display_root) if "\0" not in relative else repr(relative)
-            found.append(rules.make("X306", Location(_shown(out_dir, display_root)), path=shown))
-            continue
-        if relative not in known and target.exists() and not _ours(relative, target):
-            shown = _shown(target, display_root)
-            found.append(rules.make("X305", Location(shown), path=shown))
-    return found
 
 
 # ---- staging and the swap ------------------------------------------------------------------

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import cache, checks, exports, review, rules, schema, state, validate, workers
 from .checks import personal, relevance
-from .compute import Listed, ProjectHead, ProjectView, portal_view, project_head, project_view
+from .compute import Listed, ProjectView, portal_view, project_head, project_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
 from .load import RawData, RawProject, load_tree, parse_project, parse_unit, read_skipped
 from .model import Dataset, Portal, Project, Text, Unit
