@@ -70,8 +70,6 @@ def _project_key(data_dir: str, raw_project: RawProject) -> str:
 def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[str] | None,
              store: cache.Store | None, prior: state.BuildState | None, reusable: state.Records | None,
              keep_models: bool, scanned: dict[str, tuple[int, int]] | None = None) -> _Collected:
-    if reusable is None:
-        prior = None  # without the records the recorded digests are no use: read everything
     raw = load_tree(data_dir, root, progress, years, known=prior.inputs if prior else None,
                     settled_ns=prior.settled_ns if prior else 0, scanned=scanned)
     resolved_data = str(data_dir.resolve())
@@ -404,8 +402,9 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     store = cache.store_for(root, out_dir)
     spare = store.folder.parent / f"spare-{store.folder.name.partition('-')[2]}"
     recover(out_dir, spare)  # what a killed earlier build left beside docs_src/
+    # Another generator or library version is never answered as a no-op (its pages may differ).
     options = json.dumps({"review": review_report, "strict": strict, "root": str(root), "out": str(out_dir),
-                          "years": sorted(years) if years else None,
+                          "years": sorted(years) if years else None, "code": cache.code_version().hex(),
                           "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", "")}, sort_keys=True)
     prior = state.load(store)
     stages("load state")
@@ -419,7 +418,7 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
                            written=WriteResult((), tuple(path for _, files in prior.jobs.values()
                                                          for path, _, _ in files), ()), notes=result.notes)
     scanned_ns = time.time_ns()  # only ever compared with file times, never published
-    records = state.load_records(store, prior) if prior is not None else None
+    records = state.load_records(store) if prior is not None else None
     stages("load records")
     collected = _collect(data_dir, root, progress, years, store, prior, records, keep_models=False,
                          scanned=scanned)
@@ -521,13 +520,13 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
         jobs=jobs_state,
         result=state.Result(state.pack(diagnostics), notes, counts["project_count"], counts["unit_target_count"]))
     new_records = state.Records(
-        scanned_ns, projects=collected.records, units=collected.unit_records,
+        projects=collected.records, units=collected.unit_records,
         rows={key: row for key, row in zip((collected.project_keys[l.project.key] for l in portal.projects), rows)})
     for key, record in collected.records.items():  # spared from pruning, though not read
         store.keep(key)
         if record.head is not None and record.head.unit.value in collected.unit_keys:
             store.keep(cache.key("downloads", key, collected.unit_keys[record.head.unit.value]))
-    state.save(store, new_state, new_records)
+    state.save(store, new_state, new_records, records)
     stages("save state")
     if years is None:
         store.prune()

@@ -1,17 +1,18 @@
 """The build state: what the last successful build of an output folder knew, kept in the store.
 
-One entry per output folder, in the same verified store as everything else (cache.py):
+Named slots of the output folder's store, verified like every other entry (cache.py). The
+state slot (BuildState, read first, small enough for a no-op build) holds:
 
 - ``inputs``: every data and template file's size, modification time and SHA-256, so that an
   unchanged file is not even read (load.py) and a build with nothing changed is answered at once;
-- ``projects``: each project's head (what listings and totals need), diagnostics and unit
-  reference, by the key of its content, so that unchanged projects are never parsed, checked or
-  loaded whole;
-- ``units``: each unit's model and diagnostics, by the key of its file's content;
 - ``jobs``: for every page job (render.Job), its key and the files it wrote with their size and
   modification time, so that a page whose inputs and file are unchanged is not rendered again;
-- ``rows``: each project's lines of the data package;
 - ``result``: the last build's diagnostics, counts and notes, reported again by a no-op build.
+
+The record slots (Records, read only when something changed) hold each project's head (what
+listings and totals need), diagnostics and unit reference, by the key of its content, so that
+unchanged projects are never parsed, checked or loaded whole; each unit's model and
+diagnostics, by the key of its file's content; and each project's lines of the data package.
 
 A state that is missing, damaged or from other code is simply absent (the store verifies every
 entry): the build is then a full one. Output files are checked by size and modification time,
@@ -24,13 +25,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache
 from decimal import Decimal
 
+from . import cache
 from .compute import Amount, ProjectHead
 from .diagnostics import Diagnostic, Location, Severity
-from .model import Acknowledgement, Classification, Text
 from .load import _ignored as ignored
+from .model import Acknowledgement, Classification, Text
 
 # A file modified this close before the last build looked at it may have changed again within
 # the same clock tick (file systems keep coarse times): it is read again, as git does.
@@ -155,16 +156,26 @@ class BuildState:
 
 @dataclass
 class Records:
-    """What a build with changes reuses: loaded only then."""
+    """What a build with changes reuses: loaded only then.
 
-    scanned_ns: int  # ties these records to their BuildState
+    Every entry is keyed by the content it was made from (a project's or a unit's key), so
+    records from any earlier build are valid, and a lost slot only means more work. They are
+    kept in 16 slots by the key's first digit, and a build saves only the slots whose entries
+    changed: one changed project rewrites 1/16 of them, not all 10,000.
+    """
+
     projects: dict[str, ProjectRecord] = field(default_factory=dict)
     units: dict[str, UnitRecord] = field(default_factory=dict)
-    rows: dict[str, bytes] = field(default_factory=dict)
+    rows: dict[str, bytes] = field(default_factory=dict)  # a project's data package lines, by project key
 
 
 # The store is already one per output folder (cache.store_for).
-STATE_SLOT, RECORDS_SLOT = "slot:state", "slot:records"
+STATE_SLOT = "slot:state"
+_BUCKETS = "0123456789abcdef"
+
+
+def _bucket_slot(bucket: str) -> str:
+    return f"slot:records-{bucket}"
 
 
 def load(store: cache.Store) -> BuildState | None:
@@ -172,14 +183,41 @@ def load(store: cache.Store) -> BuildState | None:
     return found if isinstance(found, BuildState) else None
 
 
-def load_records(store: cache.Store, state: BuildState) -> Records | None:
-    found = store.get(RECORDS_SLOT)
-    return found if isinstance(found, Records) and found.scanned_ns == state.scanned_ns else None
+def load_records(store: cache.Store) -> Records:
+    records = Records()
+    for bucket in _BUCKETS:
+        found = store.get(_bucket_slot(bucket))
+        if isinstance(found, tuple) and len(found) == 2 and all(isinstance(part, dict) for part in found):
+            records.projects.update(found[0])
+            records.rows.update(found[1])
+    units = store.get(_bucket_slot("units"))
+    if isinstance(units, dict):
+        records.units.update(units)
+    return records
 
 
-def save(store: cache.Store, state: BuildState, records: Records) -> None:
-    # Records first: a state is only ever paired with the records of its own build.
-    store.put(RECORDS_SLOT, records)
+def _same(new: dict, old: dict) -> bool:
+    # Entries reused from the loaded records are the very same objects.
+    return new.keys() == old.keys() and all(old[key] is value for key, value in new.items())
+
+
+def _split(entries: dict) -> dict[str, dict]:
+    buckets: dict[str, dict] = {bucket: {} for bucket in _BUCKETS}
+    for key, value in entries.items():
+        buckets[key[0]][key] = value  # keys are SHA-256 hex digests
+    return buckets
+
+
+def save(store: cache.Store, state: BuildState, records: Records, loaded: Records | None) -> None:
+    """Records first (only the slots that changed), then the state."""
+    loaded = loaded or Records()
+    projects, rows = _split(records.projects), _split(records.rows)
+    old_projects, old_rows = _split(loaded.projects), _split(loaded.rows)
+    for bucket in _BUCKETS:
+        if not (_same(projects[bucket], old_projects[bucket]) and _same(rows[bucket], old_rows[bucket])):
+            store.put(_bucket_slot(bucket), (projects[bucket], rows[bucket]))
+    if not _same(records.units, loaded.units):
+        store.put(_bucket_slot("units"), records.units)
     store.put(STATE_SLOT, state)
 
 

@@ -218,3 +218,26 @@ def test_failed_build_leaves_no_state_that_could_hide_the_failure(workspace):
     workspace.replace(f"{PROJECT_DIR}/budget_items.csv", ",65万,", ",650000,")
     assert workspace.build().code == 0
     assert workspace.snapshot() == before
+
+
+def test_a_new_generator_version_is_never_answered_as_a_no_op(workspace, monkeypatch):
+    """The no-op answer compares inputs and outputs; the generator's code and library versions
+    are inputs too (an upgrade may change every page, as the escaping fix did)."""
+    import os
+    import time
+
+    from generator import cache, exports
+
+    old = time.time() - 3600  # settled files: nothing is re-read as possibly changed
+    for path in workspace.path("budget_data").rglob("*"):
+        os.utime(path, (old, old))
+    for path in workspace.path("site_templates").rglob("*"):
+        os.utime(path, (old, old))
+    assert workspace.build().code == 0
+    calls = []
+    real = exports.project_downloads
+    monkeypatch.setattr(exports, "project_downloads", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert "写入 0 页" in workspace.build().stdout and calls == []  # a true no-op first
+    monkeypatch.setattr(cache, "code_version", lambda: b"another generator")
+    assert workspace.build().code == 0
+    assert calls == [1]  # the project's downloads were made again under the new code's keys

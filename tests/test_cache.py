@@ -329,3 +329,20 @@ def test_a_new_build_date_rewrites_the_home_page_only(workspace, monkeypatch):
     assert "2026年1月2日" in workspace.read("docs_src/index.md")
     clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
     assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+
+
+def test_one_changed_project_rewrites_at_most_two_record_slots(workspace):
+    """The per-project records are kept in 16 slots by key: a change saves the slot of the
+    project's old key and of its new one, not every project's record again."""
+    for n in range(12):
+        shutil.copytree(workspace.path(PROJECT_DIR), workspace.path(f"budget_data/projects/2026/copy-{n}"))
+    assert workspace.build().code == 0
+    slots = sorted(workspace.path(".cache/generator").glob("store-*/records-*.slot"))
+    assert len(slots) >= 5  # 13 projects spread over several slots (and the units' slot)
+    before = {slot: slot.stat().st_mtime_ns for slot in slots}
+    workspace.replace("budget_data/projects/2026/copy-4/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
+    rewritten = [slot for slot in slots if slot.stat().st_mtime_ns != before[slot]]
+    assert 1 <= len(rewritten) <= 2
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
