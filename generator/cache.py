@@ -7,7 +7,7 @@ on, always including the generator's code and library versions (``code_version``
   and digests of its files (whether that unit exists is checked on every build);
 - a project's downloads, keyed by the project's key and its unit file's key;
 - jieba's segmentation of an indicator name (for the relevance check), keyed by the name;
-- two named slots (``slot:``), the build state of this output folder (state.py): what the
+- named slots (``slot:``), the build state of this output folder (state.py): what the
   last successful build read and wrote (per file, per project, per page), which lets the
   next one skip unchanged projects and pages, and answer a build with nothing changed.
 
