@@ -129,7 +129,6 @@ def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[st
             project, found, unit_ref = _gather_project(data_dir, root, raw_project)
             if store is not None:
                 store.put(entry_key, (project, found, unit_ref))
-        raw_project.files = {}  # bytes are not needed any more; at 10,000 projects they add up
         record = state.ProjectRecord(
             project_head(project) if project is not None else None, state.pack(found), unit_ref,
             tuple(cache.key("segments", i.level3) for i in project.indicators) if project is not None else ())
@@ -139,7 +138,7 @@ def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[st
     gathered = (workers.run(gather_one, pending, lambda done: progress("校验数据", done, len(pending)))
                 if not keep_models else [gather_one(item) for item in pending])
     for (index, old_key, raw_project), (entry_key, record, extra, project) in zip(pending, gathered):
-        raw_project.files = {}
+        raw_project.files = {}  # bytes are not needed any more; at 10,000 projects they add up
         diagnostics += extra
         if entry_key != old_key:
             del raw_projects[old_key]
@@ -346,19 +345,21 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _templates(templates: Path, inputs: dict[str, tuple[int, int]]) -> str:
-    """A digest of every template file (pages include and import each other)."""
+def _templates(templates: Path) -> tuple[str, dict[str, tuple[int, int, bytes]]]:
+    """A digest of every template file (pages include and import each other), and each file's
+    size and mtime as the build state's inputs record them."""
     digest = hashlib.sha256()
     found: dict[str, tuple[int, int]] = {}
     state.scan(templates, "", found)
+    inputs = {}
     for relative in sorted(found):
         try:
             data = (templates / relative).read_bytes()
         except OSError:
             continue
         digest.update(relative.encode("utf-8", "surrogateescape") + b"\0" + hashlib.sha256(data).digest())
-        inputs[f"[templates]/{relative}"] = found[relative]
-    return digest.hexdigest()
+        inputs[f"[templates]/{relative}"] = (*found[relative], b"")
+    return digest.hexdigest(), inputs
 
 
 def _unchanged_since(prior: state.BuildState, data_dir: Path, root: Path, templates: Path, options: str,
@@ -431,8 +432,7 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     report = review_view(dataset, diagnostics) if review_report else None
     portal = portal_view(dataset)
     stages("totals")
-    inputs: dict[str, tuple[int, int]] = {}
-    templates_digest = _templates(templates, inputs)
+    templates_digest, template_inputs = _templates(templates)
     portal_digest = collected.raw.contents.get("portal.yaml", b"").hex()
     sources = _Sources(collected, dataset, store, data_dir, root)
     # Not the options: SOURCE_DATE_EPOCH (new with every data commit under `make site`) is only
@@ -445,12 +445,12 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     kept: dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]] = {}
     to_make: list = []
     for job in jobs:
-        previous = prior.jobs.get(job.paths[0]) if prior else None
+        previous = prior.jobs.get(job.path) if prior else None
         if job.key is not None and previous is not None and previous[0] == job.key and \
                 state.outputs_unchanged(out_dir, previous[1]):
             for path, _, _ in previous[1]:
                 publisher.keep(path)
-            kept[job.paths[0]] = previous
+            kept[job.path] = previous
         else:
             to_make.append(job)
     seen: dict = {}
@@ -479,15 +479,18 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
         found_collisions += problems
         publisher.merge(paths, changed, [path for path in paths if path not in changed])
         sources.rows.update(job_rows)
-        done_jobs[job.paths[0]] = (job.key, tuple(paths))
+        done_jobs[job.path] = (job.key, tuple(paths))
     old_rows = records.rows if records is not None else {}
-    rows = [sources.rows.get(key) or old_rows.get(key)
-            for key in (collected.project_keys[listed.project.key] for listed in portal.projects)]
-    if any(row is None for row in rows):  # a state without them: make them from the models
-        rows = [sources.rows.get(key) or old_rows.get(key)
-                or exports.package_rows(sources.view(listed))
-                for listed, key in ((listed, collected.project_keys[listed.project.key])
-                                    for listed in portal.projects)]
+    row_keys = [collected.project_keys[listed.project.key] for listed in portal.projects]
+
+    def package_rows(listed, key: str) -> bytes:
+        """Made by this build's job, kept from the records, or (records lost) made from the model.
+        A project without a breakdown has no lines: b"" is a value, not a miss."""
+        for made in (sources.rows, old_rows):
+            if key in made:
+                return made[key]
+        return exports.package_rows(sources.view(listed))
+    rows = [package_rows(listed, key) for listed, key in zip(portal.projects, row_keys)]
     package = exports.fiscal_data_package(rows, sorted({listed.project.year for listed in portal.projects}),
                                           dataset.portal.title.value, dataset.portal.publisher.value,
                                           dataset.data_version)
@@ -512,16 +515,13 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     for main, (key, paths) in done_jobs.items():
         jobs_state[main] = (key, state.output_stats(out_dir, paths))
     jobs_state["[package]"] = (None, state.output_stats(out_dir, sorted(package)))
-    for shown, known in collected.raw.stats.items():
-        inputs[shown] = known[:2]
     new_state = state.BuildState(
-        options=options, scanned_ns=scanned_ns,
-        inputs={**collected.raw.stats, **{k: (*v, b"") for k, v in inputs.items() if k.startswith("[templates]/")}},
+        options=options, scanned_ns=scanned_ns, inputs={**collected.raw.stats, **template_inputs},
         jobs=jobs_state,
         result=state.Result(state.pack(diagnostics), notes, counts["project_count"], counts["unit_target_count"]))
     new_records = state.Records(
         projects=collected.records, units=collected.unit_records,
-        rows={key: row for key, row in zip((collected.project_keys[l.project.key] for l in portal.projects), rows)})
+        rows=dict(zip(row_keys, rows)))
     for key, record in collected.records.items():  # spared from pruning, though not read
         store.keep(key)
         if record.head is not None and record.head.unit.value in collected.unit_keys:

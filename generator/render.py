@@ -287,7 +287,7 @@ class Job:
     on disk, keeps those files without calling ``make``.
     """
 
-    paths: tuple[str, ...]  # its main page; the files it made last time are in the build state
+    path: str  # its main page, which names the job; the files it made last time are in the build state
     key: str | None
     make: Callable[[], dict[str, str | bytes]]
 
@@ -357,7 +357,7 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
         return f"{header}---\n{text}"
 
     def page(path: str, job_key: str | None, template: str, **arguments) -> Job:
-        return Job((path,), job_key, lambda: {path: render(template, path, **arguments)})
+        return Job(path, job_key, lambda: {path: render(template, path, **arguments)})
 
     def site_meta(column: str, title: str, description: str, **extra: str) -> dict:
         return publish.site_page_meta(dataset, column, title, description, **extra)
@@ -366,7 +366,7 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
         return [sources.project_key(view) for view in views]
 
     jobs = [
-        Job((HOME_PAGE,), None, lambda: {HOME_PAGE: render(
+        Job(HOME_PAGE, None, lambda: {HOME_PAGE: render(
             "home.md.j2", HOME_PAGE, meta=_footer(dataset), charts=_home_charts(portal, units),
             gov=site_meta("首页", dataset.portal.title.value, f"{dataset.portal.title.value}：各预算单位的项目预算公开。",
                           column_type="首页"))}),
@@ -374,7 +374,7 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
              gov=site_meta("预算单位", "预算单位", "公开项目预算的全部预算单位。")),
         page(PROJECTS_INDEX, None, "projects_index.md.j2",
              gov=site_meta("项目预算", "项目预算", "按年度列出的全部公开项目预算。")),
-        Job((FORMAT_PAGE,), key("format", hashlib.sha256(dataset.format_doc.encode("utf-8")).hexdigest()),
+        Job(FORMAT_PAGE, key("format", hashlib.sha256(dataset.format_doc.encode("utf-8")).hexdigest()),
             lambda: {FORMAT_PAGE: render(
                 "data_format.md.j2", FORMAT_PAGE, format_doc=format_document(dataset.format_doc), common=local,
                 gov=site_meta("数据格式说明", "数据格式说明", "预算数据（budget_data/）的格式说明。",
@@ -393,7 +393,7 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
             disclosure = publish.unit_target_disclosure(view, dataset.portal, serial)
             return {path: render("unit_target.md.j2", path, view=view, findings=findings, disclosure=disclosure,
                                  gov=publish.unit_target_meta(view, disclosure), wide=True, common=local)}
-        return Job((path,), key("unit-target", sources.project_key(listed), sources.unit_key(listed.unit.id),
+        return Job(path, key("unit-target", sources.project_key(listed), sources.unit_key(listed.unit.id),
                                 serial), make)
 
     for listed in portal.unit_targets:
@@ -412,7 +412,7 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
             return {path: render("unit.md.j2", path, unit=unit, projects=unit_projects,
                                  totals=totals_by_unit[unit_id], unit_targets=unit_targets, disclosure=disclosure,
                                  gov=publish.unit_meta(unit, disclosure), common=local)}
-        return Job((path,), key("unit", sources.unit_key(unit_id), years, *keys(unit_projects),
+        return Job(path, key("unit", sources.unit_key(unit_id), years, *keys(unit_projects),
                                 "targets", *keys(unit_targets)), make)
 
     jobs += [unit_job(unit_id, unit) for unit_id, unit in sorted(units.items())]
@@ -433,7 +433,7 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
                                  downloads=folder, comparison=comparison, next_year=later, disclosure=disclosure,
                                  gov=publish.project_meta(view, disclosure), wide=True, common=local)
             return files
-        return Job((path,),
+        return Job(path,
                    key("project", sources.project_key(listed), sources.unit_key(listed.unit.id), serial,
                        sources.project_key(earlier) if earlier else "", sources.project_key(later) if later else ""),
                    make)
