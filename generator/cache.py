@@ -14,10 +14,19 @@ on, always including the generator's code and library versions (``code_version``
 The portal's rule settings and acknowledgements are applied after the cache (to cached and
 fresh diagnostics alike); page keys include the portal file and the templates (render.Job).
 
-An entry is ``MAGIC + sha256(key, payload) + payload``. Reading checks both; an entry that
-is truncated, corrupt, stored under another key or from another format is deleted and the work is redone: a
-damaged cache costs time, never correctness. Entries are written to a temporary file
-and renamed, so a killed build leaves no partial entry under a key. The payload is a
+Entries are appended to pack files, one per build and process, instead of one file each:
+creating a file is what an entry cost on the build machines (a first build at 10,000
+projects made 20,000 of them), and reading one back from a pack costs the same as from its
+own file. The index (key → pack, offset, length) is a slot, saved by ``close`` at the end of
+every build, failed builds included, so that the work a failed build did is not lost. A pack
+the index does not name (a killed build's, a worker's not yet adopted) is adopted or removed;
+packs that are mostly garbage are compacted when the store is pruned.
+
+A record is ``key + length + sha256(key, payload) + payload``; a slot is ``MAGIC +
+sha256(key, payload) + payload`` in its own file. Reading checks all of it; a record or slot
+that is truncated, corrupt, stored under another key or from another format is dropped and
+the work is redone: a damaged cache costs time, never correctness. Slots are written to a
+temporary file and renamed, so a killed build leaves no partial slot. The payload is a
 pickle: the store lives in the repository's git-ignored .cache/, beside .venv/, and is
 trusted as much as the installed code.
 """
@@ -28,11 +37,18 @@ import hashlib
 import os
 import pickle
 import platform
+import shutil
 from functools import lru_cache
 from pathlib import Path
 
-MAGIC = b"BDGCACHE2\n"
+MAGIC = b"BDGCACHE3\n"
 _DIGEST = 32
+_KEY = 64  # a key's hex digest
+_HEADER = _KEY + 8 + _DIGEST
+_INDEX_SLOT = "slot:index"
+_PACKS = "packs"
+# A pack whose live records are less than this share of its bytes is compacted on prune.
+_COMPACT_BELOW = 0.5
 _CODE_DIR = Path(__file__).resolve().parent
 # Libraries whose behaviour shapes a model, a diagnostic or a download.
 _LIBRARIES = ("jinja2", "markupsafe", "pyyaml", "xlsxwriter", "jieba", "pandas")
@@ -69,22 +85,38 @@ def _seal(key: str, payload: bytes) -> bytes:
     return hashlib.sha256(key.encode() + b"\0" + payload).digest()
 
 
+def _loads(payload: bytes):
+    try:
+        return pickle.loads(payload)
+    except Exception:  # a verified entry from an incompatible model: redo the work
+        return None
+
+
 class Store:
-    """Entries under ``folder``; every read is verified, every write atomic."""
+    """Entries under ``folder``; every read is verified.
+
+    One process writes its entries to its own pack; worker processes forked during a build
+    write theirs, which the parent adopts (``adopt``) before it reads what they wrote."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.used: set[str] = set()
+        self._index: dict[str, tuple[str, int, int]] | None = None  # loaded when first needed
+        self._index_changed = False
+        self._token = os.urandom(6).hex()  # names this store's packs for this build
+        self._pid = os.getpid()
+        self._fd: int | None = None
+        self._pack = ""
+        self._end = 0
+        self._mine: dict[str, tuple[str, int, int]] = {}  # written by this process
 
-    def _path(self, key: str) -> Path:
-        if key.startswith("slot:"):
-            # A named, rewritable entry (the build state): beside the shards, never pruned.
-            return self.folder / f"{key[5:]}.slot"
-        return self.folder / key[:2] / key
+    # Slots: named, rewritable entries (the build state), each in its own file.
 
-    def get(self, key: str):
-        self.used.add(key)
-        path = self._path(key)
+    def _slot_path(self, key: str) -> Path:
+        return self.folder / f"{key[5:]}.slot"
+
+    def _get_slot(self, key: str):
+        path = self._slot_path(key)
         try:
             data = path.read_bytes()
         except OSError:
@@ -94,12 +126,68 @@ class Store:
                 _seal(key, data[header:]) != data[len(MAGIC):header]:
             self._discard(path)
             return None
-        try:
-            value = pickle.loads(data[header:])
-        except Exception:  # a verified entry from an incompatible model: redo the work
+        value = _loads(data[header:])
+        if value is None:
             self._discard(path)
-            return None
         return value
+
+    def _put_slot(self, key: str, value) -> None:
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        path = self._slot_path(key)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(MAGIC + _seal(key, payload) + payload)
+            os.replace(temporary, path)
+        except OSError:
+            self._discard(temporary)  # without the slot the next build redoes this work
+
+    # Entries: records in packs.
+
+    def _packs(self) -> Path:
+        return self.folder / _PACKS
+
+    def _entries(self) -> dict[str, tuple[str, int, int]]:
+        if self._index is None:
+            found = self._get_slot(_INDEX_SLOT)
+            valid = isinstance(found, dict) and all(
+                isinstance(value, tuple) and len(value) == 3 for value in found.values())
+            self._index = found if valid else {}
+        return self._index
+
+    def _locate(self, key: str) -> tuple[str, int, int] | None:
+        return self._mine.get(key) or self._entries().get(key)
+
+    def get(self, key: str):
+        self.used.add(key)
+        if key.startswith("slot:"):
+            return self._get_slot(key)
+        where = self._locate(key)
+        if where is None:
+            return None
+        pack, offset, length = where
+        try:
+            with open(self._packs() / pack, "rb") as file:
+                file.seek(offset)
+                data = file.read(length)
+        except OSError:
+            data = b""
+        encoded = key.encode()
+        if len(data) != length or length < _HEADER or data[:_KEY] != encoded or \
+                int.from_bytes(data[_KEY:_KEY + 8], "big") != length - _HEADER or \
+                _seal(key, data[_HEADER:]) != data[_KEY + 8:_HEADER]:
+            self._forget(key)
+            return None
+        value = _loads(data[_HEADER:])
+        if value is None:
+            self._forget(key)
+        return value
+
+    def _forget(self, key: str) -> None:
+        """A damaged or unreadable record: the next put of this key writes a good one."""
+        self._mine.pop(key, None)
+        if self._entries().pop(key, None) is not None:
+            self._index_changed = True
 
     def keep(self, key: str) -> None:
         """Spare an entry this build did not read from pruning."""
@@ -107,29 +195,120 @@ class Store:
 
     def put(self, key: str, value) -> None:
         self.used.add(key)
+        if key.startswith("slot:"):
+            self._put_slot(key, value)
+            return
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        path = self._path(key)
-        temporary = path.with_name(f".{key}.{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(MAGIC + _seal(key, payload) + payload)
-            os.replace(temporary, path)
-        except OSError:
-            self._discard(temporary)  # without the entry the next build redoes this work
+        self._append(key, key.encode() + len(payload).to_bytes(8, "big") + _seal(key, payload) + payload)
 
-    def prune(self) -> None:
-        """Remove entries this build did not use (and temporary files a killed build left)."""
+    def _append(self, key: str, record: bytes) -> None:
+        if self._pid != os.getpid():
+            # A forked worker writes its own pack; what the parent wrote stays readable.
+            self._entries().update(self._mine)
+            self._pid, self._fd, self._mine = os.getpid(), None, {}
         try:
-            shards = list(os.scandir(self.folder))
+            if self._fd is None:
+                self._packs().mkdir(parents=True, exist_ok=True)
+                self._pack = f"{self._token}-{self._pid}.pack"
+                self._fd = os.open(self._packs() / self._pack, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                self._end = os.fstat(self._fd).st_size
+            written = os.write(self._fd, record)
+        except OSError:
+            return  # without the entry the next build redoes this work (a full disk, say)
+        if written == len(record):
+            self._mine[key] = (self._pack, self._end, len(record))
+        self._end += written
+
+    def adopt(self) -> None:
+        """Index the records that worker processes of this build appended to their packs."""
+        packs = self._packs()
+        try:
+            names = sorted(entry.name for entry in os.scandir(packs)
+                           if entry.name.startswith(f"{self._token}-") and entry.name != self._pack)
         except OSError:
             return
-        for shard in shards:
-            if not shard.is_dir(follow_symlinks=False):
+        index = self._entries()
+        for name in names:
+            known = {where for where in index.values() if where[0] == name}
+            for key, where in _scan(packs / name):
+                if where not in known:
+                    index[key] = where
+                    self._index_changed = True
+
+    def close(self, prune: bool = False) -> None:
+        """End of a build (failed builds too): adopt the workers' records, prune when asked,
+        save the index. The next put starts a new pack."""
+        if self._pid != os.getpid():
+            return
+        self.adopt()
+        index = self._entries()
+        if prune:
+            for key in [key for key in index if key not in self.used]:
+                del index[key]
+                self._index_changed = True
+            self._compact()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if self._mine:
+            index.update(self._mine)
+            self._mine = {}
+            self._index_changed = True
+        if prune:
+            self._clear(index)
+        if self._index_changed:
+            self._put_slot(_INDEX_SLOT, index)
+            self._index_changed = False
+        self._token, self._pack, self._end = os.urandom(6).hex(), "", 0
+
+    def prune(self) -> None:
+        """Remove entries this build did not use (and whatever killed builds left)."""
+        self.close(prune=True)
+
+    def _compact(self) -> None:
+        """Copy the live records of packs that are mostly garbage into this build's pack."""
+        index = self._entries()
+        live: dict[str, list[tuple[int, str]]] = {}
+        for entry_key, (pack, offset, _) in index.items():
+            if entry_key not in self._mine:
+                live.setdefault(pack, []).append((offset, entry_key))
+        for pack, records in sorted(live.items()):
+            try:
+                size = (self._packs() / pack).stat().st_size
+            except OSError:
                 continue
-            with os.scandir(shard.path) as entries:
-                for entry in entries:
-                    if entry.name not in self.used:
-                        self._discard(Path(entry.path))
+            if sum(index[k][2] for _, k in records) >= size * _COMPACT_BELOW:
+                continue
+            try:
+                with open(self._packs() / pack, "rb") as source:
+                    for offset, entry_key in sorted(records):
+                        source.seek(offset)
+                        self._append(entry_key, source.read(index[entry_key][2]))
+            except OSError:
+                continue
+
+    def _clear(self, index: dict[str, tuple[str, int, int]]) -> None:
+        """Remove packs no entry lives in, the one-file-per-entry format's folders and
+        temporary files of killed builds."""
+        referenced = {pack for pack, _, _ in index.values()}
+        try:
+            packs = [entry.name for entry in os.scandir(self._packs())]
+        except OSError:
+            packs = []
+        for name in packs:
+            if name not in referenced:
+                self._discard(self._packs() / name)
+        try:
+            others = list(os.scandir(self.folder))
+        except OSError:
+            others = []
+        for entry in others:
+            if entry.name == _PACKS:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            elif entry.name.endswith(".tmp"):
+                self._discard(Path(entry.path))
 
     @staticmethod
     def _discard(path: Path) -> None:
@@ -137,6 +316,28 @@ class Store:
             os.unlink(path)
         except OSError:
             pass
+
+
+def _scan(path: Path):
+    """(key, (pack, offset, length)) of every whole record in a pack, from its headers."""
+    try:
+        file = open(path, "rb")
+    except OSError:
+        return
+    with file:
+        offset = 0
+        while True:
+            header = file.read(_HEADER)
+            if len(header) < _HEADER:
+                return
+            length = _HEADER + int.from_bytes(header[_KEY:_KEY + 8], "big")
+            try:
+                key = header[:_KEY].decode("ascii")
+            except UnicodeDecodeError:
+                return
+            yield key, (path.name, offset, length)
+            offset += length
+            file.seek(offset)
 
 
 def store_for(root: Path, out_dir: Path) -> Store:

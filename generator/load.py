@@ -231,21 +231,22 @@ class _Reader:
 
     # ---- every decoded value: control characters, lengths, personal data --------------------
 
-    def _value(self, text: str, location: Location, key: str, path: str, scan: bool = True) -> bool:
+    def _value(self, text: str, line: int | None, column: int | None, key: str, path: str,
+               scan: bool = True) -> bool:
+        # A location is made only for a finding: a first build sweeps millions of values.
         ok = True
         index = limits.first_control(text)
         if index is not None:
-            line = location.line
-            if line is not None:
-                line += text.count("\n", 0, index)
-            self.diagnostics.append(rules.make("F113", Location(location.path, line, location.column),
+            at = line + text.count("\n", 0, index) if line is not None else None
+            self.diagnostics.append(rules.make("F113", Location(path, at, column),
                                                char=limits.describe_control(text[index])))
             ok = False
         if len(text) > limits.MAX_VALUE_CHARS:
-            self.diagnostics.append(rules.make("F116", location, length=len(text), limit=limits.MAX_VALUE_CHARS))
+            self.diagnostics.append(rules.make("F116", Location(path, line, column), length=len(text),
+                                               limit=limits.MAX_VALUE_CHARS))
             ok = False
-        if scan:
-            for finding in personal.scan_value(text, location):
+        if scan and personal.may_hold_numbers(text):
+            for finding in personal.scan_value(text, Location(path, line, column)):
                 self.personal.append((path, key, finding))
         return ok
 
@@ -255,14 +256,14 @@ class _Reader:
         def walk(node: YNode, key: str) -> int:
             nonlocal ok
             if isinstance(node, YScalar):
-                ok &= self._value(node.raw, node.location(path), key, path)
+                ok &= self._value(node.raw, node.line, node.column, key, path)
                 return len(node.raw)
             if isinstance(node, YSeq):
                 return sum(walk(item, key) for item in node.items)
             if isinstance(node, YMap):
                 total = 0
                 for name, (key_node, value) in node.entries.items():
-                    ok &= self._value(name, key_node.location(path), key or name, path)
+                    ok &= self._value(name, key_node.line, key_node.column, key or name, path)
                     size = walk(value, key or name)
                     if not key and size > limits.MAX_FIELD_CHARS:
                         self.diagnostics.append(rules.make("F117", key_node.location(path), field=name,
@@ -278,7 +279,7 @@ class _Reader:
     def _sweep_csv(self, table: Table, path: str) -> bool:
         ok = True
         for cell in table.header:
-            ok &= self._value(cell.text, Location(path, cell.line, cell.column), "", path)
+            ok &= self._value(cell.text, cell.line, cell.column, "", path)
         # A number in an amount, price or quantity column is published as a formatted figure
         # ("13,000,000,000.00"), never as the digits a phone number is made of.
         numeric = {index for index, cell in enumerate(table.header) if normalize_header(cell.text) in NUMERIC_COLUMNS}
@@ -286,7 +287,7 @@ class _Reader:
             self.data_lines.setdefault(path, set()).add(record.line)
             for index, cell in enumerate(record.cells):
                 figure = index in numeric and money.parse_decimal(cell.text, max_places=None).value is not None
-                ok &= self._value(cell.text, Location(path, cell.line, cell.column), "", path, scan=not figure)
+                ok &= self._value(cell.text, cell.line, cell.column, "", path, scan=not figure)
         return ok
 
     def listing(self, folder: Path) -> list[os.DirEntry]:

@@ -47,13 +47,15 @@ class OutsideOutput(Exception):
     """A path that would leave the output folder; callers check with collision() first."""
 
 
-def contained(out_dir: Path, relative: str, cache: dict | None = None) -> Path | None:
+def contained(out_dir: Path, relative: str, cache: dict | None = None, final: bool = True) -> Path | None:
     """``out_dir / relative`` when it is inside ``out_dir`` with no ``..`` and no link on the
     way; None otherwise. The one containment check every writer uses.
 
-    ``cache`` (one dict per pass over the pages) remembers resolved folders: thousands of
-    pages share a few hundred folders, and nothing creates links while a pass runs. Plain
-    strings (os.path), not pathlib: a first build checks 60,000 paths.
+    ``cache`` (one dict per pass over the pages) remembers resolved folders and answers:
+    thousands of pages share a few hundred folders, a page is checked by the collision check
+    and again when it is staged, and nothing creates links while a pass runs. Plain
+    strings (os.path), not pathlib: a first build checks 60,000 paths. ``final=False`` skips the
+    check of the last name for callers that create it with O_EXCL | O_NOFOLLOW.
     """
     if not relative or relative.startswith("/") or "\\" in relative or "\0" in relative:
         return None
@@ -61,6 +63,9 @@ def contained(out_dir: Path, relative: str, cache: dict | None = None) -> Path |
         return None
     cache = {} if cache is None else cache
     base_text = str(out_dir)
+    known = cache.get((base_text, relative, final))
+    if known is not None:
+        return known or None
     folder_relative = relative.rpartition("/")[0]
     base = cache.get(base_text)
     if base is None:
@@ -72,9 +77,11 @@ def contained(out_dir: Path, relative: str, cache: dict | None = None) -> Path |
     target = f"{base_text}/{relative}"
     # Exactly where the name says: no link on the way, even one that stays inside (the
     # staging copy of an absolute link would point back into the live folder).
-    if folder != (f"{base}/{folder_relative}" if folder_relative else base) or os.path.islink(target):
+    if folder != (f"{base}/{folder_relative}" if folder_relative else base) or (final and os.path.islink(target)):
+        cache[(base_text, relative, final)] = False
         return None
-    return Path(target)
+    found = cache[(base_text, relative, final)] = Path(target)
+    return found
 
 
 def _well_formed(relative: str) -> bool:
@@ -259,7 +266,7 @@ def _sync(source: Path, target: Path) -> None:
             _remove(Path(f"{there}/{name}"))
 
 
-def _make_folders(folder: Path) -> None:
+def _make_folders(folder: Path, chmod: bool = True) -> None:
     """Missing folders, 0755 whatever the umask, so the web server can read them."""
     missing = []
     while not folder.exists():
@@ -267,30 +274,68 @@ def _make_folders(folder: Path) -> None:
         folder = folder.parent
     for created in reversed(missing):
         try:
-            created.mkdir()
+            os.mkdir(created, FOLDER_MODE)
         except FileExistsError:  # another worker process made it first
             continue
-        os.chmod(created, FOLDER_MODE)
+        if chmod:
+            os.chmod(created, FOLDER_MODE)
 
 
-def _write_file(path: Path, content: bytes, folders: set[Path]) -> None:
-    """A new file (never through an existing hard link), mode 0644 whatever the umask."""
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _umask_cuts_modes() -> bool:
+    """Whether os.open and os.mkdir alone would give less than 0644 and 0755. Read once per
+    build (a build writes tens of thousands of files), not once per process: a caller may
+    change the umask between builds."""
+    mask = _umask()
+    return bool((FILE_MODE | FOLDER_MODE) & mask)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _write_file(path: Path, content: bytes, folders: set[Path], chmod: bool = True) -> None:
+    """A new file (never through an existing hard link or a link), mode 0644 whatever the umask
+    (``chmod=False``: the caller knows the umask keeps it)."""
     if path.parent not in folders:
-        _make_folders(path.parent)
+        _make_folders(path.parent, chmod)
         folders.add(path.parent)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
-        handle = os.open(path, flags, FILE_MODE)
+        handle = os.open(path, _CREATE, FILE_MODE)
     except FileExistsError:  # a hard link to the live file, or a link: replace, never write through
         path.unlink()
-        handle = os.open(path, flags, FILE_MODE)
-    with os.fdopen(handle, "wb") as stream:
-        os.fchmod(stream.fileno(), FILE_MODE)
-        stream.write(content)
+        handle = os.open(path, _CREATE, FILE_MODE)
+    try:
+        if chmod:
+            os.fchmod(handle, FILE_MODE)
+        view = memoryview(content)
+        while view:
+            view = view[os.write(handle, view):]
+    finally:
+        os.close(handle)
 
 
-def _inside(folder: Path, relative: str, cache: dict | None = None) -> Path:
-    target = contained(folder, relative, cache)
+def _same_content(path: Path, content: bytes) -> bool:
+    """The file holds exactly ``content`` (a link is never read: O_NOFOLLOW)."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        if os.fstat(handle).st_size != len(content):
+            return False
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            return stream.read() == content
+    except OSError:
+        return False
+    finally:
+        os.close(handle)
+
+
+def _inside(folder: Path, relative: str, cache: dict | None = None, final: bool = True) -> Path:
+    target = contained(folder, relative, cache, final)
     if target is None:
         raise OutsideOutput(relative)
     return target
@@ -330,6 +375,7 @@ class Publisher:
         self._live: dict = {}
         self._staged: dict = {}
         self._folders: set[Path] = set()
+        self._chmod = _umask_cuts_modes()
 
     def _stage(self) -> Path:
         if self.staging is None:
@@ -345,6 +391,11 @@ class Publisher:
             self.staging = staging
         return self.staging
 
+    @property
+    def checked(self) -> dict:
+        """contained()'s answers for the live folder, for the collision check to share."""
+        return self._live
+
     def prepare(self) -> None:
         """Make the staging tree now: worker processes forked after this write into it."""
         self._stage()
@@ -352,14 +403,12 @@ class Publisher:
     def stage(self, relative: str, text: str | bytes) -> bool:
         """Write one file into the staging tree when it differs from the live one; True if it did.
         Records nothing (a worker process's records would be lost): see add and merge."""
-        target = _inside(self.out_dir, relative, self._live)
+        target = _inside(self.out_dir, relative, self._live)  # not a link: contained() checks
         content = text.encode("utf-8") if isinstance(text, str) else text
-        try:
-            if not target.is_symlink() and target.read_bytes() == content:
-                return False
-        except OSError:
-            pass
-        _write_file(_inside(self._stage(), relative, self._staged), content, self._folders)
+        if _same_content(target, content):
+            return False
+        # No link check of the staged name itself: _write_file never writes through one.
+        _write_file(_inside(self._stage(), relative, self._staged, final=False), content, self._folders, self._chmod)
         return True
 
     def add(self, relative: str, text: str | bytes) -> None:

@@ -11,6 +11,7 @@ nothing changed return at once; the output always equals that of a clean build
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -132,11 +133,16 @@ def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[st
         record = state.ProjectRecord(
             project_head(project) if project is not None else None, state.pack(found), unit_ref,
             tuple(cache.key("segments", i.level3) for i in project.indicators) if project is not None else ())
-        return entry_key, record, extra, project if keep_models else None
+        return entry_key, record, extra, project if hold else None
 
-    # Whole models only travel back from worker processes when asked for (gather, for `check`).
+    # Models made in this process are held for the page jobs: reading 10,000 of them back from
+    # the store cost seconds. Whole models only travel back from worker processes when asked
+    # for (gather, for `check`); the page jobs read the others from the store.
+    hold = keep_models or not workers.parallel(len(pending))
     gathered = (workers.run(gather_one, pending, lambda done: progress("校验数据", done, len(pending)))
                 if not keep_models else [gather_one(item) for item in pending])
+    if store is not None:
+        store.adopt()  # what worker processes stored is read by page jobs
     for (index, old_key, raw_project), (entry_key, record, extra, project) in zip(pending, gathered):
         raw_project.files = {}  # bytes are not needed any more; at 10,000 projects they add up
         diagnostics += extra
@@ -398,9 +404,25 @@ class _Stages:
 def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
           review_report: bool = False, progress: Progress = _no_progress,
           years: frozenset[str] | None = None) -> BuildResult:
-    stages = _Stages()
     out_dir = out_dir.resolve()
     store = cache.store_for(root, out_dir)
+    # What a build gathers lives until its end (at 10,000 projects, millions of objects), and
+    # Python's full collections walk all of it, more often as it grows: 6 of 70 s CPU at
+    # 10,000 projects. Young collections still free short-lived cycles (Jinja makes some);
+    # the peak memory measured the same without full collections (benchmarks/RESULTS.md).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(thresholds[0], thresholds[1], 1 << 30)
+    try:
+        return _build(store, data_dir, out_dir, templates, root, strict, review_report, progress, years)
+    finally:
+        gc.set_threshold(*thresholds)
+        # Failed builds too: the next build reuses the projects this one parsed.
+        store.close(prune=False)
+
+
+def _build(store: cache.Store, data_dir: Path, out_dir: Path, templates: Path, root: Path, strict: bool,
+           review_report: bool, progress: Progress, years: frozenset[str] | None) -> BuildResult:
+    stages = _Stages()
     spare = store.folder.parent / f"spare-{store.folder.name.partition('-')[2]}"
     recover(out_dir, spare)  # what a killed earlier build left beside docs_src/
     # Another generator or library version is never answered as a no-op (its pages may differ).
@@ -453,7 +475,7 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
             kept[job.path] = previous
         else:
             to_make.append(job)
-    seen: dict = {}
+    seen = publisher.checked
 
     def make_one(job) -> tuple[list[Diagnostic], list[str], list[str], dict[str, bytes]]:
         """A job's files, staged (in this process or a worker): its collisions, the paths it

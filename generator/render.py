@@ -115,6 +115,9 @@ def make_environment(templates: Path) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         finalize=_finalize,
+        # One environment per build, and templates do not change during one: no stat of
+        # every template file on every page.
+        auto_reload=False,
     )
     env.filters["md"] = md_inline
     env.globals["project_page"] = project_page

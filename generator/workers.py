@@ -49,11 +49,16 @@ def _run_chunk(bounds: tuple[int, int]) -> tuple[int, list]:
     return os.getpid(), [function(items[index]) for index in range(*bounds)]
 
 
+def parallel(items: int) -> bool:
+    """Whether ``run`` over this many items uses worker processes."""
+    return count() >= 2 and items >= _threshold() and hasattr(os, "fork")
+
+
 def run(function: Callable[[Item], Result], items: Sequence[Item],
         progress: Callable[[int], None] | None = None) -> list[Result]:
     """``function`` over ``items``, in order; over worker processes when that pays."""
     workers = count()
-    if workers < 2 or len(items) < _threshold() or not hasattr(os, "fork"):
+    if not parallel(len(items)):
         results = []
         for item in items:
             results.append(function(item))

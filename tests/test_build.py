@@ -148,10 +148,6 @@ def test_portal_with_several_units_and_years(workspace):
     assert workspace.path("docs_src/projects/2027/talent-service-funds.md").exists()
 
 
-def _store_entries(ws: Workspace) -> list:
-    return sorted(p for p in ws.path(".cache/generator").glob("store-*/*/*") if p.is_file())
-
-
 def test_downloads_come_from_the_store_only_while_data_and_code_are_unchanged(workspace, monkeypatch):
     from generator import cache, exports
 

@@ -31,38 +31,58 @@ def _clean_build(ws: Workspace, scratch: Path):
     return clean, clean.build()
 
 
-def _entries(ws: Workspace) -> list[Path]:
-    return sorted(p for p in ws.path(".cache/generator").glob("store-*/*/*") if p.is_file())
+def _store(ws: Workspace):
+    from generator import cache
+
+    folders = sorted(ws.path(".cache/generator").glob("store-*"))
+    assert len(folders) == 1
+    return cache.Store(folders[0])
 
 
-def _forget_stamp(ws: Workspace) -> None:
-    """The build state would skip the work; these tests exercise the store underneath."""
-    ws.forget_build_state()
+def _records(ws: Workspace) -> dict[str, bytes]:
+    """Every entry the store's index names whose record reads back whole: key → payload."""
+    from generator import cache
+
+    store = _store(ws)
+    found = {}
+    for key, (pack, offset, length) in sorted(store._entries().items()):
+        data = (store.folder / "packs" / pack).read_bytes()[offset:offset + length]
+        if store.get(key) is not None:
+            found[key] = data[cache._HEADER:]
+    return found
 
 
-def test_unchanged_projects_come_from_the_store(workspace, monkeypatch):
-    from generator import pipeline
+def _flip(offset_in_record):
+    """Flips one byte of every record, in place: where depends on the record's length."""
+    def damage(packs: dict[Path, bytearray], index: dict) -> None:
+        for pack, offset, length in index.values():
+            packs[pack][offset + offset_in_record(length)] ^= 0x40
+    return damage
 
-    shutil.copytree(workspace.path(PROJECT_DIR), workspace.path("budget_data/projects/2026/archive-postage"))
-    assert workspace.build().code == 0
-    parsed = []
-    real = pipeline._gather_project
-    monkeypatch.setattr(pipeline, "_gather_project", lambda *a: parsed.append(a[2].project_id) or real(*a))
-    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")
-    assert workspace.build().code == 0
-    assert parsed == ["talent-service-funds"]
-    assert "2、开展（改）" in workspace.read("docs_src/projects/2026/talent-service-funds.md")
+
+def _swap(packs, index) -> dict:
+    """Two whole, well-formed records under each other's keys: a record is bound to its key."""
+    keys = sorted(index)
+    return {key: index[keys[(n + 1) % len(keys)]] for n, key in enumerate(keys)}
 
 
 DAMAGES = {
-    "empty": lambda data, other: b"",
-    "truncated": lambda data, other: data[: len(data) // 2],
-    "flipped-payload-byte": lambda data, other: data[:-7] + bytes([data[-7] ^ 0x40]) + data[-6:],
-    "flipped-digest-byte": lambda data, other: data[:12] + bytes([data[12] ^ 0x01]) + data[13:],
-    "garbage": lambda data, other: b"\x00garbage" * 50,
-    # A whole, well-formed entry of another key: the digest binds each payload to its key.
-    "swapped": lambda data, other: other,
+    "empty": lambda packs, index: [data.clear() for data in packs.values()],
+    "truncated": lambda packs, index: [data.__delitem__(slice(len(data) // 2, None)) for data in packs.values()],
+    "flipped-payload-byte": _flip(lambda length: length - 7),
+    "flipped-digest-byte": _flip(lambda length: cache_header() - 5),
+    "flipped-key-byte": _flip(lambda length: 3),
+    "flipped-length-byte": _flip(lambda length: 64 + 7),
+    "garbage": lambda packs, index: [data.__setitem__(slice(None), b"\x00garbage" * 50) for data in packs.values()],
+    "swapped": _swap,
+    "index-garbage": "index",
 }
+
+
+def cache_header() -> int:
+    from generator import cache
+
+    return cache._HEADER
 
 
 @pytest.mark.parametrize("damage", sorted(DAMAGES))
@@ -72,30 +92,78 @@ def test_a_damaged_cache_never_changes_the_output(tmp_path, damage):
     ws.replace("budget_data/projects/2026/archive-postage/budget_items.csv", ",650000,", ",640000,")
     assert ws.build().code == 0
     expected = _outputs(ws)
-    entries = _entries(ws)
-    assert len(entries) >= 4  # two projects' models and two projects' downloads
-    originals = {path: path.read_bytes() for path in entries}
-    for index, path in enumerate(entries):
-        other = originals[entries[(index + 1) % len(entries)]]
-        path.write_bytes(DAMAGES[damage](originals[path], other))
-    _forget_stamp(ws)
+    originals = _records(ws)
+    assert len(originals) >= 4  # two projects' models and two projects' downloads
+    store = _store(ws)
+    if DAMAGES[damage] == "index":
+        index_slot = store.folder / "index.slot"
+        index_slot.write_bytes(index_slot.read_bytes()[:40] + b"garbage")
+    else:
+        index = {key: (store.folder / "packs" / pack, offset, length)
+                 for key, (pack, offset, length) in store._entries().items()}
+        packs = {path: bytearray(path.read_bytes()) for path, _, _ in index.values()}
+        swapped = DAMAGES[damage](packs, index)
+        for path, data in packs.items():
+            path.write_bytes(bytes(data))
+        if isinstance(swapped, dict):
+            store._index = {key: (path.name, offset, length) for key, (path, offset, length) in swapped.items()}
+            store._index_changed = True
+            store.close()
+    ws.forget_build_state()  # the build state would skip the work; this exercises the store
     for generated in ("projects/2026/talent-service-funds.md", "downloads/2026/archive-postage/budget_items.xlsx"):
         ws.path(f"docs_src/{generated}").unlink()
     result = ws.build()
     assert result.code == 0, result.stderr
     assert _outputs(ws) == expected
     # The damaged entries were replaced by good ones: the next build uses them.
-    assert {p: p.read_bytes() for p in _entries(ws)} == originals
+    assert _records(ws) == originals
 
 
 def test_entries_not_used_by_a_build_are_removed(workspace):
     extra = "budget_data/projects/2026/archive-postage"
     shutil.copytree(workspace.path(PROJECT_DIR), workspace.path(extra))
     assert workspace.build().code == 0
-    before = len(_entries(workspace))
+    before = _records(workspace)
     shutil.rmtree(workspace.path(extra))
     assert workspace.build().code == 0
-    assert len(_entries(workspace)) == before - 2  # its model and its downloads
+    after = _records(workspace)
+    assert len(after) == len(before) - 2 and set(after) < set(before)  # its model and its downloads
+
+
+def test_packs_that_are_mostly_garbage_are_compacted(workspace):
+    """Every build appends to a new pack; once most of a pack's records are unused, its live
+    records move to the current pack and the old pack is removed."""
+    for n in range(4):
+        shutil.copytree(workspace.path(PROJECT_DIR), workspace.path(f"budget_data/projects/2026/copy-{n}"))
+    assert workspace.build().code == 0
+    packs = workspace.path(".cache/generator").glob("store-*/packs/*.pack")
+    first = sorted(packs)
+    assert len(first) == 1
+    for n in range(4):
+        workspace.replace(f"budget_data/projects/2026/copy-{n}/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
+    remaining = sorted(workspace.path(".cache/generator").glob("store-*/packs/*.pack"))
+    assert first[0] not in remaining and len(remaining) == 1
+    records = _records(workspace)
+    assert len(records) == len(_store(workspace)._entries())
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+
+
+def test_a_failed_build_keeps_what_it_parsed(workspace, monkeypatch):
+    """Authors fix errors one at a time: the build after a failed one does not parse again
+    the projects the failed one already parsed."""
+    from generator import pipeline
+
+    shutil.copytree(workspace.path(PROJECT_DIR), workspace.path("budget_data/projects/2026/archive-postage"))
+    workspace.replace("budget_data/projects/2026/archive-postage/budget_items.csv", ",650000,", ",abc,")
+    assert workspace.build().code == 1
+    parsed = []
+    real = pipeline._gather_project
+    monkeypatch.setattr(pipeline, "_gather_project", lambda *a: parsed.append(a[2].project_id) or real(*a))
+    workspace.replace("budget_data/projects/2026/archive-postage/budget_items.csv", ",abc,", ",650000,")
+    assert workspace.build().code == 0
+    assert parsed == ["archive-postage"]
 
 
 class IncrementalEqualsClean(RuleBasedStateMachine):

@@ -219,6 +219,11 @@ def scan_text(path: str, text: str, public_lines: Collection[int] = ()) -> Itera
             yield _diagnostic(finding, Location(path, number, finding.offset + 1))
 
 
+def may_hold_numbers(text: str) -> bool:
+    """False when ``text`` cannot hold a personal number (``find`` would return nothing)."""
+    return _MAYBE.search(text) is not None
+
+
 def scan_value(text: str, location: Location) -> Iterator[Diagnostic]:
     """One decoded value (a YAML scalar after escapes, a CSV cell), line breaks joined."""
     for finding in find(text):
