@@ -29,7 +29,7 @@ from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
 from .load import RawData, RawProject, load_tree, parse_project, parse_unit, read_skipped
 from .model import Dataset, Portal, Project, Text, Unit
 from .output import Publisher, WriteResult, collision, recover
-from .render import site_jobs
+from .render import StoredTemplateCode, site_jobs
 from .report import review_view
 
 @dataclass
@@ -459,7 +459,8 @@ def _build(store: cache.Store, data_dir: Path, out_dir: Path, templates: Path, r
     sources = _Sources(collected, dataset, store, data_dir, root)
     # Not the options: SOURCE_DATE_EPOCH (new with every data commit under `make site`) is only
     # shown on the home page, which is always rendered; review builds key nothing (render.py).
-    jobs = site_jobs(dataset, portal, templates, sources, (templates_digest, portal_digest), report)
+    jobs = site_jobs(dataset, portal, templates, sources, (templates_digest, portal_digest), report,
+                     StoredTemplateCode(store))
     stages("page jobs")
 
     publisher = Publisher(out_dir, spare)

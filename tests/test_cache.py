@@ -130,20 +130,48 @@ def test_entries_not_used_by_a_build_are_removed(workspace):
     assert len(after) == len(before) - 2 and set(after) < set(before)  # its model and its downloads
 
 
-def test_packs_that_are_mostly_garbage_are_compacted(workspace):
-    """Every build appends to a new pack; once most of a pack's records are unused, its live
-    records move to the current pack and the old pack is removed."""
+def test_packs_that_are_mostly_garbage_are_compacted(tmp_path):
+    """Every build appends to a new pack; once most of a pack's bytes are entries no build
+    uses, its live entries move to the current pack and the old pack is removed."""
+    from generator import cache
+
+    folder = tmp_path / "store"
+    first = cache.Store(folder)
+    for n in range(10):
+        first.put(cache.key("entry", str(n)), f"value {n}".encode() * 100)
+    first.prune()
+    packs = sorted((folder / "packs").iterdir())
+    assert len(packs) == 1
+    # Three of ten entries still used: 30 % live, below the 50 % mark.
+    second = cache.Store(folder)
+    for n in (1, 4, 7):
+        assert second.get(cache.key("entry", str(n))) == f"value {n}".encode() * 100
+    second.put(cache.key("entry", "new"), b"new")
+    second.prune()
+    remaining = sorted((folder / "packs").iterdir())
+    assert packs[0] not in remaining and len(remaining) == 1
+    third = cache.Store(folder)
+    assert sorted(third._entries()) == sorted(cache.key("entry", n) for n in ("1", "4", "7", "new"))
+    for n in (1, 4, 7):
+        assert third.get(cache.key("entry", str(n))) == f"value {n}".encode() * 100
+    assert third.get(cache.key("entry", "2")) is None
+    # Entry "new" unused by this build: dropped. The pack is still mostly live bytes, so it stays.
+    third.prune()
+    fourth = cache.Store(folder)
+    assert fourth.get(cache.key("entry", "new")) is None
+    for n in (1, 4, 7):
+        assert fourth.get(cache.key("entry", str(n))) is not None
+    fourth.prune()
+    assert sorted((folder / "packs").iterdir()) == remaining
+
+
+def test_a_build_after_compaction_equals_a_clean_build(workspace):
     for n in range(4):
         shutil.copytree(workspace.path(PROJECT_DIR), workspace.path(f"budget_data/projects/2026/copy-{n}"))
     assert workspace.build().code == 0
-    packs = workspace.path(".cache/generator").glob("store-*/packs/*.pack")
-    first = sorted(packs)
-    assert len(first) == 1
     for n in range(4):
         workspace.replace(f"budget_data/projects/2026/copy-{n}/project.yaml", "- 2、开展", "- 2、开展（改）")
-    assert workspace.build().code == 0
-    remaining = sorted(workspace.path(".cache/generator").glob("store-*/packs/*.pack"))
-    assert first[0] not in remaining and len(remaining) == 1
+        assert workspace.build().code == 0
     records = _records(workspace)
     assert len(records) == len(_store(workspace)._entries())
     clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
@@ -412,5 +440,26 @@ def test_one_changed_project_rewrites_at_most_two_record_slots(workspace):
     assert workspace.build().code == 0
     rewritten = [slot for slot in slots if slot.stat().st_mtime_ns != before[slot]]
     assert 1 <= len(rewritten) <= 2
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+
+
+def test_templates_are_compiled_once_until_they_change(workspace, monkeypatch):
+    """Compiled templates come from the store; a changed template is compiled again and its
+    page shows the change (Jinja's checksum of the source is part of the key)."""
+    from jinja2 import Environment
+
+    assert workspace.build().code == 0
+    compiled = []
+    real = Environment.compile
+    monkeypatch.setattr(Environment, "compile",
+                        lambda self, source, name=None, *a, **k: compiled.append(name) or real(self, source, name, *a, **k))
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
+    assert compiled == []
+    workspace.replace("site_templates/project.md.j2", "\n", "\n<!-- 模板已改 -->\n")
+    assert workspace.build().code == 0
+    assert compiled == ["project.md.j2"]
+    assert "<!-- 模板已改 -->" in workspace.read("docs_src/projects/2026/talent-service-funds.md")
     clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
     assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
