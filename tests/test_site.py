@@ -516,3 +516,25 @@ def test_escaped_data_cannot_end_a_raw_block():
     md = markdown.Markdown()
     text, ids = _HOOK.extract('<table>\n<tr><td id="a">&lt;/table&gt;&lt;p&gt;</td></tr>\n</table>\n\n正文\n', md)
     assert ids == {"a"} and text.count("\x02") == 1 and "正文" in text and "table" not in text
+
+
+def test_downloads_are_linked_into_the_site_and_never_changed_through_the_link(tmp_path):
+    """site/'s downloads share docs_src/'s files (static_links.py); a rebuild replaces a changed
+    file in docs_src/ by a new one, so the published copy changes only when the site is built."""
+    from conftest import PROJECT_DIR
+
+    ws = Workspace(tmp_path / "repo")
+    assert ws.build().code == 0
+    _mkdocs(ws, "--strict")
+    relative = "downloads/2026/talent-service-funds/budget_items.csv"
+    source, published = ws.path(f"docs_src/{relative}"), ws.path(f"site/{relative}")
+    assert os.path.samefile(source, published)
+    before = published.read_bytes()
+    ws.replace(f"{PROJECT_DIR}/budget_items.csv", ",5000,", ",5001,")
+    assert ws.build().code == 0
+    assert source.read_bytes() != before and published.read_bytes() == before
+    _mkdocs(ws, "--dirty")
+    assert published.read_bytes() == source.read_bytes() and os.path.samefile(source, published)
+    # A full build over an existing site keeps the link (MkDocs' own copy would refuse the same file).
+    _mkdocs(ws, "--strict")
+    assert os.path.samefile(source, published)
