@@ -47,6 +47,24 @@ class OutsideOutput(Exception):
     """A path that would leave the output folder; callers check with collision() first."""
 
 
+def _resolved(base_text: str, folder_relative: str, cache: dict) -> str:
+    """os.path.realpath of the folder, from its parent's (cached): a name that is not a link
+    adds itself, so a new project's folder costs one lstat instead of one per level."""
+    found = cache.get((base_text, folder_relative))
+    if found is not None:
+        return found
+    parent, _, name = folder_relative.rpartition("/")
+    path = f"{base_text}/{folder_relative}" if folder_relative else base_text
+    if not folder_relative:
+        found = os.path.realpath(path)
+    elif os.path.islink(path):
+        found = os.path.realpath(path)
+    else:
+        found = f"{_resolved(base_text, parent, cache)}/{name}"
+    cache[(base_text, folder_relative)] = found
+    return found
+
+
 def contained(out_dir: Path, relative: str, cache: dict | None = None, final: bool = True) -> Path | None:
     """``out_dir / relative`` when it is inside ``out_dir`` with no ``..`` and no link on the
     way; None otherwise. The one containment check every writer uses.
@@ -72,8 +90,7 @@ def contained(out_dir: Path, relative: str, cache: dict | None = None, final: bo
         base = cache[base_text] = os.path.realpath(base_text)
     folder = cache.get((base_text, folder_relative))
     if folder is None:
-        folder = cache[(base_text, folder_relative)] = os.path.realpath(
-            f"{base_text}/{folder_relative}" if folder_relative else base_text)
+        folder = _resolved(base_text, folder_relative, cache)
     target = f"{base_text}/{relative}"
     # Exactly where the name says: no link on the way, even one that stays inside (the
     # staging copy of an absolute link would point back into the live folder).

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import PROJECT_DIR, UNIT_FILE, Workspace, line_of
@@ -94,6 +94,33 @@ def test_row1_containment_is_checked_for_every_path(tmp_path):
     with pytest.raises(output.OutsideOutput):
         output.write_pages({"linked/x.md": "x"}, out)
     assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+_TREE_NAMES = ["a", "b", "c", "lnk", "up", "dead", "y", "new", "x"]
+
+
+@pytest.fixture(scope="module")
+def linked_tree(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tree")
+    (root / "a" / "b" / "c").mkdir(parents=True)
+    (root / "x" / "y").mkdir(parents=True)
+    (root / "a" / "lnk").symlink_to(root / "x")
+    (root / "a" / "b" / "up").symlink_to("../..")
+    (root / "a" / "dead").symlink_to("/nonexistent-target")
+    return str(root)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.sampled_from(_TREE_NAMES), max_size=5), warm=st.integers(0, 5))
+def test_row1_folders_resolve_as_realpath_does(linked_tree, parts, warm):
+    """contained() resolves a folder from its parent's cached resolution: the same answer as
+    os.path.realpath, links on the way included, whatever was resolved before."""
+    cache: dict = {}
+    for depth in range(min(warm, len(parts))):
+        output._resolved(linked_tree, "/".join(parts[:depth]), cache)
+    relative = "/".join(parts)
+    assert output._resolved(linked_tree, relative, cache) == \
+        os.path.realpath(f"{linked_tree}/{relative}" if relative else linked_tree)
 
 
 def test_row1_a_link_in_docs_src_to_elsewhere_is_x306(workspace):
