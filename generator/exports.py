@@ -16,6 +16,8 @@ import sys
 import zipfile
 import zlib
 from decimal import Decimal
+from itertools import chain
+from json.encoder import encode_basestring as _json_string
 
 from .compute import ProjectView
 from .model import Project
@@ -309,6 +311,28 @@ def _literal_shared_strings() -> None:
 _ESCAPED_BY_XLSXWRITER = re.compile("[\x00-\x08\x0b-\x1f_\ufffe\uffff]")
 
 
+# Labels (headers, indicator levels, units) recur in every project; their <si> elements are
+# kept, bounded in number and length so that memory stays small on any portal.
+_SHARED_STRINGS: dict[str, str] = {}
+_SHARED_STRINGS_KEPT = 16384
+_SHARED_STRING_KEPT_LENGTH = 64
+
+
+def _shared_strings(table) -> str:
+    kept = _SHARED_STRINGS
+    parts = []
+    for text in table:
+        element = kept.get(text)
+        if element is None:
+            element = _shared_string(text)
+            if len(text) <= _SHARED_STRING_KEPT_LENGTH:
+                if len(kept) >= _SHARED_STRINGS_KEPT:
+                    kept.clear()
+                kept[text] = element
+        parts.append(element)
+    return "".join(parts)
+
+
 def _shared_string(text: str) -> str:
     """The <si> element XlsxWriter writes for ``text`` (LiteralSharedStrings._write_si)."""
     if _ESCAPED_BY_XLSXWRITER.search(text) is not None:
@@ -360,7 +384,7 @@ def _fast_xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tup
     width = len(rows[0]) if rows else 0
     if (width < 2 or len(rows) < 2 or any(len(row) != width for row in rows)
             or set(c - 1 for c in merge_columns) & set(numeric_columns)
-            or not _plain_string(title) or not all(_plain_string(v) for row in rows for v in row)):
+            or not _plain_string(title) or not _plain_string(max(chain.from_iterable(rows), key=len))):
         return None
     ref = _xlsx_reference(sheet, width)
     title_style = ref["styles"][0]
@@ -410,7 +434,7 @@ def _fast_xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tup
     sheet_xml = (ref["head"].format(dimension=f"A1:{columns[-1]}{len(rows) + 1}") + "".join(body)
                  + ref["tail"].format(merges=merges))
     strings_xml = (ref["sst_head"].format(count=count, unique=len(table))
-                   + "".join(map(_shared_string, table)) + "</sst>")
+                   + _shared_strings(table) + "</sst>")
     from xlsxwriter.xmlwriter import XMLwriter
     before, after = ref["core"]
     core_xml = before + XMLwriter._escape_control_characters(_xml_data(title)) + after  # _xml_data_element
@@ -524,7 +548,46 @@ def _project_json(view: ProjectView) -> bytes:
              "amount": _plain(item.amount), "share": row.share, "basis": item.basis}
             for row, item in _items_in_page_order(view)
         ]
-    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return (_json_text(document) + "\n").encode("utf-8")
+
+
+_JSON_CONSTANTS = {None: "null", True: "true", False: "false"}
+
+
+def _json_text(value, pad: str = "\n") -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)``, which with an indent
+    runs json's pure-Python encoder, for the values a project document holds: dicts with str keys,
+    lists, str, int, bool and None. Anything else goes to json.dumps. Strings are escaped by
+    json's own (C) encode_basestring; tests/test_exports.py compares both on random documents."""
+    try:
+        return _json_value(value, pad)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def _json_value(value, pad: str) -> str:
+    kind = type(value)
+    if kind is str:
+        return _json_string(value)
+    if kind is dict:
+        if not value:
+            return "{}"
+        inner = pad + "  "
+        items = sorted(value.items())
+        return ("{" + inner + ("," + inner).join(
+            [f"{_json_string(key)}: {_json_string(item) if type(item) is str else _json_value(item, inner)}"
+             for key, item in items]) + pad + "}")
+    if kind is list:
+        if not value:
+            return "[]"
+        inner = pad + "  "
+        return ("[" + inner + ("," + inner).join(
+            [_json_string(item) if type(item) is str else _json_value(item, inner) for item in value]) + pad + "]")
+    if kind is int:
+        return int.__repr__(value)
+    if kind is bool or value is None:
+        return _JSON_CONSTANTS[value]
+    raise TypeError(kind)
 
 
 def project_downloads(view: ProjectView, *, json_bytes: bytes | None = None) -> dict[str, bytes]:
