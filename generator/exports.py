@@ -40,6 +40,7 @@ def _plain(amount: Decimal) -> str:
 # OWASP "CSV Injection": a cell a spreadsheet would read as a formula starts with one of
 # these (full-width forms included: WPS and Excel in Chinese locales read ＝ as =).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_GUARDED_START = _FORMULA_START + ("'",)
 
 
 def csv_cell(value: str) -> str:
@@ -50,7 +51,7 @@ def csv_cell(value: str) -> str:
     tells readers and csv_cell_original does, always gives the value back); project.json
     and the XLSX files carry every value unchanged.
     """
-    return "'" + value if value.startswith(_FORMULA_START + ("'",)) else value
+    return "'" + value if value.startswith(_GUARDED_START) else value
 
 
 def csv_cell_original(cell: str) -> str:
