@@ -7,13 +7,17 @@ timestamps in XLSX, no wall-clock time anywhere.
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import json
 import re
+import struct
+import sys
 import zipfile
+import zlib
 from decimal import Decimal
+from itertools import chain
+from json.encoder import encode_basestring as _json_string
 
 from .compute import ProjectView
 from .model import Project
@@ -36,6 +40,7 @@ def _plain(amount: Decimal) -> str:
 # OWASP "CSV Injection": a cell a spreadsheet would read as a formula starts with one of
 # these (full-width forms included: WPS and Excel in Chinese locales read ＝ as =).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_GUARDED_START = _FORMULA_START + ("'",)
 
 
 def csv_cell(value: str) -> str:
@@ -46,7 +51,7 @@ def csv_cell(value: str) -> str:
     tells readers and csv_cell_original does, always gives the value back); project.json
     and the XLSX files carry every value unchanged.
     """
-    return "'" + value if value.startswith(_FORMULA_START + ("'",)) else value
+    return "'" + value if value.startswith(_GUARDED_START) else value
 
 
 def csv_cell_original(cell: str) -> str:
@@ -268,7 +273,9 @@ def _xlsx_reference(sheet: str, width: int) -> dict:
                            strings.split("<si>", 1)[0].replace("{", "{{").replace("}", "}}")),
         "core": core.split(_TITLE_MARK),
         "columns": _column_names(width),
-        "entries": {name: _compressed_entry(name, data) for name, data in entries},
+        "title_blanks": "".join(f'<c r="{name}1" s="{styles[0]}"/>' for name in _column_names(width)[1:]),
+        "rows": [],  # _row_cells
+        "members": {name: _zip_member(name, data) for name, data in entries},
     }
     _XLSX_REFERENCES[(sheet, width)] = found
     return found
@@ -300,10 +307,77 @@ def _literal_shared_strings() -> None:
     packager.SharedStrings = LiteralSharedStrings
 
 
-def _shared_string(text: str, escape_controls, preserve_space) -> str:
-    text = escape_controls(text)
-    space = ' xml:space="preserve"' if preserve_space(text) else ""
-    return f"<si><t{space}>{_xml_data(text)}</t></si>"
+# Text that XlsxWriter's shared-string writer passes through unchanged apart from &, < and >:
+# no "_" (its _xHHHH_ escape of the escape), no control character, no U+FFFE or U+FFFF.
+_ESCAPED_BY_XLSXWRITER = re.compile("[\x00-\x08\x0b-\x1f_\ufffe\uffff]")
+
+
+# Labels (headers, indicator levels, units) recur in every project; their <si> elements are
+# kept, bounded in number and length so that memory stays small on any portal.
+_SHARED_STRINGS: dict[str, str] = {}
+_SHARED_STRINGS_KEPT = 16384
+_SHARED_STRING_KEPT_LENGTH = 64
+
+
+def _shared_strings(table) -> str:
+    kept = _SHARED_STRINGS
+    parts = []
+    for text in table:
+        element = kept.get(text)
+        if element is None:
+            element = _shared_string(text)
+            if len(text) <= _SHARED_STRING_KEPT_LENGTH:
+                if len(kept) >= _SHARED_STRINGS_KEPT:
+                    kept.clear()
+                kept[text] = element
+        parts.append(element)
+    return "".join(parts)
+
+
+def _shared_string(text: str) -> str:
+    """The <si> element XlsxWriter writes for ``text`` (LiteralSharedStrings._write_si)."""
+    if _ESCAPED_BY_XLSXWRITER.search(text) is not None:
+        from xlsxwriter.utility import _preserve_whitespace
+        from xlsxwriter.xmlwriter import XMLwriter
+        text = XMLwriter._escape_control_characters(text)
+        space = _preserve_whitespace(text)
+    else:
+        # _preserve_whitespace is r"^\s" or r"\s$"; re's \s is str.isspace, and "$" before a
+        # final newline still means the string ends in whitespace.
+        space = text and (text[0].isspace() or text[-1].isspace())
+    data = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<si><t xml:space="preserve">{data}</t></si>' if space else f"<si><t>{data}</t></si>"
+
+
+def _number_text(text: str) -> str | None:
+    """``f"{_exact_number(text):.16G}"`` (None when the cell stays text), by string operations
+    for the usual money and quantity digits: an integer part without a leading zero and at
+    most 15 significant digits prints as itself without trailing fractional zeros (the
+    exponent is then 0 or more, so .16G never switches to E notation)."""
+    whole, dot, fraction = text.partition(".")
+    if whole.isdigit() and whole.isascii() and whole[0] != "0" and (
+            not dot or (fraction.isdigit() and fraction.isascii())):
+        fraction = fraction.rstrip("0")
+        if len(whole) + len(fraction) <= _EXCEL_DIGITS:
+            return f"{whole}.{fraction}" if fraction else whole
+        return None
+    number = _exact_number(text)
+    return None if number is None else f"{number:.16G}"
+
+
+def _row_cells(ref: dict, r: int) -> tuple[list[str], list[str], list[str]]:
+    """For row ``r`` of the table (sheet row r + 2): each column's opening of a shared-string
+    cell and of a number cell, and its covered (blank) merged cell. Kept with the reference,
+    since every workbook of that sheet and width has the same."""
+    rows = ref["rows"]
+    while len(rows) <= r:
+        number = len(rows) + 2
+        style = ref["styles"][1] if len(rows) == 0 else ref["styles"][2]
+        blank = ref["styles"][2]
+        rows.append(([f'<c r="{name}{number}" s="{style}" t="s"><v>' for name in ref["columns"]],
+                     [f'<c r="{name}{number}" s="{style}"><v>' for name in ref["columns"]],
+                     [f'<c r="{name}{number}" s="{blank}"/>' for name in ref["columns"]]))
+    return rows[r]
 
 
 def _fast_xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[int, ...],
@@ -311,105 +385,113 @@ def _fast_xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tup
     width = len(rows[0]) if rows else 0
     if (width < 2 or len(rows) < 2 or any(len(row) != width for row in rows)
             or set(c - 1 for c in merge_columns) & set(numeric_columns)
-            or not _plain_string(title) or not all(_plain_string(v) for row in rows for v in row)):
+            or not _plain_string(title) or not _plain_string(max(chain.from_iterable(rows), key=len))):
         return None
     ref = _xlsx_reference(sheet, width)
-    title_style, header_style, cell_style = ref["styles"]
+    title_style = ref["styles"][0]
     columns = ref["columns"]
-    table: dict[str, int] = {}
-    count = 0
-
-    def index(text: str) -> int:
-        # XlsxWriter's string table: first use gives the index, every write counts.
-        nonlocal count
-        count += 1
-        return table.setdefault(text, len(table))
-
-    title_cells = [f'<c r="A1" s="{title_style}" t="s"><v>{index(title)}</v></c>']
-    title_cells += [f'<c r="{name}1" s="{title_style}"/>' for name in columns[1:]]
+    # XlsxWriter's string table: first use gives the index, every write counts.
+    table: dict[str, int] = {title: 0}
+    index = table.setdefault
+    count = 1
     merged = _merge_runs(rows, merge_columns)
-    covered = {(r, c - 1) for c, first, last in merged for r in range(first + 1, last + 1)}
+    covered: dict[int, set[int]] = {}
+    for c, first, last in merged:
+        for r in range(first + 1, last + 1):
+            covered.setdefault(r, set()).add(c - 1)
+    numeric = frozenset(numeric_columns)
+    spans = f' spans="1:{width}">'
+    body = [f'<row r="1"{spans}<c r="A1" s="{title_style}" t="s"><v>0</v></c>', ref["title_blanks"], "</row>"]
     grid: list[list[str]] = []
     for r, values in enumerate(rows):
-        style = header_style if r == 0 else cell_style
-        number_row = str(r + 2)
+        strings, numbers, blanks = _row_cells(ref, r)
+        skip = covered.get(r, ())
         cells = []
         for c, value in enumerate(values):
-            ref_name = columns[c] + number_row
-            if (r, c) in covered:
-                cells.append(f'<c r="{ref_name}" s="{cell_style}"/>')
+            if c in skip:
+                cells.append(blanks[c])
                 continue
-            number = _exact_number(value) if r > 0 and c in numeric_columns else None
-            if number is not None:
-                cells.append(f'<c r="{ref_name}" s="{style}"><v>{number:.16G}</v></c>')
-            else:
-                cells.append(f'<c r="{ref_name}" s="{style}" t="s"><v>{index(value)}</v></c>')
+            if r and c in numeric:
+                number = _number_text(value)
+                if number is not None:
+                    cells.append(f"{numbers[c]}{number}</v></c>")
+                    continue
+            count += 1
+            cells.append(f"{strings[c]}{index(value, len(table))}</v></c>")
         grid.append(cells)
     merge_refs = [f"A1:{columns[-1]}1"]
     for column, first, last in merged:
         name = columns[column - 1]
         value = rows[first][column - 1]
-        grid[first][column - 1] = f'<c r="{name}{first + 2}" s="{cell_style}" t="s"><v>{index(value)}</v></c>'
+        count += 1
+        grid[first][column - 1] = f"{_row_cells(ref, first)[0][column - 1]}{index(value, len(table))}</v></c>"
         merge_refs.append(f"{name}{first + 2}:{name}{last + 2}")
-    spans = f"1:{width}"
-    body = [f'<row r="1" spans="{spans}">', *title_cells, "</row>"]
-    for r, cells in enumerate(grid):
-        body += [f'<row r="{r + 2}" spans="{spans}">', *cells, "</row>"]
+    for r, cells in enumerate(grid, 2):
+        body.append(f'<row r="{r}"{spans}')
+        body += cells
+        body.append("</row>")
     merges = f'<mergeCells count="{len(merge_refs)}">' + "".join(
         f'<mergeCell ref="{item}"/>' for item in merge_refs) + "</mergeCells>"
     sheet_xml = (ref["head"].format(dimension=f"A1:{columns[-1]}{len(rows) + 1}") + "".join(body)
                  + ref["tail"].format(merges=merges))
-    from xlsxwriter.utility import _preserve_whitespace
-    from xlsxwriter.xmlwriter import XMLwriter
-    escape = XMLwriter._escape_control_characters
     strings_xml = (ref["sst_head"].format(count=count, unique=len(table))
-                   + "".join(_shared_string(text, escape, _preserve_whitespace) for text in table) + "</sst>")
+                   + _shared_strings(table) + "</sst>")
+    from xlsxwriter.xmlwriter import XMLwriter
     before, after = ref["core"]
-    core_xml = before + escape(_xml_data(title)) + after  # XlsxWriter's _xml_data_element
-    own = {"xl/worksheets/sheet1.xml": sheet_xml.encode("utf-8"),
-           "xl/sharedStrings.xml": strings_xml.encode("utf-8"),
-           "docProps/core.xml": core_xml.encode("utf-8")}
-    buffer = io.BytesIO()
-    # As XlsxWriter's Workbook._store_workbook writes in memory: same entries, order and stamps.
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=False) as archive:
-        for name in ref["names"]:
-            if name in own:
-                archive.writestr(_zip_info(name), own[name])
-            else:
-                _append_entry(archive, *ref["entries"][name])
-    return buffer.getvalue()
+    core_xml = before + XMLwriter._escape_control_characters(_xml_data(title)) + after  # _xml_data_element
+    own = {"xl/worksheets/sheet1.xml": sheet_xml, "xl/sharedStrings.xml": strings_xml, "docProps/core.xml": core_xml}
+    members = ref["members"]
+    return _zip([members[name] if name not in own else _zip_member(name, own[name].encode("utf-8"))
+                 for name in ref["names"]])
 
 
-def _zip_info(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
+# ---- ZIP, as zipfile writes it -----------------------------------------------------------------
+# XlsxWriter stores a workbook with ZipFile(ZIP_DEFLATED) and writestr(ZipInfo(name, 1980-01-01)).
+# For such entries CPython's zipfile (ZipInfo.FileHeader, _ZipWriteFile, _write_end_record)
+# writes fixed fields only: version 2.0, flags 0 (0x800 for a UTF-8 name), no extra field or
+# comment, external attributes 0o600 << 16 (_open_to_write's default for a ZipInfo without
+# any), the default deflate level, raw deflate (wbits -15).
+# Writing those bytes here costs a struct.pack per entry instead of a ZipFile, its ZipInfos and
+# its seeks; tests/test_equivalence.py compares the result with zipfile on random entries.
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+_CENTRAL_HEADER = struct.Struct("<4s4B4HL2L5HL")  # zipfile's structCentralDir without header_offset
+_END_RECORD = struct.Struct("<4s4H2LH")
+_ZIP_VERSION = 20
+_ZIP_SYSTEM = 0 if sys.platform == "win32" else 3  # as ZipInfo.create_system
+_DEFLATED = 8
+_DOS_TIME = 0
+_DOS_DATE = (1980 - 1980) << 9 | 1 << 5 | 1  # _ZIP_EPOCH
+_UTF8_NAME = 0x800
+_EXTERNAL_ATTR = 0o600 << 16
 
 
-def _compressed_entry(name: str, data: bytes) -> tuple[zipfile.ZipInfo, bytes]:
-    """An entry as ZipFile.writestr writes it: its ZipInfo and its local header plus deflated
-    data. Neither depends on where in an archive the entry lands, except header_offset."""
-    buffer = io.BytesIO()
-    archive = zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=False)
-    archive.writestr(_zip_info(name), data)
-    info = archive.infolist()[0]
-    local = buffer.getvalue()[: archive.start_dir]
-    archive.close()
-    return info, local
+def _zip_member(name: str, data: bytes) -> tuple[bytes, bytes, bytes]:
+    """One entry: its local header with the deflated data, its central-directory record up to
+    the header offset, and its encoded name (which follows the offset)."""
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    deflated = compressor.compress(data) + compressor.flush()
+    if name.isascii():
+        encoded, flags = name.encode("ascii"), 0
+    else:
+        encoded, flags = name.encode("utf-8"), _UTF8_NAME
+    crc = zlib.crc32(data)
+    local = _LOCAL_HEADER.pack(b"PK\x03\x04", _ZIP_VERSION, 0, flags, _DEFLATED, _DOS_TIME, _DOS_DATE, crc,
+                               len(deflated), len(data), len(encoded), 0)
+    central = _CENTRAL_HEADER.pack(b"PK\x01\x02", _ZIP_VERSION, _ZIP_SYSTEM, _ZIP_VERSION, 0, flags, _DEFLATED,
+                                   _DOS_TIME, _DOS_DATE, crc, len(deflated), len(data), len(encoded), 0, 0, 0, 0, _EXTERNAL_ATTR)
+    return local + encoded + deflated, central, encoded
 
 
-def _append_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, local: bytes) -> None:
-    """Append an entry made by _compressed_entry without deflating it again: the same bytes
-    and central-directory record ZipFile.writestr would give (the parts that are equal in
-    every workbook are compressed once per process)."""
-    info = copy.copy(info)
-    archive.fp.seek(archive.start_dir)
-    info.header_offset = archive.start_dir
-    archive.fp.write(local)
-    archive.start_dir = archive.fp.tell()
-    archive.filelist.append(info)
-    archive.NameToInfo[info.filename] = info
-    archive._didModify = True
+def _zip(members: list[tuple[bytes, bytes, bytes]]) -> bytes:
+    """The archive of _zip_member entries in this order, as ZipFile.close() ends it."""
+    records = []
+    offset = 0
+    for local, central, encoded in members:
+        records.append(central + offset.to_bytes(4, "little") + encoded)
+        offset += len(local)
+    directory = b"".join(records)
+    return b"".join([*(local for local, _, _ in members), directory,
+                     _END_RECORD.pack(b"PK\x05\x06", 0, 0, len(members), len(members), len(directory), offset, 0)])
 
 
 def _texts(texts) -> list[str]:
@@ -467,7 +549,46 @@ def _project_json(view: ProjectView) -> bytes:
              "amount": _plain(item.amount), "share": row.share, "basis": item.basis}
             for row, item in _items_in_page_order(view)
         ]
-    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return (_json_text(document) + "\n").encode("utf-8")
+
+
+_JSON_CONSTANTS = {None: "null", True: "true", False: "false"}
+
+
+def _json_text(value, pad: str = "\n") -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)``, which with an indent
+    runs json's pure-Python encoder, for the values a project document holds: dicts with str keys,
+    lists, str, int, bool and None. Anything else goes to json.dumps. Strings are escaped by
+    json's own (C) encode_basestring; tests/test_exports.py compares both on random documents."""
+    try:
+        return _json_value(value, pad)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def _json_value(value, pad: str) -> str:
+    kind = type(value)
+    if kind is str:
+        return _json_string(value)
+    if kind is dict:
+        if not value:
+            return "{}"
+        inner = pad + "  "
+        items = sorted(value.items())
+        return ("{" + inner + ("," + inner).join(
+            [f"{_json_string(key)}: {_json_string(item) if type(item) is str else _json_value(item, inner)}"
+             for key, item in items]) + pad + "}")
+    if kind is list:
+        if not value:
+            return "[]"
+        inner = pad + "  "
+        return ("[" + inner + ("," + inner).join(
+            [_json_string(item) if type(item) is str else _json_value(item, inner) for item in value]) + pad + "]")
+    if kind is int:
+        return int.__repr__(value)
+    if kind is bool or value is None:
+        return _JSON_CONSTANTS[value]
+    raise TypeError(kind)
 
 
 def project_downloads(view: ProjectView, *, json_bytes: bytes | None = None) -> dict[str, bytes]:

@@ -221,3 +221,112 @@ def test_a_value_that_looks_like_rich_text_is_written_as_text():
         assert "<r><t>伪造" not in strings and "&lt;r&gt;&lt;t&gt;伪造" in strings
         sheet = openpyxl.load_workbook(io.BytesIO(data)).active
         assert [sheet.cell(3, 3).value, sheet.cell(4, 3).value] == [value, "<r>x</r>"]
+
+
+# ---- XLSX: the hand-written ZIP container, shared strings and numbers ------------------------
+
+def _zipfile_archive(entries: list[tuple[str, bytes]]) -> bytes:
+    """The reference: the ZIP XlsxWriter's Workbook._store_workbook writes in memory (and
+    _fast_xlsx wrote through zipfile before), ZipInfo stamped 1980-01-01, deflated, no ZIP64."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=False) as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            info.compress_type = archive.compression
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+_ZIP_NAMES = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), min_size=1,
+                     max_size=24)
+# Repetitive contents as well as random bytes, so that deflate output of every kind occurs.
+_ZIP_DATA = st.one_of(st.binary(max_size=3000), _XLSX_TEXT.map(lambda t: (t * 40).encode("utf-8")),
+                      st.integers(0, 70000).map(lambda n: b"<row/>" * n))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_ZIP_NAMES, _ZIP_DATA), max_size=8, unique_by=lambda entry: entry[0]))
+def test_hand_written_zip_equals_zipfile(entries):
+    from generator import exports
+    written = exports._zip([exports._zip_member(name, data) for name, data in entries])
+    assert written == _zipfile_archive(entries)
+    with zipfile.ZipFile(io.BytesIO(written)) as archive:
+        assert archive.testzip() is None
+        assert [(info.filename, archive.read(info)) for info in archive.infolist()] == entries
+
+
+def test_xlsx_parts_are_the_reference_workbooks_parts():
+    """A workbook's constant parts come from the reference compressed once; the archive still
+    equals zipfile's for the same parts in the same order."""
+    from generator import exports
+    rows = [["一级指标", "二级指标", "指标值"], ["产出指标", "数量指标", "≥200"], ["产出指标", "质量指标", "100%"]]
+    data = exports._xlsx("标题", "绩效目标表", rows, merge_columns=(1, 2))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    assert [name for name, _ in entries] == exports._xlsx_reference("绩效目标表", 3)["names"]
+    assert data == _zipfile_archive(entries)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_xlsx_tables())
+def test_fast_xlsx_opens_with_openpyxl(table):
+    import openpyxl
+
+    from generator import exports
+    title, sheet, rows, merge, numeric = table
+    data = exports._fast_xlsx(title, sheet, rows, merge, numeric)
+    if data is None:
+        return
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    ws = book.active
+    assert ws.title == sheet and ws.max_row == len(rows) + 1 and ws.max_column == len(rows[0])
+    expected = {f"A1:{exports._column_names(len(rows[0]))[-1]}1"} | {
+        f"{exports._column_names(column)[-1]}{first + 2}:{exports._column_names(column)[-1]}{last + 2}"
+        for column, first, last in exports._merge_runs(rows, merge)}
+    assert {str(r) for r in ws.merged_cells.ranges} == expected
+    # Text with XlsxWriter's _xHHHH_ escapes is compared with XlsxWriter's bytes in
+    # test_fast_xlsx_equals_xlsxwriter instead; openpyxl reads those escapes its own way.
+    covered = {(r, c - 1) for c, first, last in exports._merge_runs(rows, merge) for r in range(first + 1, last + 1)}
+    assert ws.cell(1, 1).value == title or exports._ESCAPED_BY_XLSXWRITER.search(title)
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            got = ws.cell(r + 2, c + 1).value
+            if (r, c) in covered:
+                assert got is None
+            elif r and c in numeric and exports._exact_number(value) is not None:
+                assert Decimal(repr(got)) == exports._exact_number(value)
+            elif not exports._ESCAPED_BY_XLSXWRITER.search(value):
+                assert got == value, (r, c)
+
+
+_ANY_TEXT = st.one_of(st.text(st.characters(blacklist_categories=("Cs",))), _XLSX_TEXT,
+                      st.text(st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u3000_x0041A&<>\ufffe\uffff\x00甲")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ANY_TEXT, max_size=4))
+def test_shared_string_elements_equal_xlsxwriters(texts):
+    from xlsxwriter import packager
+
+    from generator import exports
+    exports._literal_shared_strings()
+    writer = packager.SharedStrings()
+    expected = []
+    for text in texts:
+        writer._set_filehandle(io.StringIO())
+        writer._write_si(text)
+        expected.append(writer.fh.getvalue())
+    assert [exports._shared_string(text) for text in texts] == expected
+    table, by_text = dict.fromkeys(texts), dict(zip(texts, expected))
+    for _ in range(2):  # the second time from the kept elements
+        assert exports._shared_strings(table) == "".join(by_text[text] for text in table)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.from_regex(r"[0-9]{1,20}(\.[0-9]{1,20})?", fullmatch=True),
+                 st.from_regex(r"0*[1-9]?[0-9]{0,16}(\.[0-9]{0,17}0*)?", fullmatch=True),
+                 st.text(st.sampled_from("0123456789.１٣²e-+ "), max_size=8)))
+def test_number_text_equals_xlsxwriters_number_format(text):
+    from generator import exports
+    number = exports._exact_number(text)
+    assert exports._number_text(text) == (None if number is None else f"{number:.16G}")

@@ -164,3 +164,34 @@ def test_xlsx_cells_are_text_or_exact_numbers_never_formulas(texts, amounts):
         assert isinstance(cell_amount, (int, float)) and Decimal(repr(cell_amount)) == Decimal(amount)
     stored = _numbers_in_column_b(sheet)
     assert [Decimal(v) for v in stored] == [Decimal(r[1]) for r in rows[1:]]
+
+
+def _json_values(leaves):
+    return st.recursive(leaves, lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)), max_leaves=30)
+
+
+# What a project document holds, and floats (which it never holds) to reach the json.dumps fallback.
+_PROJECT_JSON_VALUES = _json_values(st.one_of(st.none(), st.booleans(), st.integers(), st.text()))
+_OTHER_JSON_VALUES = _json_values(st.one_of(st.text(), st.floats(allow_nan=False)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_PROJECT_JSON_VALUES, _OTHER_JSON_VALUES))
+def test_project_json_text_equals_json_dumps(value):
+    """project.json is written without json's pure-Python indenting encoder; the text is the same."""
+    from generator.exports import _json_text
+
+    assert _json_text(value) == json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def test_project_json_of_the_shipped_project_equals_json_dumps():
+    from generator import compute, exports, pipeline
+
+    root = Path(__file__).resolve().parent.parent
+    dataset = pipeline.gather(root / "budget_data", root).dataset
+    assert dataset is not None and dataset.projects
+    for project in dataset.projects:
+        text = exports._project_json(compute.project_view(project, dataset.units[project.unit.value]))
+        document = json.loads(text)
+        assert text == (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
