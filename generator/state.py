@@ -22,16 +22,16 @@ so an output edited or deleted by hand is made again.
 from __future__ import annotations
 
 import os
+import pickle
+import sys
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from decimal import Decimal
-
+# Only what a no-op build needs (noop.py): the records' models (compute, model) are imported
+# where records are unpacked, by builds that changed something.
 from . import cache
-from .compute import Amount, ProjectHead
 from .diagnostics import Diagnostic, Location, Severity
-from .load import _ignored as ignored
-from .model import Acknowledgement, Classification, Text
 
 # A file modified this close before the last build looked at it may have changed again within
 # the same clock tick (file systems keep coarse times): it is read again, as git does.
@@ -62,6 +62,7 @@ def _text(text: Text | None) -> tuple | None:
 def _untext(packed: tuple | None) -> Text | None:
     if packed is None:
         return None
+    from .model import Text
     value, path, line, column, sheet, cell = packed
     return Text(value, Location(path, line, column, sheet, cell))
 
@@ -82,6 +83,10 @@ def pack_head(head: ProjectHead | None) -> tuple | None:
 def unpack_head(packed: tuple | None) -> ProjectHead | None:
     if packed is None:
         return None
+    from decimal import Decimal
+
+    from .compute import Amount, ProjectHead
+    from .model import Acknowledgement, Classification
     (project_id, year, folder, name, unit, kind, (value, yuan, wan, capitals), classification, acknowledgements,
      is_unit_target) = packed
     return ProjectHead(project_id, year, folder, _untext(name), _untext(unit), kind,
@@ -139,19 +144,140 @@ class Result:
     unit_target_count: int
 
 
-@dataclass
 class BuildState:
-    """What a no-op build needs: loaded first, small."""
+    """What a no-op build needs: loaded first, and stored compactly so that loading it is cheap.
 
-    options: str
-    scanned_ns: int  # when this build began to look at its inputs
-    inputs: dict[str, tuple[int, int, bytes]]  # shown path → (size, mtime_ns, SHA-256)
-    jobs: dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]] = field(default_factory=dict)
-    result: Result | None = None
+    At 10,000 projects the state holds 31,000 inputs and 61,000 output files. Pickled as dicts
+    of tuples it took 0.1 s to load, a fifth of a no-op build; stored as a few strings and
+    arrays (``_Compact``) it is a copy. What only a build with changes needs (the inputs'
+    digests, the page jobs' keys) and what only a no-op reports (the last result) are nested
+    pickles, unpacked when asked for.
+    """
+
+    __slots__ = ("options", "scanned_ns", "_inputs", "_jobs", "_result", "_compact")
+
+    def __init__(self, options: str, scanned_ns: int, inputs: dict[str, tuple[int, int, bytes]],
+                 jobs: dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]] | None = None,
+                 result: Result | None = None):
+        self.options = options
+        self.scanned_ns = scanned_ns  # when this build began to look at its inputs
+        self._inputs = inputs  # shown path → (size, mtime_ns, SHA-256)
+        # page job's path → (its key, the files it wrote with their size and mtime_ns)
+        self._jobs = jobs if jobs is not None else {}
+        self._result = result
+        self._compact: _Compact | None = None
 
     @property
     def settled_ns(self) -> int:
         return self.scanned_ns - SETTLE_NS
+
+    @property
+    def inputs(self) -> dict[str, tuple[int, int, bytes]]:
+        if self._inputs is None:
+            self._inputs = self._compact.inputs()
+        return self._inputs
+
+    @property
+    def jobs(self) -> dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]]:
+        if self._jobs is None:
+            self._jobs = self._compact.jobs()
+        return self._jobs
+
+    @property
+    def result(self) -> Result | None:
+        if self._result is None and self._compact is not None:
+            self._result = pickle.loads(self._compact.result)
+        return self._result
+
+    def compact(self) -> _Compact:
+        if self._compact is None:
+            self._compact = _Compact.of(self.inputs, self.jobs, self._result)
+        return self._compact
+
+    def __reduce__(self):
+        return _restore, (_FORMAT, self.options, self.scanned_ns, self.compact())
+
+    def __setstate__(self, state) -> None:  # a state pickled by earlier code: never trusted
+        raise ValueError("a build state of an earlier format")
+
+
+# Stats are native integers (array "q"): a state copied to a machine of the other byte order is
+# refused rather than misread.
+_FORMAT = f"build-state-3/{sys.byteorder}"
+
+
+class _Compact:
+    """The state as flat strings and arrays, in the order of its dicts: the inputs' paths and
+    (size, mtime_ns) pairs; every job's output files, job after job, with their pairs; the rest
+    (digests, job paths and keys, files per job) and the result as nested pickles."""
+
+    __slots__ = ("input_paths", "input_stats", "output_paths", "output_stats", "rest", "result")
+
+    def __init__(self, input_paths: str, input_stats: bytes, output_paths: str, output_stats: bytes,
+                 rest: bytes, result: bytes):
+        self.input_paths, self.input_stats = input_paths, input_stats
+        self.output_paths, self.output_stats = output_paths, output_stats
+        self.rest, self.result = rest, result
+
+    def __reduce__(self):
+        return _Compact, (self.input_paths, self.input_stats, self.output_paths, self.output_stats, self.rest,
+                          self.result)
+
+    @classmethod
+    def of(cls, inputs: dict, jobs: dict, result: Result | None) -> _Compact:
+        input_stats = array("q", [number for size, mtime, _ in inputs.values() for number in (size, mtime)])
+        outputs = [entry for _, files in jobs.values() for entry in files]
+        output_paths = [path for path, _, _ in outputs]
+        output_stats = array("q", [number for _, size, mtime in outputs for number in (size, mtime)])
+        rest = (tuple(digest for _, _, digest in inputs.values()), tuple(jobs),
+                tuple(key for key, _ in jobs.values()), tuple(len(files) for _, files in jobs.values()))
+        # Paths never hold NUL.
+        return cls("\0".join(inputs), input_stats.tobytes(), "\0".join(output_paths), output_stats.tobytes(),
+                   pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL),
+                   pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+
+    @staticmethod
+    def _split(paths: str) -> list[str]:
+        return paths.split("\0") if paths else []
+
+    @staticmethod
+    def _pairs(stats: bytes) -> zip:
+        numbers = iter(array("q", stats))
+        return zip(numbers, numbers)
+
+    def input_stats_by_path(self) -> dict[str, tuple[int, int]]:
+        return dict(zip(self._split(self.input_paths), self._pairs(self.input_stats)))
+
+    def outputs(self) -> list[str]:
+        return self._split(self.output_paths)
+
+    def output_triples(self) -> zip:
+        stats = array("q", self.output_stats)
+        return zip(self.outputs(), stats[0::2], stats[1::2], strict=True)
+
+    def inputs(self) -> dict[str, tuple[int, int, bytes]]:
+        digests = pickle.loads(self.rest)[0]
+        return {path: (size, mtime, digest) for (path, (size, mtime)), digest
+                in zip(self.input_stats_by_path().items(), digests, strict=True)}
+
+    def jobs(self) -> dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]]:
+        _, paths, keys, counts = pickle.loads(self.rest)
+        files = list(self.output_triples())
+        jobs, start = {}, 0
+        for path, key, count in zip(paths, keys, counts, strict=True):
+            jobs[path] = (key, tuple(files[start:start + count]))
+            start += count
+        if start != len(files):
+            raise ValueError("a damaged build state")
+        return jobs
+
+
+def _restore(form: str, options: str, scanned_ns: int, compact: _Compact) -> BuildState:
+    if form != _FORMAT or not isinstance(compact, _Compact):
+        raise ValueError("a build state of another format")  # the store then drops it: a full build
+    restored = BuildState(options, scanned_ns, None)
+    restored._jobs, restored._compact = None, compact  # inputs, jobs and result: unpacked when asked for
+    return restored
 
 
 @dataclass
@@ -221,31 +347,68 @@ def save(store: cache.Store, state: BuildState, records: Records, loaded: Record
     store.put(STATE_SLOT, state)
 
 
+def ignored(name: str) -> bool:
+    # Dotfiles, editor backups and Excel's "~$name.csv" lock files are not data.
+    return name.startswith((".", "~$")) or name.endswith("~")
+
+
 def scan(folder: Path, prefix: str, found: dict[str, tuple[int, int]]) -> None:
     """Size and modification time of every file below ``folder`` (links not followed), by the
-    path shown in messages (``prefix`` + the path inside ``folder``)."""
+    path shown in messages (``prefix`` + the path inside ``folder``).
+
+    A no-op build at 10,000 projects runs this over 31,000 files: the loop keeps to local names."""
     pending = [(str(folder), prefix)]
+    skipped = ignored
     while pending:
         current, shown = pending.pop()
         try:
             with os.scandir(current) as entries:
                 for entry in entries:
-                    if ignored(entry.name):
+                    name = entry.name
+                    if skipped(name):
                         continue
                     if entry.is_dir(follow_symlinks=False):
-                        if entry.name != "__pycache__":
-                            pending.append((entry.path, f"{shown}{entry.name}/"))
+                        if name != "__pycache__":
+                            pending.append((entry.path, shown + name + "/"))
                         continue
                     try:
                         info = entry.stat(follow_symlinks=False)
                     except OSError:
                         continue
-                    found[shown + entry.name] = (info.st_size, info.st_mtime_ns)
+                    found[shown + name] = (info.st_size, info.st_mtime_ns)
         except OSError:
             continue
 
 
-def outputs_unchanged(out_dir: Path, files: tuple[tuple[str, int, int], ...]) -> bool:
+def inputs_unchanged(prior: BuildState, found: dict[str, tuple[int, int]]) -> bool:
+    """Every input the last build read has the same size and mtime, none is new or gone, and
+    none was modified so close before that build that it may have changed since unseen."""
+    if prior._compact is not None:  # loaded: compared as a whole, without unpacking the digests
+        known = prior._compact.input_stats_by_path()
+    else:
+        known = {path: (size, mtime) for path, (size, mtime, _) in prior.inputs.items()}
+    if found != known:
+        return False
+    settled = prior.settled_ns
+    return all(mtime < settled for _, mtime in found.values())
+
+
+def all_outputs_unchanged(prior: BuildState, out_dir: Path) -> bool:
+    """Every file the last build wrote has the size and mtime it left: an output edited or
+    deleted by hand is made again. One lstat per file (61,000 at 10,000 projects)."""
+    if prior._compact is not None:
+        return outputs_unchanged(out_dir, prior._compact.output_triples())
+    return all(outputs_unchanged(out_dir, files) for _, files in prior.jobs.values())
+
+
+def written(prior: BuildState) -> tuple[str, ...]:
+    """Every file the last build wrote (what a no-op reports as unchanged)."""
+    if prior._compact is not None:
+        return tuple(prior._compact.outputs())
+    return tuple(path for _, files in prior.jobs.values() for path, _, _ in files)
+
+
+def outputs_unchanged(out_dir: Path, files) -> bool:
     base = str(out_dir) + os.sep
     lstat = os.lstat
     try:
