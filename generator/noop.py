@@ -56,9 +56,15 @@ class Start:
     spare: Path
     options: str
     prior: state.BuildState | None
-    scanned: dict[str, tuple[int, int]]  # every data and template file's (size, mtime_ns)
+    scanned: dict[str, tuple[int, int]]  # every data and template file's (size, mtime_ns), by shown path
+    folders: dict[str, tuple[int, int]]  # and every folder's, by path
     stages: Stages
     answer: BuildResult | None  # the no-op's result, when nothing changed
+
+    def folders_if_complete(self, inputs: dict) -> dict[str, tuple[int, int]] | None:
+        """The folders, when the scan saw exactly the files the build read: then the next build
+        may check for files added or removed by folder mtimes (state.inputs_unchanged_in_place)."""
+        return self.folders if self.folders and self.scanned.keys() == inputs.keys() else None
 
 
 def start(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
@@ -68,32 +74,39 @@ def start(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     store = cache.store_for(root, out_dir)
     spare = store.folder.parent / f"spare-{store.folder.name.partition('-')[2]}"
     recover(out_dir, spare)  # what a killed earlier build left beside docs_src/
-    # Another generator or library version is never answered as a no-op (its pages may differ).
+    # Another generator or library version is never answered as a no-op (its pages may differ),
+    # nor another data or templates folder (the state names their files by their paths in them).
     options = json.dumps({"review": review_report, "strict": strict, "root": str(root), "out": str(out_dir),
+                          "data": str(data_dir.resolve()), "templates": str(templates.resolve()),
                           "years": sorted(years) if years else None, "code": cache.code_version().hex(),
                           "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", "")}, sort_keys=True)
     prior = state.load(store)
     stages("load state")
-    scanned: dict[str, tuple[int, int]] = {}
-    unchanged = prior is not None and _unchanged_since(prior, data_dir, root, templates, options, out_dir, scanned)
-    stages("no-op check")
-    answer = None
-    if unchanged:
+    begun = Start(out_dir, store, spare, options, prior, {}, {}, stages, None)
+    if _unchanged_since(begun, data_dir, root, templates):
         result = prior.result
-        answer = BuildResult(state.unpack(result.packed), failed=False, project_count=result.project_count,
-                             unit_target_count=result.unit_target_count,
-                             written=WriteResult((), state.written(prior), ()), notes=result.notes)
-        stages("no-op result")
-    return Start(out_dir, store, spare, options, prior, scanned, stages, answer)
+        begun.answer = BuildResult(state.unpack(result.packed), failed=False, project_count=result.project_count,
+                                   unit_target_count=result.unit_target_count,
+                                   written=WriteResult((), state.written(prior), ()), notes=result.notes)
+    stages("no-op check")
+    return begun
 
 
-def _unchanged_since(prior: state.BuildState, data_dir: Path, root: Path, templates: Path, options: str,
-                     out_dir: Path, found: dict[str, tuple[int, int]]) -> bool:
-    """Nothing read by the last build has changed, and nothing it wrote: a no-op. ``found``
-    receives the stats of every input (reused by load_tree when there are changes)."""
-    data_shown = Path(os.path.relpath(data_dir, root)).as_posix() + "/"
-    state.scan(data_dir, data_shown, found)
-    if prior.options != options or prior.result is None:
-        return False
-    state.scan(templates, "[templates]/", found)
-    return state.inputs_unchanged(prior, found) and state.all_outputs_unchanged(prior, out_dir)
+def _unchanged_since(begun: Start, data_dir: Path, root: Path, templates: Path) -> bool:
+    """Nothing read by the last build has changed, and nothing it wrote: a no-op. Otherwise (also
+    without a state) ``begun`` receives the stats of every input (reused by load_tree) and every
+    folder (for the next state)."""
+    prior, out_dir = begun.prior, begun.out_dir
+    data_shown = Path(os.path.relpath(data_dir, root)).as_posix() + "/"  # as load_tree shows them
+    data_dir, templates = data_dir.resolve(), templates.resolve()
+    same_options = prior is not None and prior.options == begun.options and prior.result is not None
+    if same_options and prior.compact().folder_paths is not None:
+        # The quick way, exact for such a state: a stat per input and per folder, no listing.
+        if state.inputs_unchanged_in_place(prior, data_dir, data_shown, templates) and \
+                state.all_outputs_unchanged(prior, out_dir):
+            return True
+        same_options = False  # something changed: scan for load_tree and the next state, and build
+    state.scan(data_dir, data_shown, begun.scanned, begun.folders)
+    state.scan(templates, state.TEMPLATES, begun.scanned, begun.folders)
+    return same_options and state.inputs_unchanged(prior, begun.scanned) and \
+        state.all_outputs_unchanged(prior, out_dir)

@@ -348,7 +348,7 @@ def _templates(templates: Path) -> tuple[str, dict[str, tuple[int, int, bytes]]]
         except OSError:
             continue
         digest.update(relative.encode("utf-8", "surrogateescape") + b"\0" + hashlib.sha256(data).digest())
-        inputs[f"[templates]/{relative}"] = (*found[relative], b"")
+        inputs[state.TEMPLATES + relative] = (*found[relative], b"")
     return digest.hexdigest(), inputs
 
 
@@ -461,10 +461,11 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     for main, (key, paths) in done_jobs.items():
         jobs_state[main] = (key, state.output_stats(out_dir, paths))
     jobs_state["[package]"] = (None, state.output_stats(out_dir, sorted(package)))
+    inputs = {**collected.raw.stats, **template_inputs}
     new_state = state.BuildState(
-        options=options, scanned_ns=scanned_ns, inputs={**collected.raw.stats, **template_inputs},
-        jobs=jobs_state,
-        result=state.Result(state.pack(diagnostics), notes, counts["project_count"], counts["unit_target_count"]))
+        options=options, scanned_ns=scanned_ns, inputs=inputs, jobs=jobs_state,
+        result=state.Result(state.pack(diagnostics), notes, counts["project_count"], counts["unit_target_count"]),
+        folders=begun.folders_if_complete(inputs))
     new_records = state.Records(
         projects=collected.records, units=collected.unit_records,
         rows=dict(zip(row_keys, rows)))
