@@ -169,17 +169,10 @@ class BuildState:
         # page job's path → (its key, the files it wrote with their size and mtime_ns)
         self._jobs = jobs if jobs is not None else {}
         self._result = result
-        # Every folder the build's scan walked, path → (size, mtime_ns), when the scan saw exactly
+        # Every folder the build's scan walked, path → (mtime_ns, ctime_ns), when the scan saw exactly
         # the files the build read (see inputs_unchanged_in_place); None otherwise.
         self._folders = folders
         self._compact: _Compact | None = None
-
-    @property
-    def folders(self) -> dict[str, tuple[int, int]] | None:
-        if self._folders is None and self._compact is not None and self._compact.folder_paths is not None:
-            numbers = iter(array("q", self._compact.folder_stats))
-            self._folders = dict(zip(_paths(self._compact.folder_paths), zip(numbers, numbers), strict=True))
-        return self._folders
 
     @property
     def settled_ns(self) -> int:
@@ -205,7 +198,7 @@ class BuildState:
 
     def compact(self) -> _Compact:
         if self._compact is None:
-            self._compact = _Compact.of(self.inputs, self.jobs, self._result, self.folders)
+            self._compact = _Compact.of(self.inputs, self.jobs, self._result, self._folders)
         return self._compact
 
     def __reduce__(self):
@@ -233,10 +226,10 @@ def _numbers(pairs) -> bytes:
 
 
 class _Compact:
-    """The state as flat strings (paths joined by NUL) and arrays of (size, mtime_ns) pairs: the
-    data's inputs, then the templates'; the folders (None: not recorded); every job's output
-    files, job after job. The rest (digests, job paths and keys, files per job) and the result
-    are nested pickles."""
+    """The state as flat strings (paths joined by NUL) and arrays of number pairs: the data's
+    inputs, then the templates', with (size, mtime_ns); the folders, with (mtime_ns, ctime_ns)
+    (None: not recorded); every job's output files, job after job, with (size, mtime_ns). The
+    rest (digests, job paths and keys, files per job) and the result are nested pickles."""
 
     __slots__ = ("data_paths", "template_paths", "input_stats", "folder_paths", "folder_stats", "output_paths",
                  "output_stats", "rest", "result")
@@ -374,8 +367,9 @@ def ignored(name: str) -> bool:
 def scan(folder: Path, prefix: str, found: dict[str, tuple[int, int]],
          folders: dict[str, tuple[int, int]] | None = None) -> None:
     """Size and modification time of every file below ``folder`` (links not followed), by the
-    path shown in messages (``prefix`` + the path inside ``folder``); with ``folders``, those of
-    ``folder`` and every folder below it, by their path, each taken before it is listed."""
+    path shown in messages (``prefix`` + the path inside ``folder``); with ``folders``, the
+    modification and change times of ``folder`` and every folder below it, by their path, each
+    taken before the folder is listed."""
     top = str(folder)
     if folders is not None:
         try:
@@ -383,7 +377,7 @@ def scan(folder: Path, prefix: str, found: dict[str, tuple[int, int]],
         except OSError:
             info = None
         if info is not None:
-            folders[top] = (info.st_size, info.st_mtime_ns)
+            folders[top] = (info.st_mtime_ns, info.st_ctime_ns)
     pending = [(top, prefix)]
     skipped = ignored
     while pending:
@@ -399,7 +393,7 @@ def scan(folder: Path, prefix: str, found: dict[str, tuple[int, int]],
                             if name != "__pycache__":
                                 if folders is not None:
                                     info = entry.stat(follow_symlinks=False)
-                                    folders[entry.path] = (info.st_size, info.st_mtime_ns)
+                                    folders[entry.path] = (info.st_mtime_ns, info.st_ctime_ns)
                                 pending.append((entry.path, shown + name + "/"))
                             continue
                         info = entry.stat(follow_symlinks=False)
@@ -426,25 +420,27 @@ def inputs_unchanged_in_place(prior: BuildState, data_dir: Path, data_shown: str
     changed unseen. A file added, removed or renamed changes its folder's mtime; an edited file, its
     own. Listing 10,000 folders costs twice as much as one stat each (a no-op at 10,000 projects).
 
-    Only for a state whose scan saw exactly the files the build read (``folders`` recorded), and
-    whose options name this data folder and these templates (noop.py)."""
+    A folder's change time is compared too: setting its modification time back by hand (touch,
+    rsync -a, tar) changes it. Only for a state whose scan saw exactly the files the build read
+    (``folders`` recorded), and whose options name this data folder and these templates (noop.py)."""
     compact = prior.compact()
     if compact.folder_paths is None or not compact.data_paths.startswith(data_shown):
         return False
     input_stats, folder_stats = array("q", compact.input_stats), array("q", compact.folder_stats)
     settled = prior.settled_ns
-    if max(input_stats[1::2], default=0) >= settled or max(folder_stats[1::2], default=0) >= settled:
+    if max(input_stats[1::2], default=0) >= settled or max(folder_stats[0::2], default=0) >= settled:
         return False
     data = [shown[len(data_shown):] for shown in _paths(compact.data_paths)]
     templates_inside = [shown[len(TEMPLATES):] for shown in _paths(compact.template_paths)]
-    return (_unchanged(None, _paths(compact.folder_paths), folder_stats, follow=True)
+    return (_unchanged(None, _paths(compact.folder_paths), folder_stats, times=True)
             and _unchanged(data_dir, data, input_stats[:2 * len(data)])
             and _unchanged(templates, templates_inside, input_stats[2 * len(data):]))
 
 
-def _unchanged(folder: Path | None, paths: list[str], stats: array, *, follow: bool = False) -> bool:
+def _unchanged(folder: Path | None, paths: list[str], stats: array, *, times: bool = False) -> bool:
     """Every path (inside ``folder``, opened once: each stat then looks up the rest only) has the
-    (size, mtime_ns) pair of ``stats`` at its place."""
+    (size, mtime_ns) pair of ``stats`` at its place; with ``times``, the (mtime_ns, ctime_ns) pair
+    of a folder, followed if a link as os.scandir does."""
     if len(stats) != 2 * len(paths):
         return False  # never: the store verifies the state
     try:
@@ -453,10 +449,16 @@ def _unchanged(folder: Path | None, paths: list[str], stats: array, *, follow: b
         return False
     stat = os.stat
     try:
-        for path, size, mtime in zip(paths, stats[0::2], stats[1::2]):
-            info = stat(path, dir_fd=fd, follow_symlinks=follow)
-            if info.st_size != size or info.st_mtime_ns != mtime:
-                return False
+        if times:
+            for path, mtime, ctime in zip(paths, stats[0::2], stats[1::2]):
+                info = stat(path, dir_fd=fd)
+                if info.st_mtime_ns != mtime or info.st_ctime_ns != ctime:
+                    return False
+        else:
+            for path, size, mtime in zip(paths, stats[0::2], stats[1::2]):
+                info = stat(path, dir_fd=fd, follow_symlinks=False)
+                if info.st_size != size or info.st_mtime_ns != mtime:
+                    return False
     except OSError:
         return False
     finally:
