@@ -7,15 +7,17 @@ state slot (BuildState, read first, small enough for a no-op build) holds:
   unchanged file is not even read (load.py) and a build with nothing changed is answered at once;
 - ``jobs``: for every page job (render.Job), its key and the files it wrote with their size and
   modification time, so that a page whose inputs and file are unchanged is not rendered again;
-- ``result``: the last build's diagnostics, counts and notes, reported again by a no-op build.
+- ``result``: the last build's diagnostics, counts and notes, reported again by a no-op build;
+- ``folders``: every folder of the data and templates with its modification and change time, so
+  that a no-op build (noop.py) stats each folder and input instead of listing 10,000 folders.
 
 The record slots (Records, read only when something changed) hold each project's head (what
 listings and totals need), diagnostics and unit reference, by the key of its content, so that
 unchanged projects are never parsed, checked or loaded whole; each unit's model and
 diagnostics, by the key of its file's content; and each project's lines of the data package.
 
-A state that is missing, damaged or from other code is simply absent (the store verifies every
-entry): the build is then a full one. Output files are checked by size and modification time,
+A state that is missing, damaged, from other code or of another format is simply absent (the
+store verifies every entry, _restore the format): the build is then a full one. Output files are checked by size and modification time,
 so an output edited or deleted by hand is made again.
 """
 
