@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, noop
+from . import __version__
 from .diagnostics import format_github, format_json, format_summary, format_text, has_failures
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -182,7 +182,10 @@ def run(argv: list[str] | None = None) -> int:
     out_dir, templates = _resolve(root, args.out), _resolve(root, args.templates)
     years = frozenset(args.year) if args.year else None
     # A build with nothing changed is answered before the pipeline is even imported (see noop.py).
-    begun = noop.start(data_dir, out_dir, templates, root, strict=args.strict, review_report=args.review, years=years)
+    from . import noop
+
+    begun = noop.start(data_dir, out_dir, templates, root, strict=args.strict, review_report=args.review,
+                       years=years)
     result = begun.answer
     if result is None:
         from . import pipeline

@@ -17,8 +17,8 @@ unchanged projects are never parsed, checked or loaded whole; each unit's model 
 diagnostics, by the key of its file's content; and each project's lines of the data package.
 
 A state that is missing, damaged, from other code or of another format is simply absent (the
-store verifies every entry, _restore the format): the build is then a full one. Output files are checked by size and modification time,
-so an output edited or deleted by hand is made again.
+store verifies every entry, _restore the format): the build is then a full one. Output files are
+checked by size and modification time, so an output edited or deleted by hand is made again.
 """
 
 from __future__ import annotations
