@@ -6,7 +6,7 @@ generator's own code) and nothing it wrote. That answer comes from the build sta
 alone, so this module imports only the state, the store, the diagnostics and the output folder's
 recovery. pipeline.py imports jinja2, PyYAML, the schema, the checks and the renderer, about a
 third of a no-op build's time: the CLI imports it only when ``start`` found a change
-(tests/test_build.py checks that a no-op build imports none of them).
+(tests/test_noop.py checks that a no-op build imports none of them).
 """
 
 from __future__ import annotations
@@ -57,13 +57,13 @@ class Start:
     options: str
     prior: state.BuildState | None
     scanned: dict[str, tuple[int, int]]  # every data and template file's (size, mtime_ns), by shown path
-    folders: dict[str, tuple[int, int]]  # and every folder's, by path
+    folders: dict[str, tuple[int, int]]  # every data and template folder's (mtime_ns, ctime_ns), by path
     stages: Stages
     answer: BuildResult | None  # the no-op's result, when nothing changed
 
     def folders_if_complete(self, inputs: dict) -> dict[str, tuple[int, int]] | None:
         """The folders, when the scan saw exactly the files the build read: then the next build
-        may check for files added or removed by folder mtimes (state.inputs_unchanged_in_place)."""
+        may check for files added or removed by folder times (state.inputs_unchanged_in_place)."""
         return self.folders if self.folders and self.scanned.keys() == inputs.keys() else None
 
 
