@@ -154,8 +154,6 @@ def _resolve(root: Path, value: str | Path) -> Path:
 
 
 def run(argv: list[str] | None = None) -> int:
-    from . import pipeline  # imported here so usage errors stay fast
-
     args = _parser().parse_args(argv)
     if args.command is None:
         _parser().print_help(sys.stderr)
@@ -166,6 +164,8 @@ def run(argv: list[str] | None = None) -> int:
     data_dir = _resolve(root, args.data)
 
     if args.command == "check":
+        from . import pipeline
+
         gathered = pipeline.gather(data_dir, root, Progress())
         if args.format == "json":
             print(format_json(gathered.diagnostics))
@@ -179,9 +179,19 @@ def run(argv: list[str] | None = None) -> int:
         return EXIT_FINDINGS if has_failures(gathered.diagnostics, strict=args.strict) else EXIT_OK
 
     started = time.perf_counter()
-    result = pipeline.build(data_dir, _resolve(root, args.out), _resolve(root, args.templates), root,
-                            strict=args.strict, review_report=args.review, progress=Progress(),
-                            years=frozenset(args.year) if args.year else None)
+    out_dir, templates = _resolve(root, args.out), _resolve(root, args.templates)
+    years = frozenset(args.year) if args.year else None
+    # A build with nothing changed is answered before the pipeline is even imported (see noop.py).
+    from . import noop
+
+    begun = noop.start(data_dir, out_dir, templates, root, strict=args.strict, review_report=args.review,
+                       years=years)
+    result = begun.answer
+    if result is None:
+        from . import pipeline
+
+        result = pipeline.build(data_dir, out_dir, templates, root, strict=args.strict, review_report=args.review,
+                                progress=Progress(), years=years, begun=begun)
     if result.diagnostics:
         print(format_text(result.diagnostics), file=sys.stderr)
     if result.failed:

@@ -17,6 +17,7 @@ from .checks import personal
 from .csvsource import Table, normalize_header, parse_csv
 from .diagnostics import Diagnostic, Location
 from .sources import decode
+from .state import ignored as _ignored  # the build state's scan must skip the same files
 from .yamlsource import YMap, YNode, YScalar, YSeq, parse_yaml
 
 PORTAL_FILE = "portal.yaml"
@@ -80,11 +81,6 @@ class RawData:
         for path, data in sorted(self.contents.items()):
             digest.update(path.encode("utf-8") + b"\0" + data)
         return digest.hexdigest()[:12]
-
-
-def _ignored(name: str) -> bool:
-    # Dotfiles, editor backups and Excel's "~$name.csv" lock files are not data.
-    return name.startswith((".", "~$")) or name.endswith("~")
 
 
 class _Reader:

@@ -29,7 +29,6 @@ from pathlib import Path
 
 from . import rules
 from .diagnostics import Diagnostic, Location
-from .render import GENERATED_MARKER
 
 MANIFEST = ".generated.json"
 FILE_MODE = 0o644
@@ -117,6 +116,10 @@ def read_manifest(out_dir: Path) -> set[str]:
 
 
 def _is_generated(path: Path) -> bool:
+    # Imported here: recover() runs at the start of every build, and a no-op build (noop.py)
+    # must not import the renderer and jinja2.
+    from .render import GENERATED_MARKER
+
     try:
         with path.open(encoding="utf-8") as handle:
             return handle.read(len(GENERATED_MARKER)) == GENERATED_MARKER

@@ -13,24 +13,24 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import cache, checks, exports, review, rules, schema, state, validate, workers
+from . import cache, checks, exports, noop, review, rules, schema, state, validate, workers
 from .checks import personal, relevance
 from .compute import Listed, ProjectView, portal_view, project_head, project_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
 from .load import RawData, RawProject, load_tree, parse_project, parse_unit, read_skipped
 from .model import Dataset, Portal, Project, Text, Unit
-from .output import Publisher, WriteResult, collision, recover
+from .noop import BuildResult
+from .output import Publisher, collision
 from .render import StoredTemplateCode, site_jobs
 from .report import review_view
+
 
 @dataclass
 class Gathered:
@@ -341,16 +341,6 @@ class _Sources:
         return files
 
 
-@dataclass
-class BuildResult:
-    diagnostics: list[Diagnostic]
-    failed: bool
-    written: WriteResult | None = None
-    project_count: int = 0  # project budgets; whole-unit targets are counted apart
-    unit_target_count: int = 0
-    notes: list[str] = field(default_factory=list)
-
-
 def _templates(templates: Path) -> tuple[str, dict[str, tuple[int, int, bytes]]]:
     """A digest of every template file (pages include and import each other), and each file's
     size and mtime as the build state's inputs record them."""
@@ -364,48 +354,20 @@ def _templates(templates: Path) -> tuple[str, dict[str, tuple[int, int, bytes]]]
         except OSError:
             continue
         digest.update(relative.encode("utf-8", "surrogateescape") + b"\0" + hashlib.sha256(data).digest())
-        inputs[f"[templates]/{relative}"] = (*found[relative], b"")
+        inputs[state.TEMPLATES + relative] = (*found[relative], b"")
     return digest.hexdigest(), inputs
-
-
-def _unchanged_since(prior: state.BuildState, data_dir: Path, root: Path, templates: Path, options: str,
-                     out_dir: Path, found: dict[str, tuple[int, int]]) -> bool:
-    """Nothing read by the last build has changed, and nothing it wrote: a no-op. ``found``
-    receives the stats of every input (reused by load_tree when there are changes)."""
-    data_shown = Path(os.path.relpath(data_dir, root)).as_posix() + "/"
-    state.scan(data_dir, data_shown, found)
-    if prior.options != options or prior.result is None:
-        return False
-    state.scan(templates, "[templates]/", found)
-    if len(found) != len(prior.inputs):
-        return False
-    settled = prior.settled_ns
-    for shown, (size, mtime) in found.items():
-        known = prior.inputs.get(shown)
-        if known is None or known[0] != size or known[1] != mtime or mtime >= settled:
-            return False
-    return all(state.outputs_unchanged(out_dir, files) for _, files in prior.jobs.values())
-
-
-class _Stages:
-    """GENERATOR_TIMING=1: CPU seconds of each stage of a build, on stderr (for maintainers)."""
-
-    def __init__(self):
-        self.enabled = bool(os.environ.get("GENERATOR_TIMING"))
-        self.last = time.process_time()
-
-    def __call__(self, stage: str) -> None:
-        if self.enabled:
-            now = time.process_time()
-            print(f"[timing] {stage}: {now - self.last:.3f} s CPU", file=sys.stderr)
-            self.last = now
 
 
 def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
           review_report: bool = False, progress: Progress = _no_progress,
-          years: frozenset[str] | None = None) -> BuildResult:
-    out_dir = out_dir.resolve()
-    store = cache.store_for(root, out_dir)
+          years: frozenset[str] | None = None, begun: noop.Start | None = None) -> BuildResult:
+    """Build the site into ``out_dir``; ``begun`` is what noop.start found, when the caller
+    (the CLI) asked it first, without importing this module."""
+    if begun is None:
+        begun = noop.start(data_dir, out_dir, templates, root, strict=strict, review_report=review_report,
+                           years=years)
+    if begun.answer is not None:
+        return begun.answer
     # What a build gathers lives until its end (at 10,000 projects, millions of objects), and
     # Python's full collections walk all of it, more often as it grows: 6 of 70 s CPU at
     # 10,000 projects. Young collections still free short-lived cycles (Jinja makes some);
@@ -413,33 +375,17 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     thresholds = gc.get_threshold()
     gc.set_threshold(thresholds[0], thresholds[1], 1 << 30)
     try:
-        return _build(store, data_dir, out_dir, templates, root, strict, review_report, progress, years)
+        return _build(begun, data_dir, templates, root, strict, review_report, progress, years)
     finally:
         gc.set_threshold(*thresholds)
         # Failed builds too: the next build reuses the projects this one parsed.
-        store.close(prune=False)
+        begun.store.close(prune=False)
 
 
-def _build(store: cache.Store, data_dir: Path, out_dir: Path, templates: Path, root: Path, strict: bool,
-           review_report: bool, progress: Progress, years: frozenset[str] | None) -> BuildResult:
-    stages = _Stages()
-    spare = store.folder.parent / f"spare-{store.folder.name.partition('-')[2]}"
-    recover(out_dir, spare)  # what a killed earlier build left beside docs_src/
-    # Another generator or library version is never answered as a no-op (its pages may differ).
-    options = json.dumps({"review": review_report, "strict": strict, "root": str(root), "out": str(out_dir),
-                          "years": sorted(years) if years else None, "code": cache.code_version().hex(),
-                          "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", "")}, sort_keys=True)
-    prior = state.load(store)
-    stages("load state")
-    scanned: dict[str, tuple[int, int]] = {}
-    unchanged = prior is not None and _unchanged_since(prior, data_dir, root, templates, options, out_dir, scanned)
-    stages("no-op check")
-    if unchanged:
-        result = prior.result
-        return BuildResult(state.unpack(result.packed), failed=False, project_count=result.project_count,
-                           unit_target_count=result.unit_target_count,
-                           written=WriteResult((), tuple(path for _, files in prior.jobs.values()
-                                                         for path, _, _ in files), ()), notes=result.notes)
+def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, strict: bool, review_report: bool,
+           progress: Progress, years: frozenset[str] | None) -> BuildResult:
+    out_dir, store, spare, options = begun.out_dir, begun.store, begun.spare, begun.options
+    prior, scanned, stages = begun.prior, begun.scanned, begun.stages
     scanned_ns = time.time_ns()  # only ever compared with file times, never published
     records = state.load_records(store) if prior is not None else None
     stages("load records")
@@ -538,10 +484,11 @@ def _build(store: cache.Store, data_dir: Path, out_dir: Path, templates: Path, r
     for main, (key, paths) in done_jobs.items():
         jobs_state[main] = (key, state.output_stats(out_dir, paths))
     jobs_state["[package]"] = (None, state.output_stats(out_dir, sorted(package)))
+    inputs = {**collected.raw.stats, **template_inputs}
     new_state = state.BuildState(
-        options=options, scanned_ns=scanned_ns, inputs={**collected.raw.stats, **template_inputs},
-        jobs=jobs_state,
-        result=state.Result(state.pack(diagnostics), notes, counts["project_count"], counts["unit_target_count"]))
+        options=options, scanned_ns=scanned_ns, inputs=inputs, jobs=jobs_state,
+        result=state.Result(state.pack(diagnostics), notes, counts["project_count"], counts["unit_target_count"]),
+        folders=begun.folders_if_complete(inputs))
     new_records = state.Records(
         projects=collected.records, units=collected.unit_records,
         rows=dict(zip(row_keys, rows)))
