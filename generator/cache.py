@@ -37,7 +37,9 @@ import hashlib
 import os
 import pickle
 import platform
+import re
 import shutil
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,20 +56,51 @@ _CODE_DIR = Path(__file__).resolve().parent
 _LIBRARIES = ("jinja2", "markupsafe", "pyyaml", "xlsxwriter", "jieba", "pandas")
 
 
+def _normal(project: str) -> str:
+    return re.sub(r"[-_.]+", "_", project).lower()
+
+
+def _library_versions() -> dict[str, str]:
+    """Each library's installed version, as importlib.metadata.version gives it: the first
+    distribution on sys.path. Read from the ``name-version.dist-info`` folder names, which costs
+    a listing per path entry; importing importlib.metadata (and the email package it needs) was
+    a tenth of a build with nothing to do. A library installed some other way (an .egg-info)
+    is asked of importlib.metadata."""
+    wanted = {_normal(name): name for name in _LIBRARIES}
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in names:
+            if not entry.endswith(".dist-info"):
+                continue
+            project, _, version = entry[: -len(".dist-info")].partition("-")
+            name = wanted.get(_normal(project))
+            if name is not None and name not in found and version:
+                found[name] = version
+    missing = [name for name in _LIBRARIES if name not in found]
+    if missing:
+        import importlib.metadata
+
+        for name in missing:
+            try:
+                found[name] = importlib.metadata.version(name)
+            except importlib.metadata.PackageNotFoundError:
+                found[name] = ""
+    return found
+
+
 @lru_cache(maxsize=1)
 def code_version() -> bytes:
     """A digest of the generator's own code and the library versions that shape the output."""
-    import importlib.metadata
-
     digest = hashlib.sha256(MAGIC + platform.python_version().encode())
     for path in sorted(_CODE_DIR.rglob("*.py")):
         digest.update(path.relative_to(_CODE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    versions = _library_versions()
     for name in _LIBRARIES:
-        try:
-            version = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            version = ""
-        digest.update(f"\0{name}={version}".encode())
+        digest.update(f"\0{name}={versions[name]}".encode())
     return digest.digest()
 
 

@@ -463,3 +463,14 @@ def test_templates_are_compiled_once_until_they_change(workspace, monkeypatch):
     assert "<!-- 模板已改 -->" in workspace.read("docs_src/projects/2026/talent-service-funds.md")
     clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
     assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+
+
+def test_library_versions_are_those_importlib_metadata_gives():
+    """The code version names the libraries' versions without importing importlib.metadata
+    (read from the dist-info folder names); the answer must be the same."""
+    import importlib.metadata
+
+    from generator import cache
+
+    found = cache._library_versions()
+    assert found == {name: importlib.metadata.version(name) for name in cache._LIBRARIES}
