@@ -263,7 +263,11 @@ class Store:
         index = self._entries()
         for name in names:
             known = {where for where in index.values() if where[0] == name}
-            for key, where in _scan(packs / name):
+            try:
+                found = list(_scan(packs / name))
+            except OSError:
+                continue  # unreadable: what the worker stored is made again next time
+            for key, where in found:
                 if where not in known:
                     index[key] = where
                     self._index_changed = True

@@ -399,6 +399,10 @@ def test_two_worker_processes_give_the_same_output_as_one(tmp_path, monkeypatch)
     assert (result.code, result.stderr) == (expected.code, expected.stderr)
     assert workers.last_workers and os.getpid() not in workers.last_workers  # the work did leave this process
     assert _outputs(parallel) == _outputs(serial)
+    # What the workers stored (each in its own pack) was adopted: as many entries as one process
+    # stores (keys name each workspace's own paths, so they differ).
+    assert len(_records(parallel)) == len(_records(serial)) >= 14  # 7 models, 7 downloads, at least
+    assert len(list(parallel.path(".cache/generator").glob("store-*/packs/*.pack"))) >= 2
     parallel.replace("budget_data/projects/2026/copy-3/budget_items.csv", ",640003,", ",640033,")
     assert parallel.build().code == 0
     clean, again = _clean_build(parallel, tmp_path / "clean")
