@@ -273,8 +273,9 @@ class Store:
                     self._index_changed = True
 
     def close(self, prune: bool = False) -> None:
-        """End of a build (failed builds too): adopt the workers' records, prune when asked,
-        save the index. The next put starts a new pack."""
+        """End of a build (failed builds too): adopt the workers' records, save the index. With
+        ``prune``, entries this build did not use are dropped (and whatever killed builds left).
+        The next put starts a new pack."""
         if self._pid != os.getpid():
             return
         self.adopt()
@@ -297,10 +298,6 @@ class Store:
             self._put_slot(_INDEX_SLOT, index)
             self._index_changed = False
         self._token, self._pack, self._end = os.urandom(6).hex(), "", 0
-
-    def prune(self) -> None:
-        """Remove entries this build did not use (and whatever killed builds left)."""
-        self.close(prune=True)
 
     def _compact(self) -> None:
         """Copy the live records of packs that are mostly garbage into this build's pack."""

@@ -374,12 +374,16 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     # the peak memory measured the same without full collections (benchmarks/RESULTS.md).
     thresholds = gc.get_threshold()
     gc.set_threshold(thresholds[0], thresholds[1], 1 << 30)
+    result = None
     try:
-        return _build(begun, data_dir, templates, root, strict, review_report, progress, years)
+        result = _build(begun, data_dir, templates, root, strict, review_report, progress, years)
+        return result
     finally:
         gc.set_threshold(*thresholds)
-        # Failed builds too: the next build reuses the projects this one parsed.
-        begun.store.close(prune=False)
+        # Failed builds too: the next build reuses the projects this one parsed. Only a
+        # successful whole build knows every entry in use, so only it prunes.
+        begun.store.close(prune=result is not None and not result.failed and years is None)
+        begun.stages("close store")
 
 
 def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, strict: bool, review_report: bool,
@@ -498,7 +502,4 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
             store.keep(cache.key("downloads", key, collected.unit_keys[record.head.unit.value]))
     state.save(store, new_state, new_records, records)
     stages("save state")
-    if years is None:
-        store.prune()
-    stages("prune store")
     return BuildResult(diagnostics, failed=False, written=result, notes=notes, **counts)

@@ -122,24 +122,24 @@ class StoredTemplateCode(BytecodeCache):
     def __init__(self, store):
         self.store = store
 
-    def _key(self, bucket: Bucket) -> str:
-        return cache.key("template-code", bucket.key, bucket.checksum)  # as keep_current makes it
+    @staticmethod
+    def _key(template_key: str, checksum: str) -> str:
+        return cache.key("template-code", template_key, checksum)
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        code = self.store.get(self._key(bucket))
+        code = self.store.get(self._key(bucket.key, bucket.checksum))
         if isinstance(code, bytes):
             bucket.bytecode_from_string(code)  # checks Jinja's own magic and checksum too
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        self.store.put(self._key(bucket), bucket.bytecode_to_string())
+        self.store.put(self._key(bucket.key, bucket.checksum), bucket.bytecode_to_string())
 
     def keep_current(self, env: Environment) -> None:
         """Spare the code of every current template from pruning, also of those this build
         did not render (a build after one change renders few page kinds)."""
         for name in env.loader.list_templates():
             source, filename, _ = env.loader.get_source(env, name)
-            self.store.keep(cache.key("template-code", self.get_cache_key(name, filename),
-                                      self.get_source_checksum(source)))
+            self.store.keep(self._key(self.get_cache_key(name, filename), self.get_source_checksum(source)))
 
 
 def make_environment(templates: Path, bytecode_cache: BytecodeCache | None = None) -> Environment:

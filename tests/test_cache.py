@@ -139,7 +139,7 @@ def test_packs_that_are_mostly_garbage_are_compacted(tmp_path):
     first = cache.Store(folder)
     for n in range(10):
         first.put(cache.key("entry", str(n)), f"value {n}".encode() * 100)
-    first.prune()
+    first.close(prune=True)
     packs = sorted((folder / "packs").iterdir())
     assert len(packs) == 1
     # Three of ten entries still used: 30 % live, below the 50 % mark.
@@ -147,7 +147,7 @@ def test_packs_that_are_mostly_garbage_are_compacted(tmp_path):
     for n in (1, 4, 7):
         assert second.get(cache.key("entry", str(n))) == f"value {n}".encode() * 100
     second.put(cache.key("entry", "new"), b"new")
-    second.prune()
+    second.close(prune=True)
     remaining = sorted((folder / "packs").iterdir())
     assert packs[0] not in remaining and len(remaining) == 1
     third = cache.Store(folder)
@@ -156,12 +156,12 @@ def test_packs_that_are_mostly_garbage_are_compacted(tmp_path):
         assert third.get(cache.key("entry", str(n))) == f"value {n}".encode() * 100
     assert third.get(cache.key("entry", "2")) is None
     # Entry "new" unused by this build: dropped. The pack is still mostly live bytes, so it stays.
-    third.prune()
+    third.close(prune=True)
     fourth = cache.Store(folder)
     assert fourth.get(cache.key("entry", "new")) is None
     for n in (1, 4, 7):
         assert fourth.get(cache.key("entry", str(n))) is not None
-    fourth.prune()
+    fourth.close(prune=True)
     assert sorted((folder / "packs").iterdir()) == remaining
 
 
