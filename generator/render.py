@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 
 from . import cache, publish
 from .charts import Bar, bar_chart
-from .compute import Listed, PortalView, ProjectView, compare
+from .compute import Listed, PortalView, ProjectView, TotalRow, compare
 from .exports import DATA_PACKAGE_DIR, download_dir
 from .model import Dataset
 from .report import ReviewView
@@ -94,12 +94,57 @@ def unit_target_page(view: ProjectView) -> str:
     return f"units/{view.unit.id}/{view.project.year}-{view.project.id}.md"
 
 
-def year_page(year: int | str) -> str:
-    return f"projects/{year}/index.md"
+def year_page(year: int | str, number: int = 1) -> str:
+    """The year's listing; its later pages carry an underscore, which no project id can
+    (limits.IDENTIFIER), so they never meet a project page."""
+    return f"projects/{year}/index.md" if number == 1 else f"projects/{year}/list_{number}.md"
 
 
-def classification_page(code: str) -> str:
-    return f"classifications/{code}.md"
+def classification_page(code: str, number: int = 1) -> str:
+    return f"classifications/{code}.md" if number == 1 else f"classifications/{code}_{number}.md"
+
+
+# Listing pages (a year's projects, a classification's) hold at most this many rows each: a
+# district's 10,000 projects on one page were 3 MB of HTML, too much for a phone, and every
+# change re-rendered all of them.
+LIST_PAGE_ROWS = 500
+# The home page charts and tables this many units at most (the largest by amount); the
+# 预算单位 page lists them all.
+HOME_UNITS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Where one listing page sits among its siblings (1-based); ``links`` is every page's
+    (number, path)."""
+
+    number: int
+    count: int
+    first: int  # position of the page's first row among all rows
+    last: int
+    links: tuple[tuple[int, str], ...]
+
+
+def paginate(rows: tuple, path: Callable[[int], str]) -> list[tuple[Pager, tuple]]:
+    """Rows split into listing pages of LIST_PAGE_ROWS; one page (and a pager of one) when
+    they fit."""
+    count = max(1, -(-len(rows) // LIST_PAGE_ROWS))
+    links = tuple((number, path(number)) for number in range(1, count + 1))
+    pages = []
+    for number in range(1, count + 1):
+        start = (number - 1) * LIST_PAGE_ROWS
+        chunk = rows[start:start + LIST_PAGE_ROWS]
+        pages.append((Pager(number, count, start + 1, start + len(chunk), links), chunk))
+    return pages
+
+
+def home_units(portal: PortalView) -> tuple[TotalRow, ...]:
+    """The units the home page shows: all of them up to HOME_UNITS, else the HOME_UNITS with
+    the largest amounts in the latest year (ties in unit order), in that order."""
+    if len(portal.by_unit) <= HOME_UNITS or portal.latest_year is None:
+        return portal.by_unit
+    ranked = sorted(enumerate(portal.by_unit), key=lambda pair: (-pair[1].total.value, pair[0]))
+    return tuple(row for _, row in ranked[:HOME_UNITS])
 
 
 def rule_page(code: str) -> str:
@@ -188,13 +233,15 @@ def _project_chart(view: ProjectView) -> Markup:
     return bar_chart("chart-budget", f"{view.project.name.value}资金构成", bars)
 
 
-def _home_charts(portal: PortalView, units: dict) -> dict[str, Markup]:
+def _home_charts(portal: PortalView, units: dict, shown: tuple[TotalRow, ...]) -> dict[str, Markup]:
     years = [Bar(f"{row.key}年", row.total.value, f"{row.total.yuan} 元（{row.count} 个项目）")
              for row in portal.by_year]
     by_unit = [Bar(units[row.key].name.value, row.total.value, f"{row.total.yuan} 元（{row.count} 个项目）")
-               for row in portal.by_unit]
+               for row in shown]
+    title = (f"各单位{portal.latest_year or ''}年项目预算总额" if len(shown) == len(portal.by_unit)
+             else f"{portal.latest_year or ''}年项目预算总额最大的{len(shown)}个单位")
     return {"years": bar_chart("chart-years", "各年度项目预算总额", years),
-            "units": bar_chart("chart-units", f"各单位{portal.latest_year or ''}年项目预算总额", by_unit)}
+            "units": bar_chart("chart-units", title, by_unit)}
 
 
 # A link target between our own files: identifiers (limits.IDENTIFIER), folder names and
@@ -404,12 +451,17 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     def site_meta(column: str, title: str, description: str, **extra: str) -> dict:
         return publish.site_page_meta(dataset, column, title, description, **extra)
 
-    def keys(views) -> list[str]:
-        return [sources.project_key(view) for view in views]
+    def rows(views) -> list[str]:
+        """What a listing row shows of a project (its link, name, unit and total), not the
+        project's whole key: editing a narrative does not re-render the listings."""
+        return [f"{v.project.year}\0{v.project.id}\0{v.project.name.value}\0{v.unit.id}\0{v.total.yuan}\0"
+                f"{v.total.wan}" for v in views]
 
+    shown_units = home_units(portal)
     jobs = [
         Job(HOME_PAGE, None, lambda: {HOME_PAGE: render(
-            "home.md.j2", HOME_PAGE, meta=_footer(dataset), charts=_home_charts(portal, units),
+            "home.md.j2", HOME_PAGE, meta=_footer(dataset), charts=_home_charts(portal, units, shown_units),
+            shown_units=shown_units,
             gov=site_meta("首页", dataset.portal.title.value, f"{dataset.portal.title.value}：各预算单位的项目预算公开。",
                           column_type="首页"))}),
         page(UNITS_INDEX, None, "units_index.md.j2",
@@ -454,8 +506,8 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
             return {path: render("unit.md.j2", path, unit=unit, projects=unit_projects,
                                  totals=totals_by_unit[unit_id], unit_targets=unit_targets, disclosure=disclosure,
                                  gov=publish.unit_meta(unit, disclosure), common=local)}
-        return Job(path, key("unit", sources.unit_key(unit_id), years, *keys(unit_projects),
-                                "targets", *keys(unit_targets)), make)
+        return Job(path, key("unit", sources.unit_key(unit_id), years, *rows(unit_projects),
+                                "targets", *rows(unit_targets)), make)
 
     jobs += [unit_job(unit_id, unit) for unit_id, unit in sorted(units.items())]
 
@@ -484,26 +536,35 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     year_rows = {row.key: row for row in portal.by_year}
     for year in years:
         unit_rows = [(uid, row) for (y, uid), row in sorted(portal.by_year_unit.items()) if y == year]
-        in_year = portal.in_year(year)
         year_units = {uid: units[uid] for uid, _ in unit_rows}
-        jobs.append(page(year_page(year), key("year", year, *keys(in_year), "units",
-                                              *(sources.unit_key(uid) for uid in year_units)),
-                         "year.md.j2", year=year, total=year_rows[str(year)], unit_rows=unit_rows, projects=in_year,
-                         units=year_units, common=local,
-                         gov=site_meta("项目预算", f"{year}年项目预算", f"{year}年各预算单位公开的项目预算。",
-                                       date=dataset.portal.published.get(year))))
+        unit_parts = [part for uid, row in unit_rows
+                      for part in (uid, sources.unit_key(uid), row.count, row.total.yuan, row.total.wan)]
+        total = year_rows[str(year)]
+        for pager, listed in paginate(portal.in_year(year), lambda number: year_page(year, number)):
+            title = f"{year}年项目预算" if pager.number == 1 else f"{year}年项目预算（第{pager.number}页）"
+            jobs.append(page(year_page(year, pager.number),
+                             key("year", year, pager, total.count, total.total.yuan, *rows(listed),
+                                 *(unit_parts if pager.number == 1 else ())),
+                             "year.md.j2", year=year, total=total, unit_rows=unit_rows, projects=listed,
+                             pager=pager, units=year_units, common=local,
+                             gov=site_meta("项目预算", title, f"{year}年各预算单位公开的项目预算。",
+                                           date=dataset.portal.published.get(year))))
     if portal.by_classification:
         jobs.append(page("classifications/index.md", None, "classifications_index.md.j2",
                          gov=site_meta("项目预算", "支出功能分类", "按支出功能分类科目列出的项目预算。")))
         for code in sorted({row.key for row in portal.by_classification}):
             name = portal.classification_names[code]
-            listed = portal.in_classification(code)
-            jobs.append(page(classification_page(code),
-                             key("classification", code, name, *keys(listed), "units",
-                                 *sorted({sources.unit_key(v.unit.id) for v in listed})),
-                             "classification.md.j2", code=code, name=name, common=local,
-                             totals=[row for row in portal.by_classification if row.key == code], projects=listed,
-                             gov=site_meta("项目预算", f"{code} {name}", f"支出功能分类科目 {code} {name} 的项目预算。")))
+            totals = [row for row in portal.by_classification if row.key == code]
+            total_parts = [part for row in totals for part in (row.year, row.count, row.total.yuan, row.total.wan)]
+            for pager, listed in paginate(portal.in_classification(code),
+                                          lambda number: classification_page(code, number)):
+                title = f"{code} {name}" if pager.number == 1 else f"{code} {name}（第{pager.number}页）"
+                jobs.append(page(classification_page(code, pager.number),
+                                 key("classification", code, name, pager, *total_parts, *rows(listed), "units",
+                                     *sorted({sources.unit_key(v.unit.id) for v in listed})),
+                                 "classification.md.j2", code=code, name=name, common=local, totals=totals,
+                                 projects=listed, pager=pager,
+                                 gov=site_meta("项目预算", title, f"支出功能分类科目 {code} {name} 的项目预算。")))
     live_rules = [rule for code, rule in sorted(RULES.items()) if not rule.retired]
     jobs.append(page(RULES_INDEX, key("rules-index"), "rules_index.md.j2", rules=live_rules, common=local,
                      gov=site_meta("检查规则", "检查规则", "生成器对预算数据所做检查的规则说明。", column_type="网站说明")))

@@ -305,6 +305,37 @@ IncrementalEqualsClean.TestCase.settings = settings(
 test_incremental_build_equals_clean_build = IncrementalEqualsClean.TestCase
 
 
+class PagedIncrementalEqualsClean(IncrementalEqualsClean):
+    """The same, with listings of two rows per page and a home page of one unit: the listing
+    pages' keys (what a row shows) must cover every edit."""
+
+    def __init__(self):
+        from generator import render
+
+        self.saved = (render.LIST_PAGE_ROWS, render.HOME_UNITS)
+        render.LIST_PAGE_ROWS, render.HOME_UNITS = 2, 1
+        super().__init__()
+
+    def teardown(self):
+        from generator import render
+
+        render.LIST_PAGE_ROWS, render.HOME_UNITS = self.saved
+        super().teardown()
+
+    @precondition(lambda self: self.projects)
+    @rule(data=st.data(), code=st.sampled_from([("2080101", "行政运行"), ("2050803", "培训支出")]))
+    def classify_project(self, data, code):
+        path = f"{self._project_dir(data.draw(st.sampled_from(self.projects)))}/project.yaml"
+        text = self.ws.read(path)
+        if "functional_classification" not in text:
+            self.ws.write(path, text.replace("\nunit: ", f'\nfunctional_classification:\n  code: "{code[0]}"\n'
+                                                     f"  name: {code[1]}\nunit: ", 1))
+
+
+PagedIncrementalEqualsClean.TestCase.settings = IncrementalEqualsClean.TestCase.settings
+test_paged_incremental_build_equals_clean_build = PagedIncrementalEqualsClean.TestCase
+
+
 def test_a_changed_project_with_known_indicator_names_does_not_load_jieba(workspace, monkeypatch):
     from generator.checks import relevance
 
