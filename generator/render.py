@@ -85,8 +85,10 @@ def project_page(view: ProjectView) -> str:
     return f"projects/{view.project.year}/{view.project.id}.md"
 
 
-def unit_page(unit_id: str) -> str:
-    return f"units/{unit_id}.md"
+def unit_page(unit_id: str, number: int = 1) -> str:
+    """The unit's page; the later pages of its project listing sit beside its 部门整体 target
+    pages, named with an underscore, which those ("<year>-<id>") never hold."""
+    return f"units/{unit_id}.md" if number == 1 else f"units/{unit_id}/list_{number}.md"
 
 
 def unit_target_page(view: ProjectView) -> str:
@@ -497,19 +499,30 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     for (year, uid), row in portal.by_year_unit.items():
         totals_by_unit[uid][(year, uid)] = row
 
-    def unit_job(unit_id: str, unit) -> Job:
-        unit_projects, unit_targets = projects_by_unit[unit_id], targets_by_unit[unit_id]
-        path = unit_page(unit_id)
+    def unit_jobs(unit_id: str, unit) -> list[Job]:
+        unit_projects, unit_targets = tuple(projects_by_unit[unit_id]), targets_by_unit[unit_id]
+        totals = totals_by_unit[unit_id]
+        total_parts = [part for (year, _), row in sorted(totals.items())
+                       for part in (year, row.count, row.total.yuan, row.total.wan)]
 
-        def make() -> dict[str, str | bytes]:
-            disclosure = publish.unit_disclosure(unit, (v.project.year for v in unit_projects), dataset.portal)
-            return {path: render("unit.md.j2", path, unit=unit, projects=unit_projects,
-                                 totals=totals_by_unit[unit_id], unit_targets=unit_targets, disclosure=disclosure,
-                                 gov=publish.unit_meta(unit, disclosure), common=local)}
-        return Job(path, key("unit", sources.unit_key(unit_id), years, *rows(unit_projects),
-                                "targets", *rows(unit_targets)), make)
+        def job(pager: Pager, listed: tuple) -> Job:
+            path = unit_page(unit_id, pager.number)
 
-    jobs += [unit_job(unit_id, unit) for unit_id, unit in sorted(units.items())]
+            def make() -> dict[str, str | bytes]:
+                disclosure = publish.unit_disclosure(unit, (v.project.year for v in unit_projects), dataset.portal)
+                gov = publish.unit_meta(unit, disclosure)
+                if pager.number > 1:
+                    gov = {**gov, "ArticleTitle": f"{gov['ArticleTitle']}（项目预算第{pager.number}页）"}
+                return {path: render("unit.md.j2", path, unit=unit, projects=listed, pager=pager, totals=totals,
+                                     unit_targets=unit_targets, disclosure=disclosure, gov=gov, common=local)}
+            # The disclosure block names the years of all the unit's projects, on every page.
+            return Job(path, key("unit", sources.unit_key(unit_id), years, pager, *total_parts, *rows(listed),
+                                 "years", *sorted({v.project.year for v in unit_projects}),
+                                 "targets", *rows(unit_targets)), make)
+        return [job(pager, listed) for pager, listed in paginate(unit_projects, lambda n: unit_page(unit_id, n))]
+
+    for unit_id, unit in sorted(units.items()):
+        jobs += unit_jobs(unit_id, unit)
 
     def project_job(listed: Listed) -> Job:
         path, serial = project_page(listed), serials[listed.project.key]
@@ -543,7 +556,8 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
         for pager, listed in paginate(portal.in_year(year), lambda number: year_page(year, number)):
             title = f"{year}年项目预算" if pager.number == 1 else f"{year}年项目预算（第{pager.number}页）"
             jobs.append(page(year_page(year, pager.number),
-                             key("year", year, pager, total.count, total.total.yuan, *rows(listed),
+                             key("year", year, pager, total.count, total.total.yuan, *rows(listed), "units",
+                                 *sorted({sources.unit_key(v.unit.id) for v in listed}),
                                  *(unit_parts if pager.number == 1 else ())),
                              "year.md.j2", year=year, total=total, unit_rows=unit_rows, projects=listed,
                              pager=pager, units=year_units, common=local,

@@ -155,3 +155,35 @@ def test_a_narrative_edit_re_renders_no_listing(tmp_path, monkeypatch):
     assert year_pages == ["projects/2026/list_2.md"]
     assert "[改名后的项目]" in (root / "docs_src" / "projects" / "2026" / "list_2.md").read_text()
     assert f"units/{target.parent.name.rsplit('-p', 1)[0]}.md" in rendered  # its unit lists it by name
+
+
+def test_a_unit_with_many_projects_lists_them_over_pages(tmp_path, monkeypatch):
+    monkeypatch.setattr(render, "LIST_PAGE_ROWS", 3)
+    root = _portal(tmp_path)
+    _build(root)
+    units = root / "docs_src" / "units"
+    first, second = (units / "unit-0001.md").read_text(), (units / "unit-0001" / "list_2.md").read_text()
+    assert not (units / "unit-0001" / "list_3.md").exists()
+    listed = [link.rsplit("/", 1)[1] for text in (first, second) for link in _linked_projects(text)]
+    assert listed == [f"unit-0001-p00{n}.md" for n in range(1, 5)]
+    assert "## 基本信息" in first and "## 基本信息" not in second
+    assert "# 昆明市" in second and "：项目预算（第2页）" in second
+    assert "](../unit-0001.md)。" in second  # back to the unit's own page
+    assert "页码（共 2 页，本页为第 1–3 个项目）：**1** · [2](unit-0001/list_2.md)" in first
+    assert "页码（共 2 页，本页为第 4–4 个项目）：[1](../unit-0001.md) · **2**" in second
+    # Every year's totals stay on the first page with the unit's facts.
+    assert "| [2026年](../projects/2026/index.md) | 4 |" in first
+
+
+def test_a_renamed_unit_is_renamed_on_every_listing_page(tmp_path, monkeypatch):
+    """Found by the paged incremental machine: later listing pages name the units of their rows."""
+    monkeypatch.setattr(render, "LIST_PAGE_ROWS", 5)
+    root = _portal(tmp_path)
+    _build(root)
+    unit_file = root / "budget_data" / "units" / "unit-0003.yaml"
+    text = unit_file.read_text(encoding="utf-8")
+    old_name = re.search(r"^name: (.*)$", text, re.M).group(1)
+    unit_file.write_text(text.replace(f"name: {old_name}", "name: 改名后的单位", 1), encoding="utf-8")
+    _build(root)
+    third = (root / "docs_src" / "projects" / "2026" / "list_3.md").read_text()
+    assert "改名后的单位" in third and old_name not in third
