@@ -73,6 +73,13 @@ class RawData:
     contents: dict[str, bytes] = field(default_factory=dict)  # SHA-256 of every file, for the data version
     # Shown path → (size, mtime_ns, SHA-256) of every data file: the next build's "known" files.
     stats: dict[str, tuple[int, int, bytes]] = field(default_factory=dict)
+    # What the walk saw, for the build state's folder record (state.inputs_unchanged_in_place):
+    # every folder listed, path → (mtime_ns, ctime_ns) taken before it was listed; every file
+    # listed, by shown path; and whether every folder below the data folder was listed (none
+    # skipped as unrecognized or of another year, no link or special file among them).
+    folders: dict[str, tuple[int, int]] = field(default_factory=dict)
+    listed: set[str] = field(default_factory=set)
+    walked_all: bool = True
 
     @property
     def data_version(self) -> str:
@@ -92,6 +99,7 @@ class _Reader:
         self.scanned = scanned or {}  # (size, mtime_ns) by shown path, when the caller has looked already
         self._data_text = str(data_dir) + os.sep
         self._data_display = Path(os.path.relpath(data_dir, root)).as_posix() + "/"
+        self.raw = raw
         self.diagnostics, self.texts, self.contents = raw.diagnostics, raw.texts, raw.contents
         self.personal, self.data_lines = raw.personal, raw.data_lines
 
@@ -289,6 +297,11 @@ class _Reader:
     def listing(self, folder: Path) -> list[os.DirEntry]:
         """Entries of ``folder``; links and special files are reported and left out, never followed."""
         try:
+            info = os.stat(folder)  # before listing: an entry added meanwhile moves it (followed, as scandir)
+            self.raw.folders[str(folder)] = (info.st_mtime_ns, info.st_ctime_ns)
+        except OSError:
+            self.raw.walked_all = False
+        try:
             with os.scandir(folder) as entries:
                 found = sorted((e for e in entries if not _ignored(e.name)), key=lambda e: e.name)
         except OSError as error:
@@ -300,18 +313,24 @@ class _Reader:
             try:
                 if entry.is_symlink():
                     kind = "符号链接"
-                elif entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False):
+                elif entry.is_dir(follow_symlinks=False):
                     kept.append(entry)
+                    continue
+                elif entry.is_file(follow_symlinks=False):
+                    kept.append(entry)
+                    self.raw.listed.add(self.display(entry.path))
                     continue
                 else:
                     kind = "特殊文件"
             except OSError:
                 kind = "无法识别的文件"
+            self.raw.walked_all = False
             self.diagnostics.append(rules.make("F112", Location(self.display(Path(entry.path))),
                                                name=entry.name, kind=kind))
         return kept
 
     def unrecognized(self, entry: os.DirEntry) -> None:
+        self.raw.walked_all = False  # not walked into: the folder record would miss what is below
         self.diagnostics.append(rules.make("F111", Location(self.display(Path(entry.path))), name=entry.name))
 
     def missing(self, folder: Path, name: str) -> None:
@@ -372,6 +391,7 @@ def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] |
         folders = []
         for year_entry in reader.listing(projects_dir):
             if years is not None and year_entry.name not in years:
+                raw.walked_all = False
                 continue
             if not year_entry.is_dir(follow_symlinks=False):
                 reader.unrecognized(year_entry)

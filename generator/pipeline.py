@@ -341,12 +341,14 @@ class _Sources:
         return files
 
 
-def _templates(templates: Path) -> tuple[str, dict[str, tuple[int, int, bytes]]]:
-    """A digest of every template file (pages include and import each other), and each file's
-    size and mtime as the build state's inputs record them."""
+def _templates(templates: Path, folders: dict[str, tuple[int, int]] | None = None
+               ) -> tuple[str, dict[str, tuple[int, int, bytes]], set[str]]:
+    """A digest of every template file (pages include and import each other), each file's size
+    and mtime as the build state's inputs record them, and every file the scan saw (with
+    ``folders``, every folder's times are recorded there, as state.scan does)."""
     digest = hashlib.sha256()
     found: dict[str, tuple[int, int]] = {}
-    state.scan(templates, "", found)
+    state.scan(templates, "", found, folders)
     inputs = {}
     for relative in sorted(found):
         try:
@@ -355,7 +357,22 @@ def _templates(templates: Path) -> tuple[str, dict[str, tuple[int, int, bytes]]]
             continue
         digest.update(relative.encode("utf-8", "surrogateescape") + b"\0" + hashlib.sha256(data).digest())
         inputs[state.TEMPLATES + relative] = (*found[relative], b"")
-    return digest.hexdigest(), inputs
+    return digest.hexdigest(), inputs, {state.TEMPLATES + relative for relative in found}
+
+
+def _folder_record(begun: noop.Start, raw: RawData, inputs: dict, template_folders: dict,
+                   template_files: set[str]) -> dict[str, tuple[int, int]] | None:
+    """Every data and template folder with its times, when the walk saw exactly the files the build
+    read: then the next build may check for files added or removed by folder times
+    (state.inputs_unchanged_in_place). From the no-op check's scan when it made one, else from
+    load_tree's walk and the templates' scan."""
+    if begun.scanned is not None:
+        complete = begun.scanned.keys() == inputs.keys()
+        folders = begun.folders
+    else:
+        complete = raw.walked_all and raw.listed | template_files == inputs.keys()
+        folders = {**raw.folders, **template_folders}
+    return folders if complete and folders else None
 
 
 def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
@@ -386,6 +403,10 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
         begun.stages("close store")
 
 
+# What the last publish knew of the spare tree (output.spare_record): the store is one per output folder.
+SPARE_SLOT = "slot:spare"
+
+
 def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, strict: bool, review_report: bool,
            progress: Progress, years: frozenset[str] | None) -> BuildResult:
     out_dir, store, spare, options = begun.out_dir, begun.store, begun.spare, begun.options
@@ -404,7 +425,8 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     report = review_view(dataset, diagnostics) if review_report else None
     portal = portal_view(dataset)
     stages("totals")
-    templates_digest, template_inputs = _templates(templates)
+    template_folders: dict[str, tuple[int, int]] = {}
+    templates_digest, template_inputs, template_files = _templates(templates.resolve(), template_folders)
     portal_digest = collected.raw.contents.get("portal.yaml", b"").hex()
     sources = _Sources(collected, dataset, store, data_dir, root)
     # Not the options: SOURCE_DATE_EPOCH (new with every data commit under `make site`) is only
@@ -413,7 +435,7 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
                      StoredTemplateCode(store))
     stages("page jobs")
 
-    publisher = Publisher(out_dir, spare)
+    publisher = Publisher(out_dir, spare, store.get(SPARE_SLOT))
     done_jobs: dict[str, tuple[str | None, tuple[str, ...]]] = {}
     kept: dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]] = {}
     to_make: list = []
@@ -475,12 +497,14 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
             publisher.add(path, content)
     if found_collisions:
         publisher.abort()
+        store.put(SPARE_SLOT, publisher.record)
         return BuildResult(sort_diagnostics(diagnostics + found_collisions), failed=True)
     notes = []
     if dataset.portal.site_url is None:
         notes.append("提示：portal.yaml 没有填写 site_url（网站发布后的地址），sitemap.xml 中没有页面，"
                      "页面也没有规范链接（canonical）和 SiteDomain 元数据。发布前请填写，见 README 的“发布到网站”。")
     result = publisher.commit()
+    store.put(SPARE_SLOT, publisher.record)
     stages("publish")
     counts = {"project_count": len(portal.projects), "unit_target_count": len(portal.unit_targets)}
 
@@ -492,7 +516,7 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     new_state = state.BuildState(
         options=options, scanned_ns=scanned_ns, inputs=inputs, jobs=jobs_state,
         result=state.Result(state.pack(diagnostics), notes, counts["project_count"], counts["unit_target_count"]),
-        folders=begun.folders_if_complete(inputs))
+        folders=_folder_record(begun, collected.raw, inputs, template_folders, template_files))
     new_records = state.Records(
         projects=collected.records, units=collected.unit_records,
         rows=dict(zip(row_keys, rows)))

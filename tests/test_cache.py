@@ -373,6 +373,87 @@ def test_hand_edits_to_docs_src_survive_publishing_through_the_spare_tree(worksp
     assert generated(_outputs(workspace)) == generated(_outputs(clean))
 
 
+def _inodes(folder: Path) -> dict[str, int]:
+    """Every file and folder below ``folder``: files by inode (a hard link shares it), folders as 0."""
+    return {p.relative_to(folder).as_posix(): 0 if p.is_dir() and not p.is_symlink() else p.lstat().st_ino
+            for p in folder.rglob("*")}
+
+
+def _spare(ws: Workspace) -> Path:
+    [spare] = ws.path(".cache/generator").glob("spare-*")
+    return spare
+
+
+def test_the_spare_tree_equals_the_output_folder_after_every_publish(workspace):
+    """The tree a publish swaps out is brought up to date at once, also after the first build
+    (which links every file into it then): the next publish after a small change walks neither
+    tree and makes no link but for what changed."""
+    assert workspace.build().code == 0
+    assert _inodes(_spare(workspace)) == _inodes(workspace.path("docs_src"))
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（一）")
+    assert workspace.build().code == 0
+    assert _inodes(_spare(workspace)) == _inodes(workspace.path("docs_src"))
+    workspace.path(f"{PROJECT_DIR}").rename(workspace.path(PROJECT_DIR + "-moved"))  # pages removed and added
+    assert workspace.build().code == 0
+    assert _inodes(_spare(workspace)) == _inodes(workspace.path("docs_src"))
+
+
+@pytest.mark.parametrize("tamper", ["none", "spare touched", "record lost"])
+def test_hand_edits_survive_when_only_changed_folders_are_compared(workspace, monkeypatch, tamper):
+    """With the spare's record, a publish compares only the folders of docs_src whose times moved
+    (a file added, removed or renamed over, also by hand) and those too recent to tell; every
+    hand edit still reaches the published tree. A record that does not describe the spare
+    (the spare changed, the record lost) means a full comparison, with the same result."""
+    import time
+
+    from generator import output
+
+    monkeypatch.setattr(output, "SPARE_SETTLE_NS", 0)  # every folder settled: only moved times count
+    calls: list[bool] = []
+    full_sync = output._sync
+
+    def spy(source, target, relative="", folders=None, recursive=True):
+        calls.append(recursive)
+        return full_sync(source, target, relative, folders, recursive)
+    monkeypatch.setattr(output, "_sync", spy)
+    assert workspace.build().code == 0
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（一）")
+    assert workspace.build().code == 0
+    time.sleep(0.1)  # past the file system's clock tick: the edits below move the folders' times
+    about = workspace.path("docs_src/about.md")
+    replacement = about.with_name("about.md.new")
+    replacement.write_text("# 关于本站（修改）\n", encoding="utf-8")
+    replacement.replace(about)
+    workspace.path("docs_src/assets/extra-note.md").write_text("新增的手写页面\n", encoding="utf-8")
+    workspace.path("docs_src/assets/deeper").mkdir()
+    workspace.path("docs_src/assets/deeper/note.md").write_text("新文件夹里的手写页面\n", encoding="utf-8")
+    stylesheet = next(workspace.path("docs_src/assets").rglob("*.css"))
+    stylesheet.unlink()
+    with workspace.path("docs_src/assets/extra-note.md").open("a", encoding="utf-8") as handle:
+        handle.write("（就地修改）\n")
+    expected_hand_written = {p: b for p, b in _tree(workspace.path("docs_src")).items()
+                             if p == "about.md" or p.startswith("assets/")}
+    if tamper == "spare touched":
+        (_spare(workspace) / "stray.md").write_text("不该发布\n", encoding="utf-8")
+    elif tamper == "record lost":
+        _store(workspace).put("slot:spare", None)
+    calls.clear()
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展（一）", "- 2、开展（二）")
+    assert workspace.build().code == 0
+    assert (True in calls) == (tamper != "none")  # a full comparison only when the record cannot tell
+    after = _tree(workspace.path("docs_src"))
+    for path, content in expected_hand_written.items():
+        assert after.get(path) == content, path
+    assert not any(p.endswith(stylesheet.name) for p in after) and "stray.md" not in after
+    assert _inodes(_spare(workspace)) == _inodes(workspace.path("docs_src"))
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0
+
+    def generated(outputs: dict[str, bytes]) -> dict[str, bytes]:
+        return {p: b for p, b in outputs.items() if p != "about.md" and not p.startswith("assets/")}
+    assert generated(_outputs(workspace)) == generated(_outputs(clean))
+
+
 def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
