@@ -73,7 +73,7 @@ class RawData:
     contents: dict[str, bytes] = field(default_factory=dict)  # SHA-256 of every file, for the data version
     # Shown path → (size, mtime_ns, SHA-256) of every data file: the next build's "known" files.
     stats: dict[str, tuple[int, int, bytes]] = field(default_factory=dict)
-    # What the walk saw, for the build state's folder record (state.inputs_unchanged_in_place):
+    # What the walk saw, for the build state's folder record (state.compare_in_place):
     # every folder listed, path → (mtime_ns, ctime_ns) taken before it was listed; every file
     # listed, by shown path; and whether every folder below the data folder was listed (none
     # skipped as unrecognized or of another year, no link or special file among them).
@@ -90,11 +90,66 @@ class RawData:
         return digest.hexdigest()[:12]
 
 
+class _Recorded:
+    """An os.DirEntry as the last build's walk saw it (see recorded_tree)."""
+
+    __slots__ = ("name", "path", "_folder")
+
+    def __init__(self, name: str, path: str, folder: bool):
+        self.name, self.path, self._folder = name, path, folder
+
+    def is_symlink(self) -> bool:
+        return False
+
+    def is_dir(self, *, follow_symlinks: bool = True) -> bool:
+        return self._folder
+
+    def is_file(self, *, follow_symlinks: bool = True) -> bool:
+        return not self._folder
+
+    def stat(self, *, follow_symlinks: bool = True) -> os.stat_result:
+        return os.stat(self.path, follow_symlinks=False)
+
+
+def recorded_tree(data_dir: Path, data_shown: str, files: list[str],
+                  folders: dict[str, tuple[int, int]]) -> dict[str, list[_Recorded]] | None:
+    """Every folder's listing as the last build's walk saw it, from the build state: its folders
+    (by path) and the files it read (by shown path). Exact when every folder has the times that
+    walk recorded (state.compare_in_place): an entry added, removed or renamed changes them, and
+    that walk listed every entry of every folder (RawData.walked_all). None when the record does
+    not name this data folder as load_tree will list it."""
+    top = str(data_dir)
+    if top not in folders:
+        return None
+    inside = top + os.sep
+    listings: dict[str, list[_Recorded]] = {folder: [] for folder in folders
+                                            if folder == top or folder.startswith(inside)}
+    for folder in listings:
+        if folder != top:
+            parent, _, name = folder.rpartition(os.sep)
+            if parent not in listings:
+                return None
+            listings[parent].append(_Recorded(name, folder, True))
+    for shown in files:
+        if not shown.startswith(data_shown):
+            return None
+        path = inside + shown[len(data_shown):].replace("/", os.sep)
+        parent, _, name = path.rpartition(os.sep)
+        if parent not in listings:
+            return None
+        listings[parent].append(_Recorded(name, path, False))
+    for entries in listings.values():
+        entries.sort(key=lambda entry: entry.name)
+    return listings
+
+
 class _Reader:
     def __init__(self, root: Path, raw: RawData, data_dir: Path,
                  known: dict[str, tuple[int, int, bytes]] | None = None, settled_ns: int = 0,
-                 scanned: dict[str, tuple[int, int]] | None = None):
+                 scanned: dict[str, tuple[int, int]] | None = None,
+                 tree: dict[str, list[_Recorded]] | None = None):
         self.root, self.data_dir = root, data_dir
+        self.tree = tree  # recorded_tree(), when every folder is as the last build's walk saw it
         self.known, self.settled_ns, self.stats = known or {}, settled_ns, raw.stats
         self.scanned = scanned or {}  # (size, mtime_ns) by shown path, when the caller has looked already
         self._data_text = str(data_dir) + os.sep
@@ -296,6 +351,11 @@ class _Reader:
 
     def listing(self, folder: Path) -> list[os.DirEntry]:
         """Entries of ``folder``; links and special files are reported and left out, never followed."""
+        if self.tree is not None:
+            recorded = self.tree.get(str(folder))
+            if recorded is not None:  # only ever folders and regular files (walked_all)
+                self.raw.listed.update(self.display(entry.path) for entry in recorded if not entry.is_dir())
+                return recorded
         try:
             info = os.stat(folder)  # before listing: an entry added meanwhile moves it (followed, as scandir)
             self.raw.folders[str(folder)] = (info.st_mtime_ns, info.st_ctime_ns)
@@ -343,14 +403,19 @@ def _mib(size: int) -> str:
 
 def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] | None = None,
               known: dict[str, tuple[int, int, bytes]] | None = None, settled_ns: int = 0,
-              scanned: dict[str, tuple[int, int]] | None = None) -> RawData:
+              scanned: dict[str, tuple[int, int]] | None = None,
+              recorded: tuple[dict[str, list[_Recorded]], dict[str, tuple[int, int]]] | None = None) -> RawData:
     """Read everything; with ``years``, only the projects of those fiscal years (a split portal).
 
     With ``known`` (the last build's file stats, see _Reader.unchanged), a project file that has
     not changed is not read: only its recorded digest is kept, which is all a cached project needs.
+    With ``scanned``, the files' stats are those the caller took. With ``recorded`` (recorded_tree()
+    and the folder record it was checked against), no folder is listed.
     """
     raw = RawData()
-    reader = _Reader(root, raw, data_dir, known, settled_ns, scanned)
+    reader = _Reader(root, raw, data_dir, known, settled_ns, scanned, recorded[0] if recorded else None)
+    if recorded is not None:
+        raw.folders.update(recorded[1])
     if not data_dir.is_dir():
         raw.diagnostics.append(rules.make("F110", Location(reader.display(data_dir)), detail="数据文件夹不存在"))
         return raw

@@ -63,6 +63,7 @@ class Start:
     folders: dict[str, tuple[int, int]] | None
     stages: Stages
     answer: BuildResult | None  # the no-op's result, when nothing changed
+    in_place: state.InPlace | None = None  # what the quick check saw, when the state allowed it
 
 
 def start(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
@@ -100,11 +101,13 @@ def _unchanged_since(begun: Start, data_dir: Path, root: Path, templates: Path) 
     same_options = prior is not None and prior.options == begun.options and prior.result is not None
     if not same_options:
         return False  # a build whatever the files say: its one walk of the data is load_tree's
-    if prior.compact().folder_paths is not None:
+    in_place = state.compare_in_place(prior, data_dir, data_shown, templates)
+    if in_place is not None:
         # The quick way, exact for such a state: a stat per input and per folder, no listing.
-        # Something changed otherwise: the build's walk (load_tree) is the only one.
-        return state.inputs_unchanged_in_place(prior, data_dir, data_shown, templates) and \
-            state.all_outputs_unchanged(prior, out_dir)
+        # Something changed otherwise: the build reads the stats taken here and, when every
+        # folder is the same, lists none; else load_tree's walk is the only one.
+        begun.in_place = in_place
+        return in_place.unchanged and state.all_outputs_unchanged(prior, out_dir)
     begun.scanned, begun.folders = {}, {}
     state.scan(data_dir, data_shown, begun.scanned, begun.folders)
     state.scan(templates, state.TEMPLATES, begun.scanned, begun.folders)

@@ -24,7 +24,7 @@ from . import cache, checks, exports, noop, review, rules, schema, state, valida
 from .checks import personal, relevance
 from .compute import Listed, ProjectView, portal_view, project_head, project_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
-from .load import RawData, RawProject, load_tree, parse_project, parse_unit, read_skipped
+from .load import RawData, RawProject, load_tree, parse_project, parse_unit, read_skipped, recorded_tree
 from .model import Dataset, Portal, Project, Text, Unit
 from .noop import BuildResult
 from .output import Publisher, collision
@@ -70,9 +70,10 @@ def _project_key(data_dir: str, raw_project: RawProject) -> str:
 
 def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[str] | None,
              store: cache.Store | None, prior: state.BuildState | None, reusable: state.Records | None,
-             keep_models: bool, scanned: dict[str, tuple[int, int]] | None = None) -> _Collected:
+             keep_models: bool, scanned: dict[str, tuple[int, int]] | None = None,
+             recorded: tuple | None = None) -> _Collected:
     raw = load_tree(data_dir, root, progress, years, known=prior.inputs if prior else None,
-                    settled_ns=prior.settled_ns if prior else 0, scanned=scanned)
+                    settled_ns=prior.settled_ns if prior else 0, scanned=scanned, recorded=recorded)
     resolved_data = str(data_dir.resolve())
     diagnostics = list(raw.diagnostics)
     portal, found = schema.read_portal(raw.portal, raw.portal_path)
@@ -363,11 +364,12 @@ def _templates(templates: Path, folders: dict[str, tuple[int, int]] | None = Non
 def _folder_record(begun: noop.Start, raw: RawData, inputs: dict, template_folders: dict,
                    template_files: set[str]) -> dict[str, tuple[int, int]] | None:
     """Every data and template folder with its times, when the walk saw exactly the files the build
-    read: then the next build may check for files added or removed by folder times
-    (state.inputs_unchanged_in_place). From the no-op check's scan when it made one, else from
-    load_tree's walk and the templates' scan."""
+    read, and load_tree listed every entry of every folder (none unrecognized or skipped): then the
+    next build may check for files added or removed by folder times, and list no folder when none
+    changed (state.compare_in_place). From the no-op check's scan when it made one, else from
+    load_tree's walk (or the record it was checked against) and the templates' scan."""
     if begun.scanned is not None:
-        complete = begun.scanned.keys() == inputs.keys()
+        complete = raw.walked_all and begun.scanned.keys() == inputs.keys()
         folders = begun.folders
     else:
         complete = raw.walked_all and raw.listed | template_files == inputs.keys()
@@ -414,8 +416,15 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     scanned_ns = time.time_ns()  # only ever compared with file times, never published
     records = state.load_records(store) if prior is not None else None
     stages("load records")
+    in_place, recorded = begun.in_place, None
+    if in_place is not None:
+        scanned = in_place.stats
+        if in_place.folders_same:
+            data_shown = Path(os.path.relpath(data_dir, root)).as_posix() + "/"
+            tree = recorded_tree(data_dir, data_shown, state.data_paths(prior), in_place.folders)
+            recorded = (tree, in_place.folders) if tree is not None else None
     collected = _collect(data_dir, root, progress, years, store, prior, records, keep_models=False,
-                         scanned=scanned)
+                         scanned=scanned, recorded=recorded)
     stages("read and check")
     heads = [record.head for record in collected.records.values() if record.head is not None]
     dataset, diagnostics = _finish(collected, heads)
