@@ -7,6 +7,7 @@ undecodable, unparsable). Whether the content is acceptable is the schema's call
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import stat
 from dataclasses import dataclass, field
@@ -119,27 +120,32 @@ def recorded_tree(data_dir: Path, data_shown: str, files: list[str],
     that walk listed every entry of every folder (RawData.walked_all). None when the record does
     not name this data folder as load_tree will list it."""
     top = str(data_dir)
-    if top not in folders:
+    if top not in folders or os.sep != "/":  # shown paths are POSIX: joined as they are
         return None
-    inside = top + os.sep
+    inside = top + "/"
     listings: dict[str, list[_Recorded]] = {folder: [] for folder in folders
                                             if folder == top or folder.startswith(inside)}
     for folder in listings:
         if folder != top:
-            parent, _, name = folder.rpartition(os.sep)
-            if parent not in listings:
+            parent, _, name = folder.rpartition("/")
+            entries = listings.get(parent)
+            if entries is None:
                 return None
-            listings[parent].append(_Recorded(name, folder, True))
+            entries.append(_Recorded(name, folder, True))
+    skip = len(data_shown)
     for shown in files:
         if not shown.startswith(data_shown):
             return None
-        path = inside + shown[len(data_shown):].replace("/", os.sep)
-        parent, _, name = path.rpartition(os.sep)
-        if parent not in listings:
+        path = inside + shown[skip:]
+        parent, _, name = path.rpartition("/")
+        entries = listings.get(parent)
+        if entries is None:
             return None
-        listings[parent].append(_Recorded(name, path, False))
+        entries.append(_Recorded(name, path, False))
+    by_name = operator.attrgetter("name")
     for entries in listings.values():
-        entries.sort(key=lambda entry: entry.name)
+        if len(entries) > 1:
+            entries.sort(key=by_name)
     return listings
 
 
@@ -353,8 +359,7 @@ class _Reader:
         """Entries of ``folder``; links and special files are reported and left out, never followed."""
         if self.tree is not None:
             recorded = self.tree.get(str(folder))
-            if recorded is not None:  # only ever folders and regular files (walked_all)
-                self.raw.listed.update(self.display(entry.path) for entry in recorded if not entry.is_dir())
+            if recorded is not None:  # only ever folders and regular files (walked_all): see load_tree
                 return recorded
         try:
             info = os.stat(folder)  # before listing: an entry added meanwhile moves it (followed, as scandir)
@@ -404,18 +409,20 @@ def _mib(size: int) -> str:
 def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] | None = None,
               known: dict[str, tuple[int, int, bytes]] | None = None, settled_ns: int = 0,
               scanned: dict[str, tuple[int, int]] | None = None,
-              recorded: tuple[dict[str, list[_Recorded]], dict[str, tuple[int, int]]] | None = None) -> RawData:
+              recorded: tuple[dict[str, list[_Recorded]], dict[str, tuple[int, int]], list[str]] | None = None
+              ) -> RawData:
     """Read everything; with ``years``, only the projects of those fiscal years (a split portal).
 
     With ``known`` (the last build's file stats, see _Reader.unchanged), a project file that has
     not changed is not read: only its recorded digest is kept, which is all a cached project needs.
-    With ``scanned``, the files' stats are those the caller took. With ``recorded`` (recorded_tree()
-    and the folder record it was checked against), no folder is listed.
+    With ``scanned``, the files' stats are those the caller took. With ``recorded`` (recorded_tree(),
+    the folder record it was checked against and the files it names), no folder is listed.
     """
     raw = RawData()
     reader = _Reader(root, raw, data_dir, known, settled_ns, scanned, recorded[0] if recorded else None)
     if recorded is not None:
         raw.folders.update(recorded[1])
+        raw.listed.update(recorded[2])  # every file of the recorded listings, by shown path
     if not data_dir.is_dir():
         raw.diagnostics.append(rules.make("F110", Location(reader.display(data_dir)), detail="数据文件夹不存在"))
         return raw

@@ -102,8 +102,13 @@ def contained(out_dir: Path, relative: str, cache: dict | None = None, final: bo
 
 
 def _well_formed(relative: str) -> bool:
-    return bool(relative) and not relative.startswith("/") and "\\" not in relative and "\0" not in relative \
-        and not any(part in ("", ".", "..") for part in relative.split("/"))
+    """A plain relative path: no empty, "." or ".." part, no backslash, no NUL. String searches
+    rather than a split: the manifest of 10,000 projects names 61,000 paths."""
+    if not relative or relative[0] == "/" or relative[-1] == "/" or "//" in relative \
+            or "\\" in relative or "\0" in relative:
+        return False
+    framed = f"/{relative}/"
+    return "/./" not in framed and "/../" not in framed
 
 
 def read_manifest(out_dir: Path) -> set[str]:

@@ -421,8 +421,9 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
         scanned = in_place.stats
         if in_place.folders_same:
             data_shown = Path(os.path.relpath(data_dir, root)).as_posix() + "/"
-            tree = recorded_tree(data_dir, data_shown, state.data_paths(prior), in_place.folders)
-            recorded = (tree, in_place.folders) if tree is not None else None
+            files = state.data_paths(prior)
+            tree = recorded_tree(data_dir, data_shown, files, in_place.folders)
+            recorded = (tree, in_place.folders, files) if tree is not None else None
     collected = _collect(data_dir, root, progress, years, store, prior, records, keep_models=False,
                          scanned=scanned, recorded=recorded)
     stages("read and check")
@@ -448,10 +449,11 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     done_jobs: dict[str, tuple[str | None, tuple[str, ...]]] = {}
     kept: dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]] = {}
     to_make: list = []
+    intact = state.intact_jobs(prior, out_dir) if prior is not None else set()
+    previous_jobs = prior.jobs if prior is not None else {}
     for job in jobs:
-        previous = prior.jobs.get(job.path) if prior else None
-        if job.key is not None and previous is not None and previous[0] == job.key and \
-                state.outputs_unchanged(out_dir, previous[1]):
+        previous = previous_jobs.get(job.path)
+        if job.key is not None and previous is not None and previous[0] == job.key and job.path in intact:
             for path, _, _ in previous[1]:
                 publisher.keep(path)
             kept[job.path] = previous

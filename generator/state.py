@@ -581,22 +581,42 @@ def data_paths(prior: BuildState) -> list[str]:
     return _paths(prior.compact().data_paths)
 
 
+def intact_jobs(prior: BuildState, out_dir: Path) -> set[str]:
+    """The page jobs every file of which has the size and mtime the last build left: one stat
+    per file (61,000 at 10,000 projects), each looked up from the output folder, opened once."""
+    compact = prior.compact()
+    _, job_paths, _, counts = pickle.loads(compact.rest)
+    paths, stats = _paths(compact.output_paths), array("q", compact.output_stats)
+    if len(stats) != 2 * len(paths) or sum(counts) != len(paths):
+        return set()  # never: the store verifies the state
+    try:
+        fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return set()
+    stat = os.stat
+    intact: set[str] = set()
+    start = 0
+    try:
+        for job, count in zip(job_paths, counts):
+            end = start + count
+            try:
+                for index in range(start, end):
+                    info = stat(paths[index], dir_fd=fd, follow_symlinks=False)
+                    if info.st_size != stats[2 * index] or info.st_mtime_ns != stats[2 * index + 1]:
+                        break
+                else:
+                    intact.add(job)
+            except OSError:
+                pass
+            start = end
+    finally:
+        os.close(fd)
+    return intact
+
+
 def written(prior: BuildState) -> tuple[str, ...]:
     """Every file the last build wrote (what a no-op reports as unchanged)."""
     return tuple(_paths(prior.compact().output_paths))
-
-
-def outputs_unchanged(out_dir: Path, files: tuple[tuple[str, int, int], ...]) -> bool:
-    base = str(out_dir) + os.sep
-    lstat = os.lstat
-    try:
-        for relative, size, mtime in files:
-            info = lstat(base + relative)
-            if info.st_size != size or info.st_mtime_ns != mtime:
-                return False
-    except OSError:
-        return False
-    return True
 
 
 def output_stats(out_dir: Path, paths) -> tuple[tuple[str, int, int], ...]:
