@@ -226,6 +226,9 @@ class Store:
         """Spare an entry this build did not read from pruning."""
         self.used.add(key)
 
+    def keep_all(self, keys) -> None:
+        self.used.update(keys)
+
     def put(self, key: str, value) -> None:
         self.used.add(key)
         if key.startswith("slot:"):

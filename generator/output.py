@@ -563,6 +563,10 @@ class Publisher:
         self.listed.add(relative)
         self.unchanged.append(relative)
 
+    def keep_all(self, relatives: list[str]) -> None:
+        self.listed.update(relatives)
+        self.unchanged += relatives
+
     def commit(self) -> WriteResult:
         removals = []
         for relative in sorted(self.previous - self.listed):

@@ -153,18 +153,22 @@ def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[st
         found_records[index] = (entry_key, record)
         if project is not None:
             models[entry_key] = project
+    kept_segments: set[str] = set()
     for entry_key, record in found_records:
         records[entry_key] = record
-        diagnostics += record.diagnostics
-        if record.unit_ref is not None:
+        if record.packed:
+            diagnostics += record.diagnostics
+        # The unit's name first: a Text is made only for a finding (10,000 projects).
+        if record.packed_unit is not None and record.packed_unit[0] not in unit_ids:
             diagnostics += validate.check_unit_reference(record.unit_ref, unit_ids)
-        if record.head is not None:
-            project_keys[record.head.key] = entry_key
-        if store is not None:
-            # Keep every current indicator name's segmentation, also for projects taken from the
-            # state, so that the next change to any project finds its names without loading jieba.
-            for segment in record.segments:
-                store.keep(segment)
+        head = record.head
+        if head is not None:
+            project_keys[head.key] = entry_key
+        kept_segments.update(record.segments)
+    if store is not None:
+        # Keep every current indicator name's segmentation, also for projects taken from the
+        # state, so that the next change to any project finds its names without loading jieba.
+        store.keep_all(kept_segments)
     return _Collected(raw, portal, units, unit_keys, records, unit_records, project_keys, raw_projects, models,
                       diagnostics)
 
@@ -391,13 +395,16 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     # Python's full collections walk all of it, more often as it grows: 6 of 70 s CPU at
     # 10,000 projects. Young collections still free short-lived cycles (Jinja makes some);
     # the peak memory measured the same without full collections (benchmarks/RESULTS.md).
-    thresholds = gc.get_threshold()
+    thresholds, enabled = gc.get_threshold(), gc.isenabled()
     gc.set_threshold(thresholds[0], thresholds[1], 1 << 30)
     result = None
     try:
         result = _build(begun, data_dir, templates, root, strict, review_report, progress, years)
         return result
     finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
         gc.set_threshold(*thresholds)
         # Failed builds too: the next build reuses the projects this one parsed. Only a
         # successful whole build knows every entry in use, so only it prunes.
@@ -414,6 +421,12 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     out_dir, store, spare, options = begun.out_dir, begun.store, begun.spare, begun.options
     prior, scanned, stages = begun.prior, begun.scanned, begun.stages
     scanned_ns = time.time_ns()  # only ever compared with file times, never published
+    if prior is not None:
+        # A build after a change makes the records of 10,000 projects, their heads and their
+        # diagnostics: hundreds of thousands of objects that live until the end of the build,
+        # and few cycles (it parses little). Young collections walked them again and again, a
+        # third of the time spent making them. Collections resume, without them, for the pages.
+        gc.disable()
     records = state.load_records(store) if prior is not None else None
     stages("load records")
     in_place, recorded = begun.in_place, None
@@ -443,6 +456,9 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     # shown on the home page, which is always rendered; review builds key nothing (render.py).
     jobs = site_jobs(dataset, portal, templates, sources, (templates_digest, portal_digest), report,
                      StoredTemplateCode(store))
+    if not gc.isenabled():
+        gc.freeze()  # what is gathered lives until the end: collections of the pages skip it
+        gc.enable()
     stages("page jobs")
 
     publisher = Publisher(out_dir, spare, store.get(SPARE_SLOT))
@@ -451,14 +467,15 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     to_make: list = []
     intact = state.intact_jobs(prior, out_dir) if prior is not None else set()
     previous_jobs = prior.jobs if prior is not None else {}
+    kept_paths: list[str] = []
     for job in jobs:
         previous = previous_jobs.get(job.path)
         if job.key is not None and previous is not None and previous[0] == job.key and job.path in intact:
-            for path, _, _ in previous[1]:
-                publisher.keep(path)
+            kept_paths += [path for path, _, _ in previous[1]]
             kept[job.path] = previous
         else:
             to_make.append(job)
+    publisher.keep_all(kept_paths)
     seen = publisher.checked
 
     def make_one(job) -> tuple[list[Diagnostic], list[str], list[str], dict[str, bytes]]:
