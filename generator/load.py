@@ -164,7 +164,7 @@ class _Reader:
         self.diagnostics, self.texts, self.contents = raw.diagnostics, raw.texts, raw.contents
         self.personal, self.data_lines = raw.personal, raw.data_lines
 
-    def display(self, path: Path) -> str:
+    def display(self, path: Path | str) -> str:
         # os.path.relpath is slow at 10,000s of files; paths under the data folder only need a prefix.
         text = str(path)
         if text.startswith(self._data_text):
@@ -398,7 +398,7 @@ class _Reader:
         self.raw.walked_all = False  # not walked into: the folder record would miss what is below
         self.diagnostics.append(rules.make("F111", Location(self.display(Path(entry.path))), name=entry.name))
 
-    def missing(self, folder: Path, name: str) -> None:
+    def missing(self, folder: Path | str, name: str) -> None:
         self.diagnostics.append(rules.make("S214", Location(self.display(folder)), name=name))
 
 
@@ -472,7 +472,7 @@ def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] |
                 if not project_entry.is_dir(follow_symlinks=False):
                     reader.unrecognized(project_entry)
                     continue
-                folders.append((year_entry.name, Path(project_entry.path)))
+                folders.append((year_entry.name, project_entry.path))
         for done, (year_name, folder) in enumerate(folders, start=1):
             raw.projects.append(_load_project(reader, year_name, folder))
             if progress:
@@ -480,12 +480,12 @@ def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] |
     return raw
 
 
-def _load_project(reader: _Reader, year_name: str, folder: Path) -> RawProject:
+def _load_project(reader: _Reader, year_name: str, folder: str) -> RawProject:
     """A project folder's listing and bytes. Parsing waits for parse_project(): a build
     whose cache holds this project's content never parses it."""
     # Plain strings: pathlib costs seconds over 10,000 project folders.
     shown_folder = reader.display(folder)
-    project = RawProject(year_name, folder.name, shown_folder)
+    project = RawProject(year_name, folder.rpartition(os.sep)[2], shown_folder)
     present: dict[str, os.DirEntry] = {}
     for entry in reader.listing(folder):
         if entry.name in PROJECT_FILES and entry.is_file(follow_symlinks=False):
@@ -505,7 +505,7 @@ def _load_project(reader: _Reader, year_name: str, folder: Path) -> RawProject:
             if digest is not None:
                 project.digests[name] = digest
                 continue
-            data = reader.read_bytes(folder / name)
+            data = reader.read_bytes(Path(folder, name))
             if data is not None:
                 project.files[name] = data
                 project.digests[name] = reader.contents[reader._content_key(shown)]

@@ -81,8 +81,11 @@ def _make(cls):
     return made
 
 
+_SEVERITIES = {severity.value: severity for severity in Severity}
+
+
 def unpack(packed: tuple[tuple, ...]) -> list[Diagnostic]:
-    severities = {s.value: s for s in Severity}
+    severities = _SEVERITIES
     diagnostic, location = _make(Diagnostic), _make(Location)
     return [diagnostic(code, severities[severity], location(path, line, column, sheet, cell), message, hint,
                        acknowledged)
