@@ -26,6 +26,7 @@ import shutil
 import stat
 import time
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from pathlib import Path
 
 from . import rules
@@ -109,6 +110,16 @@ def _well_formed(relative: str) -> bool:
         return False
     framed = f"/{relative}/"
     return "/./" not in framed and "/../" not in framed
+
+
+def manifest_bytes(files) -> bytes:
+    """``json.dumps({"files": sorted(files)}, ensure_ascii=False, indent=1) + "\\n"``, UTF-8: the
+    same text, made without the pure-Python encoder that ``indent`` selects (61,000 paths at
+    10,000 projects, on every build that changes something)."""
+    if not files:
+        return b'{\n "files": []\n}\n'
+    items = ",\n  ".join(map(encode_basestring, sorted(files)))
+    return f'{{\n "files": [\n  {items}\n ]\n}}\n'.encode("utf-8")
 
 
 def read_manifest(out_dir: Path) -> set[str]:
@@ -573,7 +584,7 @@ class Publisher:
             target = contained(self.out_dir, relative, self._live)
             if target is not None and target.is_file() and not target.is_symlink() and _ours(relative, target):
                 removals.append(relative)
-        manifest = (json.dumps({"files": sorted(self.listed)}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+        manifest = manifest_bytes(self.listed)
         try:
             manifest_same = (self.out_dir / MANIFEST).read_bytes() == manifest
         except OSError:

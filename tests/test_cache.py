@@ -559,3 +559,28 @@ def test_library_versions_are_those_importlib_metadata_gives():
 
     found = cache._library_versions()
     assert found == {name: importlib.metadata.version(name) for name in cache._LIBRARIES}
+
+
+@settings(max_examples=300, deadline=None)
+@given(files=st.sets(st.text(min_size=1, max_size=12)))
+def test_the_manifest_is_what_json_dumps_writes(files):
+    """The manifest is made without json's pure-Python encoder (``indent`` selects it): the bytes
+    must be exactly the ones it wrote, whatever the names."""
+    import json
+
+    from generator.output import manifest_bytes
+
+    expected = (json.dumps({"files": sorted(files)}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    assert manifest_bytes(files) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(parts=st.lists(st.sampled_from(["a", ".", "..", "", "b.md", "...", "x\\y", "n\0", "中"]), max_size=5),
+       lead=st.sampled_from(["", "/"]))
+def test_a_manifest_path_is_well_formed_exactly_when_its_parts_are(parts, lead):
+    from generator.output import _well_formed
+
+    relative = lead + "/".join(parts)
+    expected = bool(relative) and not relative.startswith("/") and "\\" not in relative and "\0" not in relative \
+        and not any(part in ("", ".", "..") for part in relative.split("/"))
+    assert _well_formed(relative) == expected
