@@ -305,6 +305,32 @@ IncrementalEqualsClean.TestCase.settings = settings(
 test_incremental_build_equals_clean_build = IncrementalEqualsClean.TestCase
 
 
+class SettledIncrementalEqualsClean(IncrementalEqualsClean):
+    """The same, with every file and folder taken as settled (no settle window): the builds take
+    the quick ways a portal's builds take, their files being older than two seconds. The no-op
+    check's stats are read, folders' listings come from the build state when their times are
+    unchanged, and the publish compares only the output folders whose times moved."""
+
+    def __init__(self):
+        super().__init__()
+        from generator import output, state
+
+        self.settle = (state.SETTLE_NS, output.SPARE_SETTLE_NS)
+        state.SETTLE_NS = output.SPARE_SETTLE_NS = 0
+
+    def teardown(self):
+        from generator import output, state
+
+        state.SETTLE_NS, output.SPARE_SETTLE_NS = self.settle
+        super().teardown()
+
+
+SettledIncrementalEqualsClean.TestCase.settings = settings(
+    max_examples=12, stateful_step_count=6, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+test_settled_incremental_build_equals_clean_build = SettledIncrementalEqualsClean.TestCase
+
+
 def test_a_changed_project_with_known_indicator_names_does_not_load_jieba(workspace, monkeypatch):
     from generator.checks import relevance
 
