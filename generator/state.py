@@ -284,15 +284,28 @@ class _Compact:
     (None: not recorded); every job's output files, job after job, with (size, mtime_ns). The
     rest (digests, job paths and keys, files per job) and the result are nested pickles."""
 
-    __slots__ = ("data_paths", "template_paths", "input_stats", "folder_paths", "folder_stats", "output_paths",
-                 "output_stats", "rest", "result")
+    _FIELDS = ("data_paths", "template_paths", "input_stats", "folder_paths", "folder_stats", "output_paths",
+               "output_stats", "rest", "result")
+    __slots__ = (*_FIELDS, "_rest", "_output_paths")
 
     def __init__(self, *fields):
         (self.data_paths, self.template_paths, self.input_stats, self.folder_paths, self.folder_stats,
          self.output_paths, self.output_stats, self.rest, self.result) = fields
+        self._rest = self._output_paths = None  # unpacked once, for whoever asks first
 
     def __reduce__(self):
-        return _Compact, tuple(getattr(self, name) for name in self.__slots__)
+        return _Compact, tuple(getattr(self, name) for name in self._FIELDS)
+
+    def unpacked_rest(self) -> tuple:
+        """(digests, job paths, job keys, files per job): a build after a change asks three times."""
+        if self._rest is None:
+            self._rest = pickle.loads(self.rest)
+        return self._rest
+
+    def output_path_list(self) -> list[str]:
+        if self._output_paths is None:
+            self._output_paths = _paths(self.output_paths)
+        return self._output_paths
 
     @classmethod
     def of(cls, inputs: dict, jobs: dict, result: Result | None, folders: dict | None) -> _Compact:
@@ -318,15 +331,15 @@ class _Compact:
 
     def output_triples(self) -> zip:
         stats = array("q", self.output_stats)
-        return zip(_paths(self.output_paths), stats[0::2], stats[1::2], strict=True)
+        return zip(self.output_path_list(), stats[0::2], stats[1::2], strict=True)
 
     def inputs(self) -> dict[str, tuple[int, int, bytes]]:
-        digests = pickle.loads(self.rest)[0]
+        digests = self.unpacked_rest()[0]
         return {path: (size, mtime, digest) for (path, (size, mtime)), digest
                 in zip(self.input_stats_by_path().items(), digests, strict=True)}
 
     def jobs(self) -> dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]]:
-        _, paths, keys, counts = pickle.loads(self.rest)
+        _, paths, keys, counts = self.unpacked_rest()
         files = list(self.output_triples())
         jobs, start = {}, 0
         for path, key, count in zip(paths, keys, counts, strict=True):
@@ -612,8 +625,8 @@ def intact_jobs(prior: BuildState, out_dir: Path) -> set[str]:
     """The page jobs every file of which has the size and mtime the last build left: one stat
     per file (61,000 at 10,000 projects), each looked up from the output folder, opened once."""
     compact = prior.compact()
-    _, job_paths, _, counts = pickle.loads(compact.rest)
-    paths, stats = _paths(compact.output_paths), array("q", compact.output_stats)
+    _, job_paths, _, counts = compact.unpacked_rest()
+    paths, stats = compact.output_path_list(), array("q", compact.output_stats)
     if len(stats) != 2 * len(paths) or sum(counts) != len(paths):
         return set()  # never: the store verifies the state
     try:
