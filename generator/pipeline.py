@@ -421,11 +421,12 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     out_dir, store, spare, options = begun.out_dir, begun.store, begun.spare, begun.options
     prior, scanned, stages = begun.prior, begun.scanned, begun.stages
     scanned_ns = time.time_ns()  # only ever compared with file times, never published
-    if prior is not None:
-        # A build after a change makes the records of 10,000 projects, their heads and their
-        # diagnostics: hundreds of thousands of objects that live until the end of the build,
-        # and few cycles (it parses little). Young collections walked them again and again, a
-        # third of the time spent making them. Collections resume, without them, for the pages.
+    # A build after a change makes the records of 10,000 projects, their heads and their
+    # diagnostics: hundreds of thousands of objects that live until the end of the build, and
+    # few cycles (it parses little). Young collections walked them again and again, a third of
+    # the time spent making them. Collections resume, without them, for the pages.
+    paused = prior is not None and gc.isenabled()
+    if paused:
         gc.disable()
     records = state.load_records(store) if prior is not None else None
     stages("load records")
@@ -456,7 +457,7 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     # shown on the home page, which is always rendered; review builds key nothing (render.py).
     jobs = site_jobs(dataset, portal, templates, sources, (templates_digest, portal_digest), report,
                      StoredTemplateCode(store))
-    if not gc.isenabled():
+    if paused:
         gc.freeze()  # what is gathered lives until the end: collections of the pages skip it
         gc.enable()
     stages("page jobs")
