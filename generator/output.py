@@ -638,21 +638,24 @@ class Publisher:
         in the build that wrote the files, not in the next one after a small change."""
         spare, live = self.spare, str(self.out_dir)
         checked: dict = {}
-        made: set[Path] = set()
+        folders_made: dict[str, str] = {}  # folder inside the tree → its path, checked and made
+        link = os.link
         try:
-            for relative in changed:
-                target = _inside(spare, relative, checked, final=False)
-                if target.parent not in made:
-                    _make_folders(target.parent, self._chmod)
-                    made.add(target.parent)
+            for relative in changed:  # well-formed: each was staged (_inside) under the same name
+                inside, _, name = relative.rpartition("/")
+                folder = folders_made.get(inside)
+                if folder is None:
+                    # No link on the way to the folder (its last name is the file's: not checked,
+                    # as _write_file's O_EXCL | O_NOFOLLOW); checked once per folder.
+                    parent = _inside(spare, relative, checked, final=False).parent
+                    _make_folders(parent, self._chmod)
+                    folder = folders_made[inside] = str(parent)
+                source, target = f"{live}/{relative}", f"{folder}/{name}"
                 try:
+                    link(source, target, follow_symlinks=False)
+                except FileExistsError:  # the old tree's file: replaced, never written through
                     os.unlink(target)
-                except FileNotFoundError:
-                    pass
-                try:
-                    os.link(f"{live}/{relative}", target, follow_symlinks=False)
-                except OSError:
-                    shutil.copy2(f"{live}/{relative}", target, follow_symlinks=False)
+                    link(source, target, follow_symlinks=False)
             for relative in removals:
                 target = _inside(spare, relative, checked)
                 try:
