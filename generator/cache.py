@@ -226,6 +226,9 @@ class Store:
         """Spare an entry this build did not read from pruning."""
         self.used.add(key)
 
+    def keep_all(self, keys) -> None:
+        self.used.update(keys)
+
     def put(self, key: str, value) -> None:
         self.used.add(key)
         if key.startswith("slot:"):
@@ -302,20 +305,22 @@ class Store:
     def _compact(self) -> None:
         """Copy the live records of packs that are mostly garbage into this build's pack."""
         index = self._entries()
-        live: dict[str, list[tuple[int, str]]] = {}
-        for entry_key, (pack, offset, _) in index.items():
+        live: dict[str, int] = {}  # live bytes by pack: one pass, no list of every entry
+        for entry_key, (pack, _, length) in index.items():
             if entry_key not in self._mine:
-                live.setdefault(pack, []).append((offset, entry_key))
-        for pack, records in sorted(live.items()):
+                live[pack] = live.get(pack, 0) + length
+        for pack, size_live in sorted(live.items()):
             try:
                 size = (self._packs() / pack).stat().st_size
             except OSError:
                 continue
-            if sum(index[k][2] for _, k in records) >= size * _COMPACT_BELOW:
+            if size_live >= size * _COMPACT_BELOW:
                 continue
+            records = sorted((offset, entry_key) for entry_key, (where, offset, _) in index.items()
+                             if where == pack and entry_key not in self._mine)
             try:
                 with open(self._packs() / pack, "rb") as source:
-                    for offset, entry_key in sorted(records):
+                    for offset, entry_key in records:
                         source.seek(offset)
                         self._append(entry_key, source.read(index[entry_key][2]))
             except OSError:

@@ -7,6 +7,7 @@ undecodable, unparsable). Whether the content is acceptable is the schema's call
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import stat
 from dataclasses import dataclass, field
@@ -73,6 +74,13 @@ class RawData:
     contents: dict[str, bytes] = field(default_factory=dict)  # SHA-256 of every file, for the data version
     # Shown path → (size, mtime_ns, SHA-256) of every data file: the next build's "known" files.
     stats: dict[str, tuple[int, int, bytes]] = field(default_factory=dict)
+    # What the walk saw, for the build state's folder record (state.compare_in_place):
+    # every folder listed, path → (mtime_ns, ctime_ns) taken before it was listed; every file
+    # listed, by shown path; and whether every folder below the data folder was listed (none
+    # skipped as unrecognized or of another year, no link or special file among them).
+    folders: dict[str, tuple[int, int]] = field(default_factory=dict)
+    listed: set[str] = field(default_factory=set)
+    walked_all: bool = True
 
     @property
     def data_version(self) -> str:
@@ -83,19 +91,80 @@ class RawData:
         return digest.hexdigest()[:12]
 
 
+class _Recorded:
+    """An os.DirEntry as the last build's walk saw it (see recorded_tree)."""
+
+    __slots__ = ("name", "path", "_folder")
+
+    def __init__(self, name: str, path: str, folder: bool):
+        self.name, self.path, self._folder = name, path, folder
+
+    def is_symlink(self) -> bool:
+        return False
+
+    def is_dir(self, *, follow_symlinks: bool = True) -> bool:
+        return self._folder
+
+    def is_file(self, *, follow_symlinks: bool = True) -> bool:
+        return not self._folder
+
+    def stat(self, *, follow_symlinks: bool = True) -> os.stat_result:
+        return os.stat(self.path, follow_symlinks=False)
+
+
+def recorded_tree(data_dir: Path, data_shown: str, files: list[str],
+                  folders: dict[str, tuple[int, int]]) -> dict[str, list[_Recorded]] | None:
+    """Every folder's listing as the last build's walk saw it, from the build state: its folders
+    (by path) and the files it read (by shown path). Exact when every folder has the times that
+    walk recorded (state.compare_in_place): an entry added, removed or renamed changes them, and
+    that walk listed every entry of every folder (RawData.walked_all). None when the record does
+    not name this data folder as load_tree will list it."""
+    top = str(data_dir)
+    if top not in folders or os.sep != "/":  # shown paths are POSIX: joined as they are
+        return None
+    inside = top + "/"
+    listings: dict[str, list[_Recorded]] = {folder: [] for folder in folders
+                                            if folder == top or folder.startswith(inside)}
+    for folder in listings:
+        if folder != top:
+            parent, _, name = folder.rpartition("/")
+            entries = listings.get(parent)
+            if entries is None:
+                return None
+            entries.append(_Recorded(name, folder, True))
+    skip = len(data_shown)
+    for shown in files:
+        if not shown.startswith(data_shown):
+            return None
+        path = inside + shown[skip:]
+        parent, _, name = path.rpartition("/")
+        entries = listings.get(parent)
+        if entries is None:
+            return None
+        entries.append(_Recorded(name, path, False))
+    by_name = operator.attrgetter("name")
+    for entries in listings.values():
+        if len(entries) > 1:
+            entries.sort(key=by_name)
+    return listings
+
+
 class _Reader:
     def __init__(self, root: Path, raw: RawData, data_dir: Path,
                  known: dict[str, tuple[int, int, bytes]] | None = None, settled_ns: int = 0,
-                 scanned: dict[str, tuple[int, int]] | None = None):
+                 scanned: dict[str, tuple[int, int]] | None = None,
+                 tree: dict[str, list[_Recorded]] | None = None):
         self.root, self.data_dir = root, data_dir
+        self.tree = tree  # recorded_tree(), when every folder is as the last build's walk saw it
         self.known, self.settled_ns, self.stats = known or {}, settled_ns, raw.stats
         self.scanned = scanned or {}  # (size, mtime_ns) by shown path, when the caller has looked already
         self._data_text = str(data_dir) + os.sep
         self._data_display = Path(os.path.relpath(data_dir, root)).as_posix() + "/"
+        self.raw = raw
         self.diagnostics, self.texts, self.contents = raw.diagnostics, raw.texts, raw.contents
         self.personal, self.data_lines = raw.personal, raw.data_lines
 
-    def display(self, path: Path) -> str:
+    def display(self, path: Path | str) -> str:
         # os.path.relpath is slow at 10,000s of files; paths under the data folder only need a prefix.
         text = str(path)
         if text.startswith(self._data_text):
@@ -288,6 +357,15 @@ class _Reader:
 
     def listing(self, folder: Path) -> list[os.DirEntry]:
         """Entries of ``folder``; links and special files are reported and left out, never followed."""
+        if self.tree is not None:
+            recorded = self.tree.get(str(folder))
+            if recorded is not None:  # only ever folders and regular files (walked_all): see load_tree
+                return recorded
+        try:
+            info = os.stat(folder)  # before listing: an entry added meanwhile moves it (followed, as scandir)
+            self.raw.folders[str(folder)] = (info.st_mtime_ns, info.st_ctime_ns)
+        except OSError:
+            self.raw.walked_all = False
         try:
             with os.scandir(folder) as entries:
                 found = sorted((e for e in entries if not _ignored(e.name)), key=lambda e: e.name)
@@ -300,21 +378,27 @@ class _Reader:
             try:
                 if entry.is_symlink():
                     kind = "符号链接"
-                elif entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False):
+                elif entry.is_dir(follow_symlinks=False):
                     kept.append(entry)
+                    continue
+                elif entry.is_file(follow_symlinks=False):
+                    kept.append(entry)
+                    self.raw.listed.add(self.display(entry.path))
                     continue
                 else:
                     kind = "特殊文件"
             except OSError:
                 kind = "无法识别的文件"
+            self.raw.walked_all = False
             self.diagnostics.append(rules.make("F112", Location(self.display(Path(entry.path))),
                                                name=entry.name, kind=kind))
         return kept
 
     def unrecognized(self, entry: os.DirEntry) -> None:
+        self.raw.walked_all = False  # not walked into: the folder record would miss what is below
         self.diagnostics.append(rules.make("F111", Location(self.display(Path(entry.path))), name=entry.name))
 
-    def missing(self, folder: Path, name: str) -> None:
+    def missing(self, folder: Path | str, name: str) -> None:
         self.diagnostics.append(rules.make("S214", Location(self.display(folder)), name=name))
 
 
@@ -324,14 +408,21 @@ def _mib(size: int) -> str:
 
 def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] | None = None,
               known: dict[str, tuple[int, int, bytes]] | None = None, settled_ns: int = 0,
-              scanned: dict[str, tuple[int, int]] | None = None) -> RawData:
+              scanned: dict[str, tuple[int, int]] | None = None,
+              recorded: tuple[dict[str, list[_Recorded]], dict[str, tuple[int, int]], list[str]] | None = None
+              ) -> RawData:
     """Read everything; with ``years``, only the projects of those fiscal years (a split portal).
 
     With ``known`` (the last build's file stats, see _Reader.unchanged), a project file that has
     not changed is not read: only its recorded digest is kept, which is all a cached project needs.
+    With ``scanned``, the files' stats are those the caller took. With ``recorded`` (recorded_tree(),
+    the folder record it was checked against and the files it names), no folder is listed.
     """
     raw = RawData()
-    reader = _Reader(root, raw, data_dir, known, settled_ns, scanned)
+    reader = _Reader(root, raw, data_dir, known, settled_ns, scanned, recorded[0] if recorded else None)
+    if recorded is not None:
+        raw.folders.update(recorded[1])
+        raw.listed.update(recorded[2])  # every file of the recorded listings, by shown path
     if not data_dir.is_dir():
         raw.diagnostics.append(rules.make("F110", Location(reader.display(data_dir)), detail="数据文件夹不存在"))
         return raw
@@ -372,6 +463,7 @@ def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] |
         folders = []
         for year_entry in reader.listing(projects_dir):
             if years is not None and year_entry.name not in years:
+                raw.walked_all = False
                 continue
             if not year_entry.is_dir(follow_symlinks=False):
                 reader.unrecognized(year_entry)
@@ -380,7 +472,7 @@ def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] |
                 if not project_entry.is_dir(follow_symlinks=False):
                     reader.unrecognized(project_entry)
                     continue
-                folders.append((year_entry.name, Path(project_entry.path)))
+                folders.append((year_entry.name, project_entry.path))
         for done, (year_name, folder) in enumerate(folders, start=1):
             raw.projects.append(_load_project(reader, year_name, folder))
             if progress:
@@ -388,12 +480,12 @@ def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] |
     return raw
 
 
-def _load_project(reader: _Reader, year_name: str, folder: Path) -> RawProject:
+def _load_project(reader: _Reader, year_name: str, folder: str) -> RawProject:
     """A project folder's listing and bytes. Parsing waits for parse_project(): a build
     whose cache holds this project's content never parses it."""
     # Plain strings: pathlib costs seconds over 10,000 project folders.
     shown_folder = reader.display(folder)
-    project = RawProject(year_name, folder.name, shown_folder)
+    project = RawProject(year_name, folder.rpartition(os.sep)[2], shown_folder)
     present: dict[str, os.DirEntry] = {}
     for entry in reader.listing(folder):
         if entry.name in PROJECT_FILES and entry.is_file(follow_symlinks=False):
@@ -413,7 +505,7 @@ def _load_project(reader: _Reader, year_name: str, folder: Path) -> RawProject:
             if digest is not None:
                 project.digests[name] = digest
                 continue
-            data = reader.read_bytes(folder / name)
+            data = reader.read_bytes(Path(folder, name))
             if data is not None:
                 project.files[name] = data
                 project.digests[name] = reader.contents[reader._content_key(shown)]

@@ -56,15 +56,14 @@ class Start:
     spare: Path
     options: str
     prior: state.BuildState | None
-    scanned: dict[str, tuple[int, int]]  # every data and template file's (size, mtime_ns), by shown path
-    folders: dict[str, tuple[int, int]]  # every data and template folder's (mtime_ns, ctime_ns), by path
+    # When the no-op check had to list the folders to tell (a state without a folder record):
+    # every data and template file's (size, mtime_ns), by shown path, and every data and template
+    # folder's (mtime_ns, ctime_ns), by path. None: the build's own walk records them (load_tree).
+    scanned: dict[str, tuple[int, int]] | None
+    folders: dict[str, tuple[int, int]] | None
     stages: Stages
     answer: BuildResult | None  # the no-op's result, when nothing changed
-
-    def folders_if_complete(self, inputs: dict) -> dict[str, tuple[int, int]] | None:
-        """The folders, when the scan saw exactly the files the build read: then the next build
-        may check for files added or removed by folder times (state.inputs_unchanged_in_place)."""
-        return self.folders if self.folders and self.scanned.keys() == inputs.keys() else None
+    in_place: state.InPlace | None = None  # what the quick check saw, when the state allowed it
 
 
 def start(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
@@ -82,7 +81,7 @@ def start(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
                           "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", "")}, sort_keys=True)
     prior = state.load(store)
     stages("load state")
-    begun = Start(out_dir, store, spare, options, prior, {}, {}, stages, None)
+    begun = Start(out_dir, store, spare, options, prior, None, None, stages, None)
     if _unchanged_since(begun, data_dir, root, templates):
         result = prior.result
         begun.answer = BuildResult(state.unpack(result.packed), failed=False, project_count=result.project_count,
@@ -93,20 +92,23 @@ def start(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
 
 
 def _unchanged_since(begun: Start, data_dir: Path, root: Path, templates: Path) -> bool:
-    """Nothing read by the last build has changed, and nothing it wrote: a no-op. Otherwise (also
-    without a state) ``begun`` receives the stats of every input (reused by load_tree) and every
-    folder (for the next state)."""
+    """Nothing read by the last build has changed, and nothing it wrote: a no-op. Otherwise
+    ``begun`` receives, when a scan was needed to tell, the stats of every input (reused by
+    load_tree) and every folder (for the next state); when not, load_tree's own walk records them."""
     prior, out_dir = begun.prior, begun.out_dir
     data_shown = Path(os.path.relpath(data_dir, root)).as_posix() + "/"  # as load_tree shows them
     data_dir, templates = data_dir.resolve(), templates.resolve()
     same_options = prior is not None and prior.options == begun.options and prior.result is not None
-    if same_options and prior.compact().folder_paths is not None:
+    if not same_options:
+        return False  # a build whatever the files say: its one walk of the data is load_tree's
+    in_place = state.compare_in_place(prior, data_dir, data_shown, templates)
+    if in_place is not None:
         # The quick way, exact for such a state: a stat per input and per folder, no listing.
-        if state.inputs_unchanged_in_place(prior, data_dir, data_shown, templates) and \
-                state.all_outputs_unchanged(prior, out_dir):
-            return True
-        same_options = False  # something changed: scan for load_tree and the next state, and build
+        # Something changed otherwise: the build reads the stats taken here and, when every
+        # folder is the same, lists none; else load_tree's walk is the only one.
+        begun.in_place = in_place
+        return in_place.unchanged and state.all_outputs_unchanged(prior, out_dir)
+    begun.scanned, begun.folders = {}, {}
     state.scan(data_dir, data_shown, begun.scanned, begun.folders)
     state.scan(templates, state.TEMPLATES, begun.scanned, begun.folders)
-    return same_options and state.inputs_unchanged(prior, begun.scanned) and \
-        state.all_outputs_unchanged(prior, out_dir)
+    return state.inputs_unchanged(prior, begun.scanned) and state.all_outputs_unchanged(prior, out_dir)

@@ -24,7 +24,7 @@ from . import cache, checks, exports, noop, review, rules, schema, state, valida
 from .checks import personal, relevance
 from .compute import Listed, ProjectView, portal_view, project_head, project_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
-from .load import RawData, RawProject, load_tree, parse_project, parse_unit, read_skipped
+from .load import RawData, RawProject, load_tree, parse_project, parse_unit, read_skipped, recorded_tree
 from .model import Dataset, Portal, Project, Text, Unit
 from .noop import BuildResult
 from .output import Publisher, collision
@@ -70,9 +70,10 @@ def _project_key(data_dir: str, raw_project: RawProject) -> str:
 
 def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[str] | None,
              store: cache.Store | None, prior: state.BuildState | None, reusable: state.Records | None,
-             keep_models: bool, scanned: dict[str, tuple[int, int]] | None = None) -> _Collected:
+             keep_models: bool, scanned: dict[str, tuple[int, int]] | None = None,
+             recorded: tuple | None = None) -> _Collected:
     raw = load_tree(data_dir, root, progress, years, known=prior.inputs if prior else None,
-                    settled_ns=prior.settled_ns if prior else 0, scanned=scanned)
+                    settled_ns=prior.settled_ns if prior else 0, scanned=scanned, recorded=recorded)
     resolved_data = str(data_dir.resolve())
     diagnostics = list(raw.diagnostics)
     portal, found = schema.read_portal(raw.portal, raw.portal_path)
@@ -152,18 +153,22 @@ def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[st
         found_records[index] = (entry_key, record)
         if project is not None:
             models[entry_key] = project
+    kept_segments: set[str] = set()
     for entry_key, record in found_records:
         records[entry_key] = record
-        diagnostics += record.diagnostics
-        if record.unit_ref is not None:
+        if record.packed:
+            diagnostics += record.diagnostics
+        # The unit's name first: a Text is made only for a finding (10,000 projects).
+        if record.packed_unit is not None and record.packed_unit[0] not in unit_ids:
             diagnostics += validate.check_unit_reference(record.unit_ref, unit_ids)
-        if record.head is not None:
-            project_keys[record.head.key] = entry_key
-        if store is not None:
-            # Keep every current indicator name's segmentation, also for projects taken from the
-            # state, so that the next change to any project finds its names without loading jieba.
-            for segment in record.segments:
-                store.keep(segment)
+        head = record.head
+        if head is not None:
+            project_keys[head.key] = entry_key
+        kept_segments.update(record.segments)
+    if store is not None:
+        # Keep every current indicator name's segmentation, also for projects taken from the
+        # state, so that the next change to any project finds its names without loading jieba.
+        store.keep_all(kept_segments)
     return _Collected(raw, portal, units, unit_keys, records, unit_records, project_keys, raw_projects, models,
                       diagnostics)
 
@@ -341,12 +346,14 @@ class _Sources:
         return files
 
 
-def _templates(templates: Path) -> tuple[str, dict[str, tuple[int, int, bytes]]]:
-    """A digest of every template file (pages include and import each other), and each file's
-    size and mtime as the build state's inputs record them."""
+def _templates(templates: Path, folders: dict[str, tuple[int, int]] | None = None
+               ) -> tuple[str, dict[str, tuple[int, int, bytes]], set[str]]:
+    """A digest of every template file (pages include and import each other), each file's size
+    and mtime as the build state's inputs record them, and every file the scan saw (with
+    ``folders``, every folder's times are recorded there, as state.scan does)."""
     digest = hashlib.sha256()
     found: dict[str, tuple[int, int]] = {}
-    state.scan(templates, "", found)
+    state.scan(templates, "", found, folders)
     inputs = {}
     for relative in sorted(found):
         try:
@@ -355,7 +362,23 @@ def _templates(templates: Path) -> tuple[str, dict[str, tuple[int, int, bytes]]]
             continue
         digest.update(relative.encode("utf-8", "surrogateescape") + b"\0" + hashlib.sha256(data).digest())
         inputs[state.TEMPLATES + relative] = (*found[relative], b"")
-    return digest.hexdigest(), inputs
+    return digest.hexdigest(), inputs, {state.TEMPLATES + relative for relative in found}
+
+
+def _folder_record(begun: noop.Start, raw: RawData, inputs: dict, template_folders: dict,
+                   template_files: set[str]) -> dict[str, tuple[int, int]] | None:
+    """Every data and template folder with its times, when the walk saw exactly the files the build
+    read, and load_tree listed every entry of every folder (none unrecognized or skipped): then the
+    next build may check for files added or removed by folder times, and list no folder when none
+    changed (state.compare_in_place). From the no-op check's scan when it made one, else from
+    load_tree's walk (or the record it was checked against) and the templates' scan."""
+    if begun.scanned is not None:
+        complete = raw.walked_all and begun.scanned.keys() == inputs.keys()
+        folders = begun.folders
+    else:
+        complete = raw.walked_all and raw.listed | template_files == inputs.keys()
+        folders = {**raw.folders, **template_folders}
+    return folders if complete and folders else None
 
 
 def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict: bool = False,
@@ -372,13 +395,16 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
     # Python's full collections walk all of it, more often as it grows: 6 of 70 s CPU at
     # 10,000 projects. Young collections still free short-lived cycles (Jinja makes some);
     # the peak memory measured the same without full collections (benchmarks/RESULTS.md).
-    thresholds = gc.get_threshold()
+    thresholds, enabled = gc.get_threshold(), gc.isenabled()
     gc.set_threshold(thresholds[0], thresholds[1], 1 << 30)
     result = None
     try:
         result = _build(begun, data_dir, templates, root, strict, review_report, progress, years)
         return result
     finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
         gc.set_threshold(*thresholds)
         # Failed builds too: the next build reuses the projects this one parsed. Only a
         # successful whole build knows every entry in use, so only it prunes.
@@ -386,15 +412,34 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
         begun.stages("close store")
 
 
+# What the last publish knew of the spare tree (output.spare_record): the store is one per output folder.
+SPARE_SLOT = "slot:spare"
+
+
 def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, strict: bool, review_report: bool,
            progress: Progress, years: frozenset[str] | None) -> BuildResult:
     out_dir, store, spare, options = begun.out_dir, begun.store, begun.spare, begun.options
     prior, scanned, stages = begun.prior, begun.scanned, begun.stages
     scanned_ns = time.time_ns()  # only ever compared with file times, never published
+    # A build after a change makes the records of 10,000 projects, their heads and their
+    # diagnostics: hundreds of thousands of objects that live until the end of the build, and
+    # few cycles (it parses little). Young collections walked them again and again, a third of
+    # the time spent making them. Collections resume, without them, for the pages.
+    paused = prior is not None and gc.isenabled()
+    if paused:
+        gc.disable()
     records = state.load_records(store) if prior is not None else None
     stages("load records")
+    in_place, recorded = begun.in_place, None
+    if in_place is not None:
+        scanned = in_place.stats
+        if in_place.folders_same:
+            data_shown = Path(os.path.relpath(data_dir, root)).as_posix() + "/"
+            files = state.data_paths(prior)
+            tree = recorded_tree(data_dir, data_shown, files, in_place.folders)
+            recorded = (tree, in_place.folders, files) if tree is not None else None
     collected = _collect(data_dir, root, progress, years, store, prior, records, keep_models=False,
-                         scanned=scanned)
+                         scanned=scanned, recorded=recorded)
     stages("read and check")
     heads = [record.head for record in collected.records.values() if record.head is not None]
     dataset, diagnostics = _finish(collected, heads)
@@ -404,28 +449,34 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     report = review_view(dataset, diagnostics) if review_report else None
     portal = portal_view(dataset)
     stages("totals")
-    templates_digest, template_inputs = _templates(templates)
+    template_folders: dict[str, tuple[int, int]] = {}
+    templates_digest, template_inputs, template_files = _templates(templates.resolve(), template_folders)
     portal_digest = collected.raw.contents.get("portal.yaml", b"").hex()
     sources = _Sources(collected, dataset, store, data_dir, root)
     # Not the options: SOURCE_DATE_EPOCH (new with every data commit under `make site`) is only
     # shown on the home page, which is always rendered; review builds key nothing (render.py).
     jobs = site_jobs(dataset, portal, templates, sources, (templates_digest, portal_digest), report,
                      StoredTemplateCode(store))
+    if paused:
+        gc.freeze()  # what is gathered lives until the end: collections of the pages skip it
+        gc.enable()
     stages("page jobs")
 
-    publisher = Publisher(out_dir, spare)
+    publisher = Publisher(out_dir, spare, store.get(SPARE_SLOT))
     done_jobs: dict[str, tuple[str | None, tuple[str, ...]]] = {}
     kept: dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]] = {}
     to_make: list = []
+    intact = state.intact_jobs(prior, out_dir) if prior is not None else set()
+    previous_jobs = prior.jobs if prior is not None else {}
+    kept_paths: list[str] = []
     for job in jobs:
-        previous = prior.jobs.get(job.path) if prior else None
-        if job.key is not None and previous is not None and previous[0] == job.key and \
-                state.outputs_unchanged(out_dir, previous[1]):
-            for path, _, _ in previous[1]:
-                publisher.keep(path)
+        previous = previous_jobs.get(job.path)
+        if job.key is not None and previous is not None and previous[0] == job.key and job.path in intact:
+            kept_paths += [path for path, _, _ in previous[1]]
             kept[job.path] = previous
         else:
             to_make.append(job)
+    publisher.keep_all(kept_paths)
     seen = publisher.checked
 
     def make_one(job) -> tuple[list[Diagnostic], list[str], list[str], dict[str, bytes]]:
@@ -475,12 +526,14 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
             publisher.add(path, content)
     if found_collisions:
         publisher.abort()
+        store.put(SPARE_SLOT, publisher.record)
         return BuildResult(sort_diagnostics(diagnostics + found_collisions), failed=True)
     notes = []
     if dataset.portal.site_url is None:
         notes.append("提示：portal.yaml 没有填写 site_url（网站发布后的地址），sitemap.xml 中没有页面，"
                      "页面也没有规范链接（canonical）和 SiteDomain 元数据。发布前请填写，见 README 的“发布到网站”。")
     result = publisher.commit()
+    store.put(SPARE_SLOT, publisher.record)
     stages("publish")
     counts = {"project_count": len(portal.projects), "unit_target_count": len(portal.unit_targets)}
 
@@ -492,7 +545,7 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     new_state = state.BuildState(
         options=options, scanned_ns=scanned_ns, inputs=inputs, jobs=jobs_state,
         result=state.Result(state.pack(diagnostics), notes, counts["project_count"], counts["unit_target_count"]),
-        folders=begun.folders_if_complete(inputs))
+        folders=_folder_record(begun, collected.raw, inputs, template_folders, template_files))
     new_records = state.Records(
         projects=collected.records, units=collected.unit_records,
         rows=dict(zip(row_keys, rows)))

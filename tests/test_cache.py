@@ -336,6 +336,32 @@ PagedIncrementalEqualsClean.TestCase.settings = IncrementalEqualsClean.TestCase.
 test_paged_incremental_build_equals_clean_build = PagedIncrementalEqualsClean.TestCase
 
 
+class SettledIncrementalEqualsClean(IncrementalEqualsClean):
+    """The same, with every file and folder taken as settled (no settle window): the builds take
+    the quick ways a portal's builds take, their files being older than two seconds. The no-op
+    check's stats are read, folders' listings come from the build state when their times are
+    unchanged, and the publish compares only the output folders whose times moved."""
+
+    def __init__(self):
+        super().__init__()
+        from generator import output, state
+
+        self.settle = (state.SETTLE_NS, output.SPARE_SETTLE_NS)
+        state.SETTLE_NS = output.SPARE_SETTLE_NS = 0
+
+    def teardown(self):
+        from generator import output, state
+
+        state.SETTLE_NS, output.SPARE_SETTLE_NS = self.settle
+        super().teardown()
+
+
+SettledIncrementalEqualsClean.TestCase.settings = settings(
+    max_examples=12, stateful_step_count=6, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+test_settled_incremental_build_equals_clean_build = SettledIncrementalEqualsClean.TestCase
+
+
 def test_a_changed_project_with_known_indicator_names_does_not_load_jieba(workspace, monkeypatch):
     from generator.checks import relevance
 
@@ -396,6 +422,87 @@ def test_hand_edits_to_docs_src_survive_publishing_through_the_spare_tree(worksp
     assert not any(p.endswith(stylesheet.name) for p in after)
     assert "2、开展（二）" in workspace.read("docs_src/projects/2026/talent-service-funds.md")
     # And every generated file is what a clean build of the same files gives.
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0
+
+    def generated(outputs: dict[str, bytes]) -> dict[str, bytes]:
+        return {p: b for p, b in outputs.items() if p != "about.md" and not p.startswith("assets/")}
+    assert generated(_outputs(workspace)) == generated(_outputs(clean))
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    """Every file and folder below ``folder``: files by inode (a hard link shares it), folders as 0."""
+    return {p.relative_to(folder).as_posix(): 0 if p.is_dir() and not p.is_symlink() else p.lstat().st_ino
+            for p in folder.rglob("*")}
+
+
+def _spare(ws: Workspace) -> Path:
+    [spare] = ws.path(".cache/generator").glob("spare-*")
+    return spare
+
+
+def test_the_spare_tree_equals_the_output_folder_after_every_publish(workspace):
+    """The tree a publish swaps out is brought up to date at once, also after the first build
+    (which links every file into it then): the next publish after a small change walks neither
+    tree and makes no link but for what changed."""
+    assert workspace.build().code == 0
+    assert _inodes(_spare(workspace)) == _inodes(workspace.path("docs_src"))
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（一）")
+    assert workspace.build().code == 0
+    assert _inodes(_spare(workspace)) == _inodes(workspace.path("docs_src"))
+    workspace.path(f"{PROJECT_DIR}").rename(workspace.path(PROJECT_DIR + "-moved"))  # pages removed and added
+    assert workspace.build().code == 0
+    assert _inodes(_spare(workspace)) == _inodes(workspace.path("docs_src"))
+
+
+@pytest.mark.parametrize("tamper", ["none", "spare touched", "record lost"])
+def test_hand_edits_survive_when_only_changed_folders_are_compared(workspace, monkeypatch, tamper):
+    """With the spare's record, a publish compares only the folders of docs_src whose times moved
+    (a file added, removed or renamed over, also by hand) and those too recent to tell; every
+    hand edit still reaches the published tree. A record that does not describe the spare
+    (the spare changed, the record lost) means a full comparison, with the same result."""
+    import time
+
+    from generator import output
+
+    monkeypatch.setattr(output, "SPARE_SETTLE_NS", 0)  # every folder settled: only moved times count
+    calls: list[bool] = []
+    full_sync = output._sync
+
+    def spy(source, target, relative="", folders=None, recursive=True):
+        calls.append(recursive)
+        return full_sync(source, target, relative, folders, recursive)
+    monkeypatch.setattr(output, "_sync", spy)
+    assert workspace.build().code == 0
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（一）")
+    assert workspace.build().code == 0
+    time.sleep(0.1)  # past the file system's clock tick: the edits below move the folders' times
+    about = workspace.path("docs_src/about.md")
+    replacement = about.with_name("about.md.new")
+    replacement.write_text("# 关于本站（修改）\n", encoding="utf-8")
+    replacement.replace(about)
+    workspace.path("docs_src/assets/extra-note.md").write_text("新增的手写页面\n", encoding="utf-8")
+    workspace.path("docs_src/assets/deeper").mkdir()
+    workspace.path("docs_src/assets/deeper/note.md").write_text("新文件夹里的手写页面\n", encoding="utf-8")
+    stylesheet = next(workspace.path("docs_src/assets").rglob("*.css"))
+    stylesheet.unlink()
+    with workspace.path("docs_src/assets/extra-note.md").open("a", encoding="utf-8") as handle:
+        handle.write("（就地修改）\n")
+    expected_hand_written = {p: b for p, b in _tree(workspace.path("docs_src")).items()
+                             if p == "about.md" or p.startswith("assets/")}
+    if tamper == "spare touched":
+        (_spare(workspace) / "stray.md").write_text("不该发布\n", encoding="utf-8")
+    elif tamper == "record lost":
+        _store(workspace).put("slot:spare", None)
+    calls.clear()
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展（一）", "- 2、开展（二）")
+    assert workspace.build().code == 0
+    assert (True in calls) == (tamper != "none")  # a full comparison only when the record cannot tell
+    after = _tree(workspace.path("docs_src"))
+    for path, content in expected_hand_written.items():
+        assert after.get(path) == content, path
+    assert not any(p.endswith(stylesheet.name) for p in after) and "stray.md" not in after
+    assert _inodes(_spare(workspace)) == _inodes(workspace.path("docs_src"))
     clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
     assert expected.code == 0
 
@@ -509,3 +616,28 @@ def test_library_versions_are_those_importlib_metadata_gives():
 
     found = cache._library_versions()
     assert found == {name: importlib.metadata.version(name) for name in cache._LIBRARIES}
+
+
+@settings(max_examples=300, deadline=None)
+@given(files=st.sets(st.text(min_size=1, max_size=12)))
+def test_the_manifest_is_what_json_dumps_writes(files):
+    """The manifest is made without json's pure-Python encoder (``indent`` selects it): the bytes
+    must be exactly the ones it wrote, whatever the names."""
+    import json
+
+    from generator.output import manifest_bytes
+
+    expected = (json.dumps({"files": sorted(files)}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    assert manifest_bytes(files) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(parts=st.lists(st.sampled_from(["a", ".", "..", "", "b.md", "...", "x\\y", "n\0", "中"]), max_size=5),
+       lead=st.sampled_from(["", "/"]))
+def test_a_manifest_path_is_well_formed_exactly_when_its_parts_are(parts, lead):
+    from generator.output import _well_formed
+
+    relative = lead + "/".join(parts)
+    expected = bool(relative) and not relative.startswith("/") and "\\" not in relative and "\0" not in relative \
+        and not any(part in ("", ".", "..") for part in relative.split("/"))
+    assert _well_formed(relative) == expected

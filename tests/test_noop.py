@@ -155,3 +155,32 @@ def test_state_round_trip_keeps_inputs_jobs_and_result(settled):
         (loaded.options, loaded.scanned_ns, loaded.inputs, loaded.jobs, loaded.result)
     assert any(path.startswith(state.TEMPLATES) for path in again.inputs)
     assert all(len(entry[2]) == 32 for path, entry in again.inputs.items() if not path.startswith(state.TEMPLATES))
+
+
+def test_a_build_after_an_edit_lists_no_data_folder_and_equals_a_clean_build(settled, monkeypatch, tmp_path):
+    """Every folder as the last build's walk saw it (their times say so): the build takes each
+    folder's listing from the build state and the files' stats from the no-op check, and lists
+    no data folder; what it makes is what a clean build makes."""
+    listed: list[str] = []
+    real = os.scandir
+
+    def spy(path="."):
+        listed.append(os.fspath(path))
+        return real(path)
+    settled.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、展开")
+    monkeypatch.setattr(os, "scandir", spy)
+    assert settled.build().code == 0
+    monkeypatch.setattr(os, "scandir", real)
+    data = str(settled.path("budget_data").resolve())
+    assert [path for path in listed if path == data or path.startswith(data + os.sep)] == []
+    clean = Workspace(tmp_path / "clean")
+    import shutil
+
+    for folder in ("budget_data", "site_templates"):
+        shutil.rmtree(clean.path(folder))
+        shutil.copytree(settled.path(folder), clean.path(folder))
+    expected = clean.build()
+    assert expected.code == 0
+    assert settled.snapshot().keys() == clean.snapshot().keys()
+    assert {p: b for p, (b, _) in settled.snapshot().items()} == {p: b for p, (b, _) in clean.snapshot().items()}
+    assert "2、展开" in settled.read("docs_src/projects/2026/talent-service-funds.md")
