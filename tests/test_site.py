@@ -405,6 +405,45 @@ def test_raw_blocks_hook_leaves_the_built_site_unchanged(tmp_path):
     assert taken == generated
 
 
+def test_theme_cache_hook_leaves_the_built_site_unchanged(tmp_path, monkeypatch):
+    """Theme pieces rendered once per build and reused (theme_cache.py: navigation, toc, header
+    halves, Material's styles/config/scripts blocks) give the same bytes as rendering them for
+    every page: the other build has a cache that never reuses anything. Two projects, the
+    review page, rule pages (pages at several depths, in and out of the navigation, with and
+    without an h1 in their toc). And the cache is used: far fewer pieces than pages."""
+    import shutil
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    from conftest import PROJECT_DIR
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # both builds alike (as _mkdocs gives mkdocs)
+    sites = {}
+    for name in ("cached", "plain"):
+        ws = Workspace(tmp_path / name)
+        shutil.copytree(ws.path(PROJECT_DIR), ws.path("budget_data/projects/2026/archive-postage"))
+        assert ws.build("--review").code == 0
+        if name == "plain":
+            ws.replace("site_templates/hooks/theme_cache.py", "    if key is None:\n        return caller()",
+                       "    if True:  # never reuse\n        return caller()")
+            _mkdocs(ws, "--strict")
+        else:
+            config = load_config(str(ws.path("mkdocs.yml")))
+            build(config)
+            cache = next(hook for path, hook in config.hooks.items() if path.endswith("theme_cache.py"))._cache
+            pieces = {kind: sum(1 for key in cache if key[0] == kind) for kind in
+                      ("nav", "toc", "header-start", "header-end", "styles", "config", "scripts")}
+        sites[name] = _site_files(ws)
+    pages = [name for name in sites["plain"] if name.endswith(".html")]
+    assert sorted(sites["cached"]) == sorted(sites["plain"]) and len(pages) > 100
+    assert "review/index.html" in pages
+    assert [name for name in sites["plain"] if sites["cached"][name] != sites["plain"][name]] == []
+    # Page depths 0-3 (the 404 page is never cached); one header end for all pages.
+    assert 1 <= pieces["nav"] <= 8 and pieces["header-end"] == 1 and pieces["config"] <= 5, pieces
+    assert 1 <= pieces["toc"] < len(pages) // 4, pieces
+
+
 # Pieces of a generated page: raw blocks as the templates write them (escaped data included,
 # which can never close a block), Markdown between them; and pieces the hook must refuse.
 _TAKEN = [

@@ -21,6 +21,8 @@ the cache). So the site is the same, byte for byte, with or without this hook
   the first entry is the page's h1); the key is whether it is, and the shown entries'
   titles, links and children.
 
+- ``budget_assets_key()``: base.html's styles, config and scripts blocks (main.html).
+
 The cache lives for one build (``mkdocs serve`` rebuilds start empty).
 """
 
@@ -94,6 +96,19 @@ def budget_toc_key(context):
         return None
 
 
+@jinja2.pass_context
+def budget_assets_key(context):
+    """For blocks whose only links go into the theme's assets/ folder (Material's styles, its
+    configuration and scripts) and to extra_css/extra_javascript: the page's link to the site
+    root (base_url) decides each such link, unless the page itself lies under assets/."""
+    page = context.get("page")
+    if page is None or getattr(page, "file", None) is None or page.url.split("/")[0] == "assets":
+        return None
+    config = context["config"]
+    extra = [str(path) for path in (*config.extra_css, *config.extra_javascript)]
+    return (context.get("base_url"), tuple(normalize_url(path, page=page) for path in extra))
+
+
 def on_pre_build(config, **kwargs) -> None:
     _cache.clear()
 
@@ -105,5 +120,5 @@ def on_env(env, config, files, **kwargs):
     env.loader = jinja2.ChoiceLoader([
         env.loader, jinja2.PrefixLoader({THEME_PREFIX: jinja2.FileSystemLoader(theme_dirs)})])
     env.globals.update(budget_cache=budget_cache, budget_nav_key=budget_nav_key,
-                       budget_toc_key=budget_toc_key)
+                       budget_toc_key=budget_toc_key, budget_assets_key=budget_assets_key)
     return env
