@@ -21,6 +21,11 @@ a line, with no comment, declaration, processing instruction, script or style an
 Generated pages satisfy this because data reaches them escaped (render.escape_text: a ``<``
 in data is always ``&lt;``), so no data value can open or close a block. Anything else (a
 hand-written page, a page it cannot prove) goes through plain MkDocs untouched.
+
+After the block parser, the hook also spares Markdown's inline pass the texts whose result is
+certain (_InlineShortcuts): plain text, and a text holding one plain link, which is most of
+what the Markdown parts of a generated page are (headings, "实施单位：[…](…)", the download
+list, the links in the index tables).
 tests/test_site.py builds pages with and without this hook and compares the HTML.
 """
 
@@ -29,7 +34,10 @@ from __future__ import annotations
 import html
 import re
 
+import xml.etree.ElementTree as etree
+
 from markdown.extensions import Extension
+from markdown.inlinepatterns import LinkInlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
@@ -153,33 +161,61 @@ class _RawBlocks(Preprocessor):
 # backtick "`", escape "\\", links, images and references "[" (images "!["), autolink,
 # automail and inline HTML "<", entity "&", emphasis "*" and "_", line break "  \n". "{" is
 # added for attr_list's "{: …}" (a treeprocessor, after the inline pass, but cheap to keep out).
-_INLINE_PATTERNS = frozenset({
-    "backtick", "escape", "reference", "link", "image_link", "image_reference", "short_reference",
-    "short_image_ref", "autolink", "automail", "linebreak", "html", "entity", "em_strong"})
+_INLINE_PATTERNS = ("backtick", "escape", "reference", "link", "image_link", "image_reference",
+                    "short_reference", "short_image_ref", "autolink", "automail", "linebreak", "html",
+                    "entity", "em_strong")
 _DELIMITERS = frozenset({"*", "_"})
-_INLINE_TRIGGER = re.compile(r"[`\\\[!<&*_\n{]")
+_INLINE_TRIGGER = re.compile(r"[`\\\[\]!<&*_\n{]")
+# A text that is one inline link and plain text around it: "实施单位：[name](../units/a.md)",
+# "[绩效目标表（CSV）](../downloads/…/indicators.csv)". The link's target has no space, quote,
+# parenthesis, bracket, angle bracket or backslash, so it is taken as it stands (no title).
+_PLAIN = r"[^`\\\[\]!<&*_\n{]"
+_ONE_LINK = re.compile(rf"({_PLAIN}*)\[({_PLAIN}+)\]\(([^\s()<>\"'`\\\[\]\x02\x03]+)\)({_PLAIN}*)")
 
 
-class _AtomicTexts(Treeprocessor):
-    """A text no inline pattern can match is marked atomic, so the inline pass skips it: a
-    heading such as "一、项目名称", a paragraph of plain Chinese, the placeholder of a raw
-    block. With no pattern matching, the inline pass would give back the same text, so the
-    HTML is the same; it only saves trying 14 regular expressions on each text. Done only when
-    the Markdown instance has exactly the inline patterns above (an extension adding one, or
-    another Markdown version, leaves every text to the inline pass)."""
+class _InlineShortcuts(Treeprocessor):
+    """Does the inline pass's work on the texts where its result is certain, and marks them
+    atomic so that the pass skips them; the HTML is the same, without trying 14 regular
+    expressions on each text (and again on each link's text).
 
-    def run(self, root):
+    - a text no inline pattern can match (none of the characters above): a heading such as
+      "一、项目名称", plain Chinese, the placeholder of a raw block. The pass would give it back
+      unchanged.
+    - a text holding exactly one plain link, as above: the pass would give the element the text
+      before the link, an <a> with the link's text and its href, and the text after the link as
+      that <a>'s tail; which is what is built here.
+
+    Done only when the Markdown instance has exactly the patterns above (an extension adding
+    one, or another Markdown version, leaves every text to the inline pass)."""
+
+    def _standard(self) -> bool:
         patterns = self.md.inlinePatterns
         delimiters = getattr(self.md, "delimiters", None)
-        if (len(patterns) != len(_INLINE_PATTERNS) or not all(name in patterns for name in _INLINE_PATTERNS)
-                or delimiters is None
-                or not set(getattr(delimiters, "tokens", ("?",))) <= _DELIMITERS):
+        return (len(patterns) == len(_INLINE_PATTERNS)
+                and all(name in patterns for name in _INLINE_PATTERNS)
+                and type(patterns["link"]) is LinkInlineProcessor
+                and not any(pattern.ANCESTOR_EXCLUDES for pattern in patterns)
+                and delimiters is not None
+                and set(getattr(delimiters, "tokens", ("?",))) <= _DELIMITERS)
+
+    def run(self, root):
+        if not self._standard():
             return root
-        for element in root.iter():
+        for element in list(root.iter()):
             text = element.text
-            if (text and not len(element) and not isinstance(text, AtomicString)
-                    and _INLINE_TRIGGER.search(text) is None):
+            if not text or len(element) or isinstance(text, AtomicString):
+                continue
+            if _INLINE_TRIGGER.search(text) is None:
                 element.text = AtomicString(text)
+                continue
+            link = _ONE_LINK.fullmatch(text)
+            if link is not None:
+                before, label, href, after = link.groups()
+                element.text = AtomicString(before) if before else None
+                anchor = etree.SubElement(element, "a")
+                anchor.text = AtomicString(label)
+                anchor.set("href", href)
+                anchor.tail = AtomicString(after) if after else None
         return root
 
 
@@ -189,7 +225,7 @@ class _RawBlocksExtension(Extension):
         # and html_block (20).
         md.preprocessors.register(_RawBlocks(md), "budget_raw_blocks", 22)
         # Before the inline pass (20).
-        md.treeprocessors.register(_AtomicTexts(md), "budget_atomic_texts", 25)
+        md.treeprocessors.register(_InlineShortcuts(md), "budget_inline_shortcuts", 25)
 
 
 def on_config(config, **kwargs):
