@@ -20,8 +20,11 @@ the cache). So the site is the same, byte for byte, with or without this hook
 - ``budget_toc_key()``: partials/toc.html. Material shows the page's toc (its children, when
   the first entry is the page's h1); the key is whether it is, and the shown entries'
   titles, links and children.
-
-- ``budget_assets_key()``: base.html's styles, config and scripts blocks (main.html).
+- ``budget_assets_key()``: base.html's styles, config and scripts blocks (main.html), whose
+  links all go into assets/ (and to extra_css / extra_javascript): the key is the page's
+  link to the site root and those links.
+- The header's two halves around the page title (partials/header.html): keyed there by the
+  links to the home page and the logo; the second half not at all when it holds page links.
 
 The cache lives for one build (``mkdocs serve`` rebuilds start empty).
 """
