@@ -476,7 +476,7 @@ _TAKEN = [
     "| 甲 | [乙](b.md) |\n| --- | --- |\n| 1 | [2](c.md)（注） |",
 ]
 _REFUSED = ["<!-- 注释 -->", "文字 <span>内联</span>", "  <p>缩进</p>", "<hr>", "<p>a</p><p>b</p>", "<br/>",
-            "<p>未闭合", "<script>x</script>", '<a name="top"></a>']
+            "<p>未闭合", "<script>x</script>", '<a name="top"></a>', "```\n<p>代码</p>\n```", "~~~\n<div>块</div>\n~~~"]
 
 
 def _convert(text: str, hook) -> tuple[str, set[str]]:

@@ -7,7 +7,8 @@ each raw block and leaves a placeholder) and in MkDocs' ``mkdocs_raw_html`` prep
 (which only collects ``id`` attributes for anchor validation); that was 60 % of the Markdown
 conversion time of a project page.
 
-This hook adds a Markdown preprocessor that runs just before both and does what
+This hook adds a Markdown preprocessor that runs before both (and before fenced_code, so a
+page with a code fence is not taken) and does what
 ``html_block`` would do with our blocks, with string searches instead of a tokenizer: each
 raw block is put into the same stash with the same text (plus the newline ``html_block``
 keeps when a blank line follows) and replaced by the same placeholder layout. Both
@@ -101,8 +102,8 @@ def _anchor_ids(block: str) -> set[str] | None:
 def extract(text: str, md) -> tuple[str, set[str]] | None:
     """``text`` with each raw block stashed in ``md.htmlStash``, and the blocks' anchor ids;
     None (and nothing stashed) when the page is not one this hook can prove."""
-    if _UNSAFE.search(text):
-        return None
+    if _UNSAFE.search(text) or "```" in text or "~~~" in text:
+        return None  # (fences: fenced_code, which runs after this, must see the page whole)
     parts: list[str] = []
     blocks: list[str] = []
     ids: set[str] = set()
@@ -221,9 +222,9 @@ class _InlineShortcuts(Treeprocessor):
 
 class _RawBlocksExtension(Extension):
     def extendMarkdown(self, md) -> None:
-        # After normalize_whitespace (30) and fenced code (25), before mkdocs_raw_html (21)
-        # and html_block (20).
-        md.preprocessors.register(_RawBlocks(md), "budget_raw_blocks", 22)
+        # After normalize_whitespace (30); before fenced code (25), which then scans only the
+        # Markdown parts (a page with a fence is not taken), mkdocs_raw_html (21) and html_block (20).
+        md.preprocessors.register(_RawBlocks(md), "budget_raw_blocks", 27)
         # Before the inline pass (20).
         md.treeprocessors.register(_InlineShortcuts(md), "budget_inline_shortcuts", 25)
 
