@@ -405,6 +405,45 @@ def test_raw_blocks_hook_leaves_the_built_site_unchanged(tmp_path):
     assert taken == generated
 
 
+def test_theme_cache_hook_leaves_the_built_site_unchanged(tmp_path, monkeypatch):
+    """Theme pieces rendered once per build and reused (theme_cache.py: navigation, toc, header
+    halves, Material's styles/config/scripts blocks) give the same bytes as rendering them for
+    every page: the other build has a cache that never reuses anything. Two projects, the
+    review page, rule pages (pages at several depths, in and out of the navigation, with and
+    without an h1 in their toc). And the cache is used: far fewer pieces than pages."""
+    import shutil
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    from conftest import PROJECT_DIR
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # both builds alike (as _mkdocs gives mkdocs)
+    sites = {}
+    for name in ("cached", "plain"):
+        ws = Workspace(tmp_path / name)
+        shutil.copytree(ws.path(PROJECT_DIR), ws.path("budget_data/projects/2026/archive-postage"))
+        assert ws.build("--review").code == 0
+        if name == "plain":
+            ws.replace("site_templates/hooks/theme_cache.py", "    if key is None:\n        return caller()",
+                       "    if True:  # never reuse\n        return caller()")
+            _mkdocs(ws, "--strict")
+        else:
+            config = load_config(str(ws.path("mkdocs.yml")))
+            build(config)
+            cache = next(hook for path, hook in config.hooks.items() if path.endswith("theme_cache.py"))._cache
+            pieces = {kind: sum(1 for key in cache if key[0] == kind) for kind in
+                      ("nav", "toc", "header-start", "header-end", "styles", "config", "scripts")}
+        sites[name] = _site_files(ws)
+    pages = [name for name in sites["plain"] if name.endswith(".html")]
+    assert sorted(sites["cached"]) == sorted(sites["plain"]) and len(pages) > 100
+    assert "review/index.html" in pages
+    assert [name for name in sites["plain"] if sites["cached"][name] != sites["plain"][name]] == []
+    # Page depths 0-3 (the 404 page is never cached); one header end for all pages.
+    assert 1 <= pieces["nav"] <= 8 and pieces["header-end"] == 1 and pieces["config"] <= 5, pieces
+    assert 1 <= pieces["toc"] < len(pages) // 4, pieces
+
+
 # Pieces of a generated page: raw blocks as the templates write them (escaped data included,
 # which can never close a block), Markdown between them; and pieces the hook must refuse.
 _TAKEN = [
@@ -424,9 +463,20 @@ _TAKEN = [
     "实施单位：[某单位](../units/a.md)，说明 &lt;b&gt; 不是标签",
     "- [下载（CSV）](a.csv)\n- [下载（Excel）](a.xlsx)",
     "| 规则 | 位置 |\n| :--- | :--- |\n| [I506](review.md#I506-x) | a.yaml:3 |",
+    # Texts the inline shortcuts take (plain, one plain link) and texts they must leave to the
+    # inline pass (two links, a title, an image, emphasis, code, an entity, an escape, a line break).
+    "纯文本段落，（括号）与 100% 与 a-b",
+    "说明：[链接](a_b&c.md?x=1) 之后的文字（完）",
+    "[甲](a.md)[乙](b.md)",
+    "[标题](a.md \"提示\")",
+    "![图](a.png)",
+    "带 *强调* 与 `代码` 与 &amp; 与 \\* 转义 与 _下划线_",
+    "第一行  \n第二行",
+    "- 纯文本项\n- [链接项](x.md)\n- 前 [中](y.md) 后",
+    "| 甲 | [乙](b.md) |\n| --- | --- |\n| 1 | [2](c.md)（注） |",
 ]
 _REFUSED = ["<!-- 注释 -->", "文字 <span>内联</span>", "  <p>缩进</p>", "<hr>", "<p>a</p><p>b</p>", "<br/>",
-            "<p>未闭合", "<script>x</script>", '<a name="top"></a>']
+            "<p>未闭合", "<script>x</script>", '<a name="top"></a>', "```\n<p>代码</p>\n```", "~~~\n<div>块</div>\n~~~"]
 
 
 def _convert(text: str, hook) -> tuple[str, set[str]]:
@@ -508,6 +558,28 @@ def test_raw_blocks_hook_converts_like_plain_markdown():
             assert not taken
 
     check()
+
+
+def test_inline_shortcuts_take_plain_texts_and_single_links(monkeypatch):
+    """The inline pass never sees a generated page's plain texts and single plain links (the
+    HTML is the same, as above); an extension adding an inline pattern turns the shortcuts off."""
+    import markdown
+    from markdown.inlinepatterns import LinkInlineProcessor, SimpleTextInlineProcessor
+
+    seen = []
+    original = LinkInlineProcessor.handleMatch
+    monkeypatch.setattr(LinkInlineProcessor, "handleMatch",
+                        lambda self, match, data: seen.append(data) or original(self, match, data))
+    text = "# 项目\n\n## 一、项目名称\n\n实施单位：[某单位](../units/a.md)\n\n- [下载（CSV）](a.csv)\n- [下载（Excel）](a.xlsx)\n"
+    hooked = _convert(text, _HOOK)
+    assert seen == []
+    assert hooked == _convert(text, None) and len(seen) == 3
+    assert '<p>实施单位：<a href="../units/a.md">某单位</a></p>' in hooked[0]
+
+    seen.clear()
+    md = markdown.Markdown(extensions=["toc", "tables", "attr_list", _HOOK._RawBlocksExtension()])
+    md.inlinePatterns.register(SimpleTextInlineProcessor(r"(~~)"), "tilde", 65)
+    assert "某单位</a>" in md.convert(text) and len(seen) == 3
 
 
 def test_escaped_data_cannot_end_a_raw_block():

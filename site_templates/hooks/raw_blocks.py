@@ -7,7 +7,8 @@ each raw block and leaves a placeholder) and in MkDocs' ``mkdocs_raw_html`` prep
 (which only collects ``id`` attributes for anchor validation); that was 60 % of the Markdown
 conversion time of a project page.
 
-This hook adds a Markdown preprocessor that runs just before both and does what
+This hook adds a Markdown preprocessor that runs before both (and before fenced_code, so a
+page with a code fence is not taken) and does what
 ``html_block`` would do with our blocks, with string searches instead of a tokenizer: each
 raw block is put into the same stash with the same text (plus the newline ``html_block``
 keeps when a blank line follows) and replaced by the same placeholder layout. Both
@@ -21,6 +22,11 @@ a line, with no comment, declaration, processing instruction, script or style an
 Generated pages satisfy this because data reaches them escaped (render.escape_text: a ``<``
 in data is always ``&lt;``), so no data value can open or close a block. Anything else (a
 hand-written page, a page it cannot prove) goes through plain MkDocs untouched.
+
+After the block parser, the hook also spares Markdown's inline pass the texts whose result is
+certain (_InlineShortcuts): plain text, and a text holding one plain link, which is most of
+what the Markdown parts of a generated page are (headings, "实施单位：[…](…)", the download
+list, the links in the index tables).
 tests/test_site.py builds pages with and without this hook and compares the HTML.
 """
 
@@ -29,7 +35,10 @@ from __future__ import annotations
 import html
 import re
 
+import xml.etree.ElementTree as etree
+
 from markdown.extensions import Extension
+from markdown.inlinepatterns import LinkInlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
@@ -50,7 +59,7 @@ _ANY_ID = re.compile(r"\sid\s*=", re.I)
 # match at pos.
 _BLANK_LINE = re.compile(r"(?:[ ]*\n){2}")
 
-_state: dict = {"generated": False, "ids": set(), "placeholders": set()}
+_state: dict = {"generated": False, "ids": set()}
 
 
 _TAG_PATTERNS: dict[str, re.Pattern] = {}
@@ -93,8 +102,8 @@ def _anchor_ids(block: str) -> set[str] | None:
 def extract(text: str, md) -> tuple[str, set[str]] | None:
     """``text`` with each raw block stashed in ``md.htmlStash``, and the blocks' anchor ids;
     None (and nothing stashed) when the page is not one this hook can prove."""
-    if _UNSAFE.search(text):
-        return None
+    if _UNSAFE.search(text) or "```" in text or "~~~" in text:
+        return None  # (fences: fenced_code, which runs after this, must see the page whole)
     parts: list[str] = []
     blocks: list[str] = []
     ids: set[str] = set()
@@ -129,16 +138,12 @@ def extract(text: str, md) -> tuple[str, set[str]] | None:
         position = end
     parts.append(text[position:])
     out = []
-    placeholders = set()
     for part in parts:
         if isinstance(part, int):
             # The text html_block leaves in place of a raw block.
-            placeholder = md.htmlStash.store(blocks[part])
-            placeholders.add(placeholder)
-            out.append("\n" + placeholder + "\n\n")
+            out.append("\n" + md.htmlStash.store(blocks[part]) + "\n\n")
         else:
             out.append(part)
-    _state["placeholders"] = placeholders
     return "".join(out), ids
 
 
@@ -153,26 +158,75 @@ class _RawBlocks(Preprocessor):
         return text.split("\n")
 
 
-class _AtomicPlaceholders(Treeprocessor):
-    """A paragraph that holds only one of our placeholders is skipped by the inline pass
-    (no inline pattern matches a placeholder, so its text would come out the same)."""
+# Python-Markdown's inline patterns (3.x) and the characters each needs in a text to match:
+# backtick "`", escape "\\", links, images and references "[" (images "!["), autolink,
+# automail and inline HTML "<", entity "&", emphasis "*" and "_", line break "  \n". "{" is
+# added for attr_list's "{: …}" (a treeprocessor, after the inline pass, but cheap to keep out).
+_INLINE_PATTERNS = ("backtick", "escape", "reference", "link", "image_link", "image_reference",
+                    "short_reference", "short_image_ref", "autolink", "automail", "linebreak", "html",
+                    "entity", "em_strong")
+_DELIMITERS = frozenset({"*", "_"})
+_INLINE_TRIGGER = re.compile(r"[`\\\[\]!<&*_\n{]")
+# A text that is one inline link and plain text around it: "实施单位：[name](../units/a.md)",
+# "[绩效目标表（CSV）](../downloads/…/indicators.csv)". The link's target has no space, quote,
+# parenthesis, bracket, angle bracket or backslash, so it is taken as it stands (no title).
+_PLAIN = r"[^`\\\[\]!<&*_\n{]"
+_ONE_LINK = re.compile(rf"({_PLAIN}*)\[({_PLAIN}+)\]\(([^\s()<>\"'`\\\[\]\x02\x03]+)\)({_PLAIN}*)")
+
+
+class _InlineShortcuts(Treeprocessor):
+    """Does the inline pass's work on the texts where its result is certain, and marks them
+    atomic so that the pass skips them; the HTML is the same, without trying 14 regular
+    expressions on each text (and again on each link's text).
+
+    - a text no inline pattern can match (none of the characters above): a heading such as
+      "一、项目名称", plain Chinese, the placeholder of a raw block. The pass would give it back
+      unchanged.
+    - a text holding exactly one plain link, as above: the pass would give the element the text
+      before the link, an <a> with the link's text and its href, and the text after the link as
+      that <a>'s tail; which is what is built here.
+
+    Done only when the Markdown instance has exactly the patterns above (an extension adding
+    one, or another Markdown version, leaves every text to the inline pass)."""
+
+    def _standard(self) -> bool:
+        patterns = self.md.inlinePatterns
+        delimiters = getattr(self.md, "delimiters", None)
+        return (len(patterns) == len(_INLINE_PATTERNS)
+                and all(name in patterns for name in _INLINE_PATTERNS)
+                and type(patterns["link"]) is LinkInlineProcessor
+                and not any(pattern.ANCESTOR_EXCLUDES for pattern in patterns)
+                and delimiters is not None
+                and set(getattr(delimiters, "tokens", ("?",))) <= _DELIMITERS)
 
     def run(self, root):
-        placeholders = _state.get("placeholders")
-        if placeholders:
-            for element in root:
-                if element.tag == "p" and element.text in placeholders and not len(element):
-                    element.text = AtomicString(element.text)
+        if not self._standard():
+            return root
+        for element in list(root.iter()):
+            text = element.text
+            if not text or len(element) or isinstance(text, AtomicString):
+                continue
+            if _INLINE_TRIGGER.search(text) is None:
+                element.text = AtomicString(text)
+                continue
+            link = _ONE_LINK.fullmatch(text)
+            if link is not None:
+                before, label, href, after = link.groups()
+                element.text = AtomicString(before) if before else None
+                anchor = etree.SubElement(element, "a")
+                anchor.text = AtomicString(label)
+                anchor.set("href", href)
+                anchor.tail = AtomicString(after) if after else None
         return root
 
 
 class _RawBlocksExtension(Extension):
     def extendMarkdown(self, md) -> None:
-        # After normalize_whitespace (30) and fenced code (25), before mkdocs_raw_html (21)
-        # and html_block (20).
-        md.preprocessors.register(_RawBlocks(md), "budget_raw_blocks", 22)
+        # After normalize_whitespace (30); before fenced code (25), which then scans only the
+        # Markdown parts (a page with a fence is not taken), mkdocs_raw_html (21) and html_block (20).
+        md.preprocessors.register(_RawBlocks(md), "budget_raw_blocks", 27)
         # Before the inline pass (20).
-        md.treeprocessors.register(_AtomicPlaceholders(md), "budget_raw_placeholders", 25)
+        md.treeprocessors.register(_InlineShortcuts(md), "budget_inline_shortcuts", 25)
 
 
 def on_config(config, **kwargs):
@@ -183,7 +237,6 @@ def on_config(config, **kwargs):
 def on_page_markdown(markdown, page, **kwargs):
     _state["generated"] = page.meta.get("generator") == GENERATED
     _state["ids"] = set()
-    _state["placeholders"] = set()
     return markdown
 
 
@@ -192,5 +245,4 @@ def on_page_content(html_text, page, **kwargs):
         page.present_anchor_ids = (page.present_anchor_ids or set()) | _state["ids"]
     _state["generated"] = False
     _state["ids"] = set()
-    _state["placeholders"] = set()
     return html_text
