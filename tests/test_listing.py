@@ -72,7 +72,8 @@ def test_a_large_year_is_listed_over_pages_with_every_project_once(tmp_path, mon
     assert [len(_linked_projects(text)) for text in (first, second, third)] == [5, 5, 2]
     # The units' totals stay on the first page only; every page links every other page.
     assert "## 各单位" in first and "## 各单位" not in second
-    assert "页码（共 3 页，本页为第 1–5 个项目）：**1** · [2](list_2.md) · [3](list_3.md)" in first
+    assert "页码（共 3 页，本页为第 1–5 个项目）：**1** · [2](list_2.md) · [3](list_3.md)\n{: .listing-pages }\n" \
+        in first  # the class that makes the numbers finger-sized (extra.css)
     assert "页码（共 3 页，本页为第 11–12 个项目）：[1](index.md) · [2](list_2.md) · **3**" in third
     assert third.count("页码（") == 2  # above and below the table
     assert "# 2026年项目预算（第3页）" in third and "[2026年项目预算](index.md)" in third
