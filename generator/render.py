@@ -455,9 +455,13 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
 
     def rows(views) -> list[str]:
         """What a listing row shows of a project (its link, name, unit and total), not the
-        project's whole key: editing a narrative does not re-render the listings."""
-        return [f"{v.project.year}\0{v.project.id}\0{v.project.name.value}\0{v.unit.id}\0{v.total.yuan}\0"
-                f"{v.total.wan}" for v in views]
+        project's whole key: editing a narrative does not re-render the listings. The unit's
+        key, since a row names its unit: renaming a unit re-renders every page listing it."""
+        return [f"{v.project.year}\0{v.project.id}\0{v.project.name.value}\0{v.unit.id}\0"
+                f"{sources.unit_key(v.unit.id)}\0{v.total.yuan}\0{v.total.wan}" for v in views]
+
+    def paged_title(title: str, pager: Pager) -> str:
+        return title if pager.number == 1 else f"{title}（第{pager.number}页）"
 
     shown_units = home_units(portal)
     jobs = [
@@ -554,10 +558,9 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
                       for part in (uid, sources.unit_key(uid), row.count, row.total.yuan, row.total.wan)]
         total = year_rows[str(year)]
         for pager, listed in paginate(portal.in_year(year), lambda number: year_page(year, number)):
-            title = f"{year}年项目预算" if pager.number == 1 else f"{year}年项目预算（第{pager.number}页）"
+            title = paged_title(f"{year}年项目预算", pager)
             jobs.append(page(year_page(year, pager.number),
-                             key("year", year, pager, total.count, total.total.yuan, *rows(listed), "units",
-                                 *sorted({sources.unit_key(v.unit.id) for v in listed}),
+                             key("year", year, pager, total.count, total.total.yuan, *rows(listed),
                                  *(unit_parts if pager.number == 1 else ())),
                              "year.md.j2", year=year, total=total, unit_rows=unit_rows, projects=listed,
                              pager=pager, units=year_units, common=local,
@@ -572,10 +575,9 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
             total_parts = [part for row in totals for part in (row.year, row.count, row.total.yuan, row.total.wan)]
             for pager, listed in paginate(portal.in_classification(code),
                                           lambda number: classification_page(code, number)):
-                title = f"{code} {name}" if pager.number == 1 else f"{code} {name}（第{pager.number}页）"
+                title = paged_title(f"{code} {name}", pager)
                 jobs.append(page(classification_page(code, pager.number),
-                                 key("classification", code, name, pager, *total_parts, *rows(listed), "units",
-                                     *sorted({sources.unit_key(v.unit.id) for v in listed})),
+                                 key("classification", code, name, pager, *total_parts, *rows(listed)),
                                  "classification.md.j2", code=code, name=name, common=local, totals=totals,
                                  projects=listed, pager=pager,
                                  gov=site_meta("项目预算", title, f"支出功能分类科目 {code} {name} 的项目预算。")))
