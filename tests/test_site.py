@@ -372,20 +372,27 @@ def _without_raw_blocks_hook(ws: Workspace) -> None:
     ws.replace("mkdocs.yml", "  - site_templates/hooks/raw_blocks.py\n", "")
 
 
+def _two_project_review(root: Path) -> Workspace:
+    """A workspace with a second project, generated with the 数据核查 page (``build --review``)."""
+    import shutil
+
+    from conftest import PROJECT_DIR
+
+    ws = Workspace(root)
+    shutil.copytree(ws.path(PROJECT_DIR), ws.path("budget_data/projects/2026/archive-postage"))
+    assert ws.build("--review").code == 0
+    return ws
+
+
 def test_raw_blocks_hook_leaves_the_built_site_unchanged(tmp_path):
     """The hook that keeps our raw-HTML blocks away from html.parser changes no byte of the
     site: official tables, the SVG chart, the review page's attr_list anchors and its tables,
     link and anchor validation (--strict) included. It does take every generated page."""
     import importlib.util
-    import shutil
-
-    from conftest import PROJECT_DIR
 
     sites = {}
     for name in ("hook", "plain"):
-        ws = Workspace(tmp_path / name)
-        shutil.copytree(ws.path(PROJECT_DIR), ws.path("budget_data/projects/2026/archive-postage"))
-        assert ws.build("--review").code == 0
+        ws = _two_project_review(tmp_path / name)
         if name == "plain":
             _without_raw_blocks_hook(ws)
         _mkdocs(ws, "--strict")
@@ -411,19 +418,13 @@ def test_theme_cache_hook_leaves_the_built_site_unchanged(tmp_path, monkeypatch)
     every page: the other build has a cache that never reuses anything. Two projects, the
     review page, rule pages (pages at several depths, in and out of the navigation, with and
     without an h1 in their toc). And the cache is used: far fewer pieces than pages."""
-    import shutil
-
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
-
-    from conftest import PROJECT_DIR
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # both builds alike (as _mkdocs gives mkdocs)
     sites = {}
     for name in ("cached", "plain"):
-        ws = Workspace(tmp_path / name)
-        shutil.copytree(ws.path(PROJECT_DIR), ws.path("budget_data/projects/2026/archive-postage"))
-        assert ws.build("--review").code == 0
+        ws = _two_project_review(tmp_path / name)
         if name == "plain":
             ws.replace("site_templates/hooks/theme_cache.py", "    if key is None:\n        return caller()",
                        "    if True:  # never reuse\n        return caller()")
