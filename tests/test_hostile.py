@@ -770,3 +770,25 @@ def test_row2_escaped_text_reads_back_as_the_original(value):
     escaped = str(escape_text(value))
     assert html.unescape(escaped) == value
     assert not set(escaped) & set("<>\"'\\`*_[]{}|!~^\n\r")
+
+
+def test_row2_paged_listings_escape_every_field(workspace, monkeypatch):
+    """The later pages of a paged listing (year, classification, unit) show names from the data
+    too: with one row a page, each is checked as the first pages are."""
+    import shutil
+
+    from generator import render
+
+    _payload_everywhere(workspace)
+    shutil.copytree(workspace.path(PROJECT_DIR), workspace.path("budget_data/projects/2026/second-project"))
+    monkeypatch.setattr(render, "LIST_PAGE_ROWS", 1)
+    result = workspace.build()
+    assert result.code == 0, result.stderr
+    later = sorted(p.relative_to(workspace.path("docs_src")).as_posix()
+                   for p in workspace.path("docs_src").rglob("*_2.md"))
+    assert later == ["classifications/2080101_2.md", "projects/2026/list_2.md",
+                     f"units/{Path(UNIT_FILE).stem}/list_2.md"]
+    for relative in later:
+        text = workspace.read(f"docs_src/{relative}")
+        assert "&lt;" in text  # the payload is there, escaped
+        _assert_inert(_markdown_to_html(text), relative)
