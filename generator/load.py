@@ -149,6 +149,12 @@ def recorded_tree(data_dir: Path, data_shown: str, files: list[str],
     return listings
 
 
+def _clean(text: str) -> bool:
+    """No forbidden control character in the whole text, and no longer than one value may be: a
+    value made of the text's characters needs neither look again."""
+    return len(text) <= limits.MAX_VALUE_CHARS and limits.first_control(text) is None
+
+
 class _Reader:
     def __init__(self, root: Path, raw: RawData, data_dir: Path,
                  known: dict[str, tuple[int, int, bytes]] | None = None, settled_ns: int = 0,
@@ -262,7 +268,7 @@ class _Reader:
         if node is None:
             return None
         try:
-            swept = self._sweep_yaml(node, shown)
+            swept = self._sweep_yaml(node, shown, text)
         except RecursionError:
             self.diagnostics.append(rules.make("F107", Location(shown, 1, 1), detail="嵌套层级过深"))
             return None
@@ -275,7 +281,7 @@ class _Reader:
         shown = self.display(path)
         table, diagnostics = parse_csv(text, shown)
         self.diagnostics.extend(diagnostics)
-        if table is not None and not self._sweep_csv(table, shown):
+        if table is not None and not self._sweep_csv(table, shown, text):
             return None
         return table
 
@@ -297,8 +303,15 @@ class _Reader:
     # ---- every decoded value: control characters, lengths, personal data --------------------
 
     def _value(self, text: str, line: int | None, column: int | None, key: str, path: str,
-               scan: bool = True) -> bool:
+               scan: bool = True, clean: bool = False) -> bool:
+        """``clean``: the whole file was found free of forbidden characters and shorter than
+        a value may be, and the value is made of its characters (see _clean)."""
         # A location is made only for a finding: a first build sweeps millions of values.
+        if clean:
+            if scan and personal.may_hold_numbers(text):
+                for finding in personal.scan_value(text, Location(path, line, column)):
+                    self.personal.append((path, key, finding))
+            return True
         ok = True
         index = limits.first_control(text)
         if index is not None:
@@ -315,20 +328,23 @@ class _Reader:
                 self.personal.append((path, key, finding))
         return ok
 
-    def _sweep_yaml(self, root: YNode, path: str) -> bool:
+    def _sweep_yaml(self, root: YNode, path: str, text: str | None = None) -> bool:
         ok = True
+        # Without a backslash there is no escape, and a YAML value holds only characters of the
+        # text (and spaces where lines fold).
+        clean = text is not None and "\\" not in text and _clean(text)
 
         def walk(node: YNode, key: str) -> int:
             nonlocal ok
             if isinstance(node, YScalar):
-                ok &= self._value(node.raw, node.line, node.column, key, path)
+                ok &= self._value(node.raw, node.line, node.column, key, path, clean=clean)
                 return len(node.raw)
             if isinstance(node, YSeq):
                 return sum(walk(item, key) for item in node.items)
             if isinstance(node, YMap):
                 total = 0
                 for name, (key_node, value) in node.entries.items():
-                    ok &= self._value(name, key_node.line, key_node.column, key or name, path)
+                    ok &= self._value(name, key_node.line, key_node.column, key or name, path, clean=clean)
                     size = walk(value, key or name)
                     if not key and size > limits.MAX_FIELD_CHARS:
                         self.diagnostics.append(rules.make("F117", key_node.location(path), field=name,
@@ -341,15 +357,29 @@ class _Reader:
         walk(root, "")
         return ok
 
-    def _sweep_csv(self, table: Table, path: str) -> bool:
-        ok = True
-        for cell in table.header:
-            ok &= self._value(cell.text, cell.line, cell.column, "", path)
+    def _sweep_csv(self, table: Table, path: str, text: str | None = None) -> bool:
         # A number in an amount, price or quantity column is published as a formatted figure
         # ("13,000,000,000.00"), never as the digits a phone number is made of.
         numeric = {index for index, cell in enumerate(table.header) if normalize_header(cell.text) in NUMERIC_COLUMNS}
+        if table.rows:
+            self.data_lines.setdefault(path, set()).update(record.line for record in table.rows)
+        if text is not None and _clean(text):
+            # Every cell is a piece of the text (less its quoting and CRs). The number test
+            # only when a cell may hold a personal number at all.
+            may_hold = personal.may_hold_numbers
+            for cell in table.header:
+                self._value(cell.text, cell.line, cell.column, "", path, clean=True)
+            for record in table.rows:
+                for index, cell in enumerate(record.cells):
+                    value = cell.text
+                    if may_hold(value) and not (index in numeric and
+                                                money.parse_decimal(value, max_places=None).value is not None):
+                        self._value(value, cell.line, cell.column, "", path, clean=True)
+            return True
+        ok = True
+        for cell in table.header:
+            ok &= self._value(cell.text, cell.line, cell.column, "", path)
         for record in table.rows:
-            self.data_lines.setdefault(path, set()).add(record.line)
             for index, cell in enumerate(record.cells):
                 figure = index in numeric and money.parse_decimal(cell.text, max_places=None).value is not None
                 ok &= self._value(cell.text, cell.line, cell.column, "", path, scan=not figure)

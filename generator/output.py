@@ -58,12 +58,31 @@ def _resolved(base_text: str, folder_relative: str, cache: dict) -> str:
     path = f"{base_text}/{folder_relative}" if folder_relative else base_text
     if not folder_relative:
         found = os.path.realpath(path)
-    elif os.path.islink(path):
-        found = os.path.realpath(path)
     else:
-        found = f"{_resolved(base_text, parent, cache)}/{name}"
+        above = _resolved(base_text, parent, cache)
+        found = f"{above}/{name}"
+        if ("absent", base_text, parent) in cache:
+            cache[("absent", base_text, folder_relative)] = True
+        else:
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                # Remembered: nothing in a missing folder needs a look (a first build's 61,000
+                # pages would each cost a failing lstat, stat and open of the live tree).
+                cache[("absent", base_text, folder_relative)] = True
+            except OSError:
+                pass
+            else:
+                if stat.S_ISLNK(mode):
+                    found = os.path.realpath(path)
     cache[(base_text, folder_relative)] = found
     return found
+
+
+def _in_missing_folder(out_dir: Path, relative: str, cache: dict) -> bool:
+    """After contained(out_dir, relative, cache): the folder of ``relative`` did not exist when
+    it was resolved, so neither does the file (nothing writes into the live tree during a pass)."""
+    return ("absent", str(out_dir), relative.rpartition("/")[0]) in cache
 
 
 def contained(out_dir: Path, relative: str, cache: dict | None = None, final: bool = True) -> Path | None:
@@ -95,7 +114,8 @@ def contained(out_dir: Path, relative: str, cache: dict | None = None, final: bo
     target = f"{base_text}/{relative}"
     # Exactly where the name says: no link on the way, even one that stays inside (the
     # staging copy of an absolute link would point back into the live folder).
-    if folder != (f"{base}/{folder_relative}" if folder_relative else base) or (final and os.path.islink(target)):
+    if folder != (f"{base}/{folder_relative}" if folder_relative else base) or (
+            final and ("absent", base_text, folder_relative) not in cache and os.path.islink(target)):
         cache[(base_text, relative, final)] = False
         return None
     found = cache[(base_text, relative, final)] = Path(target)
@@ -165,7 +185,8 @@ def collision(relative: str, out_dir: Path, display_root: Path, known: set[str],
     if target is None:
         shown = _shown(out_dir / relative, display_root) if "\0" not in relative else repr(relative)
         return rules.make("X306", Location(_shown(out_dir, display_root)), path=shown)
-    if relative not in known and target.exists() and not _ours(relative, target):
+    if relative not in known and not _in_missing_folder(out_dir, relative, cache) and target.exists() \
+            and not _ours(relative, target):
         shown = _shown(target, display_root)
         return rules.make("X305", Location(shown), path=shown)
     return None
@@ -554,7 +575,7 @@ class Publisher:
         Records nothing (a worker process's records would be lost): see add and merge."""
         target = _inside(self.out_dir, relative, self._live)  # not a link: contained() checks
         content = text.encode("utf-8") if isinstance(text, str) else text
-        if _same_content(target, content):
+        if not _in_missing_folder(self.out_dir, relative, self._live) and _same_content(target, content):
             return False
         # No link check of the staged name itself: _write_file never writes through one.
         _write_file(_inside(self._stage(), relative, self._staged, final=False), content, self._folders, self._chmod)

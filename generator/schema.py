@@ -20,6 +20,7 @@ from .model import (
     UNIT_KIND,
     Acknowledgement,
     BudgetItem,
+    CellLocations,
     Classification,
     CreditCode,
     Indicator,
@@ -533,7 +534,7 @@ def read_budget_items(table: Table | None, path: str) -> tuple[tuple[BudgetItem,
             unit_price=price,
             amount=amount,
             basis=cells["basis"].text.strip(),
-            cells={key: _cell_location(path, cell) for key, cell in cells.items()},
+            cells=CellLocations(path, {key: (cell.line, cell.column) for key, cell in cells.items()}),
         ))
     return (tuple(items) if ok else None), diagnostics
 
@@ -634,7 +635,7 @@ def read_indicators(table: Table | None, path: str
         full = {key: values.get(key, "") for key in INDICATOR_TITLES}
         indicators.append(Indicator(
             location=Location(path, record.line, 1),
-            cells={key: _cell_location(path, cell) for key, cell in cells.items()},
+            cells=CellLocations(path, {key: (cell.line, cell.column) for key, cell in cells.items()}),
             parsed=parse_value(full["value"]),
             medium_parsed=parse_value(full["medium_value"]) if full["medium_value"] else None,
             **full,

@@ -6,6 +6,7 @@ import io
 import pickle
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -330,3 +331,34 @@ def test_number_text_equals_xlsxwriters_number_format(text):
     from generator import exports
     number = exports._exact_number(text)
     assert exports._number_text(text) == (None if number is None else f"{number:.16G}")
+
+
+# ---- the value sweep's whole-file look (load._clean) -------------------------------------------
+
+_SWEEP_ALPHABET = st.sampled_from(list(',"\n\r\\a1- :\t\x07\x85\u202e#') + [
+    "13912345678", "138 1234 5678", "110101199003074513", "6222020200112233445", "金额（元）", "明细项目",
+    "\r\n", '""', "key: ", "- ", "'", "\\x07", "\\u202e", "\\n", "x" * 50])
+
+
+def _sweep(kind: str, text: str, clean) -> tuple:
+    from generator import load
+    raw = load.RawData()
+    reader = load._Reader(Path("/nonexistent"), raw, Path("/nonexistent/budget_data"))
+    kept, load._clean = load._clean, clean
+    try:
+        node = getattr(reader, kind)(Path("/nonexistent/budget_data/x." + kind), text.encode("utf-8"))
+    finally:
+        load._clean = kept
+    return (node is not None, [(d.code, str(d.location), d.message) for d in raw.diagnostics],
+            [(p, key, d.code, str(d.location)) for p, key, d in raw.personal], raw.data_lines)
+
+
+@SETTINGS
+@given(kind=st.sampled_from(["csv", "yaml"]), text=st.lists(_SWEEP_ALPHABET, max_size=60).map("".join))
+def test_whole_file_look_finds_what_the_per_value_look_finds(kind, text):
+    """A file found clean as a whole skips the per-value control and length looks; findings
+    (controls, lengths, personal numbers, data lines) must be those of the per-value look."""
+    from generator import load
+    fast = _sweep(kind, text, load._clean)
+    slow = _sweep(kind, text, lambda text: False)
+    assert fast == slow
