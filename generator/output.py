@@ -426,18 +426,20 @@ def _sync_changed(source: Path, target: Path, changed: list[str], known: list[st
 
 
 def _make_folders(folder: Path, chmod: bool = True) -> None:
-    """Missing folders, 0755 whatever the umask, so the web server can read them."""
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for created in reversed(missing):
+    """Missing folders, 0755 whatever the umask, so the web server can read them. The mkdir is
+    the look: a first build makes 10,000 folders whose parent exists."""
+    try:
+        os.mkdir(folder, FOLDER_MODE)
+    except FileExistsError:  # there already (or another worker process made it first)
+        return
+    except FileNotFoundError:
+        _make_folders(folder.parent, chmod)
         try:
-            os.mkdir(created, FOLDER_MODE)
-        except FileExistsError:  # another worker process made it first
-            continue
-        if chmod:
-            os.chmod(created, FOLDER_MODE)
+            os.mkdir(folder, FOLDER_MODE)
+        except FileExistsError:
+            return
+    if chmod:
+        os.chmod(folder, FOLDER_MODE)
 
 
 def _umask() -> int:
