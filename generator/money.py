@@ -41,7 +41,7 @@ _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?\Z")
 _SCIENTIFIC = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+\Z")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedNumber:
     """Outcome of reading one numeric cell: a value, or an error kind, plus notes."""
 
@@ -69,6 +69,17 @@ def parse_decimal(text: str, *, max_places: int | None = 2, allow_yuan_suffix: b
     decimal places than ``max_places``, superscripts, fractions and other
     compatibility characters, values of AMOUNT_LIMIT or more, and anything else.
     """
+    whole, point, places = text.partition(".")
+    if whole.isdigit() and whole.isascii() and (not point or (places.isdigit() and places.isascii())):
+        # Plain digits with at most one point and nothing to strip or note, as nearly every
+        # cell is: the steps below would give exactly this (tests/test_equivalence.py).
+        value = Decimal(text)
+        if value < AMOUNT_LIMIT and len(places.rstrip("0")) <= (MAX_ANY_PLACES if max_places is None else max_places):
+            return ParsedNumber(value)
+    return _parse_decimal_steps(text, max_places=max_places, allow_yuan_suffix=allow_yuan_suffix)
+
+
+def _parse_decimal_steps(text: str, *, max_places: int | None, allow_yuan_suffix: bool) -> ParsedNumber:
     notes: list[str] = []
     stripped = text.strip()
     if not stripped:

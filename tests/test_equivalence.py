@@ -362,3 +362,21 @@ def test_whole_file_look_finds_what_the_per_value_look_finds(kind, text):
     fast = _sweep(kind, text, load._clean)
     slow = _sweep(kind, text, lambda text: False)
     assert fast == slow
+
+
+# ---- money.parse_decimal's plain-digits path -----------------------------------------------------
+
+_NUMBER_ALPHABET = st.sampled_from(list("0123456789.,+- 元万e") + ["０", "１", "²", "00", "000000000000000"])
+
+
+@SETTINGS
+@given(text=st.one_of(st.lists(_NUMBER_ALPHABET, max_size=24).map("".join),
+                      st.decimals(min_value=0, max_value=10**16, allow_nan=False, allow_infinity=False).map(str),
+                      st.integers(0, 10**17).map(str)),
+       max_places=st.sampled_from([None, 0, 2, 4]), allow_yuan_suffix=st.booleans())
+def test_parse_decimal_fast_path_equals_the_steps(text, max_places, allow_yuan_suffix):
+    from generator import money
+    fast = money.parse_decimal(text, max_places=max_places, allow_yuan_suffix=allow_yuan_suffix)
+    steps = money._parse_decimal_steps(text, max_places=max_places, allow_yuan_suffix=allow_yuan_suffix)
+    assert (fast.value, fast.error, fast.notes) == (steps.value, steps.error, steps.notes)
+    assert fast.value is None or str(fast.value) == str(steps.value)  # same exponent, same digits
