@@ -95,15 +95,20 @@ def contained(out_dir: Path, relative: str, cache: dict | None = None, final: bo
     strings (os.path), not pathlib: a first build checks 60,000 paths. ``final=False`` skips the
     check of the last name for callers that create it with O_EXCL | O_NOFOLLOW.
     """
-    if not relative or relative.startswith("/") or "\\" in relative or "\0" in relative:
-        return None
-    if any(part in ("", ".", "..") for part in relative.split("/")):
-        return None
-    cache = {} if cache is None else cache
-    base_text = str(out_dir)
+    found = _contained_text(str(out_dir), relative, {} if cache is None else cache, final)
+    return None if found is None else Path(found)
+
+
+def _contained_text(base_text: str, relative: str, cache: dict, final: bool = True) -> str | None:
+    """contained() as a string: the hot paths (staging 61,000 files) make no Path objects."""
     known = cache.get((base_text, relative, final))
     if known is not None:
         return known or None
+    if not relative or relative[0] == "/" or "\\" in relative or "\0" in relative:
+        return None
+    probe = f"/{relative}/"
+    if "//" in probe or "/./" in probe or "/../" in probe:  # an empty, "." or ".." part
+        return None
     folder_relative = relative.rpartition("/")[0]
     base = cache.get(base_text)
     if base is None:
@@ -118,8 +123,8 @@ def contained(out_dir: Path, relative: str, cache: dict | None = None, final: bo
             final and ("absent", base_text, folder_relative) not in cache and os.path.islink(target)):
         cache[(base_text, relative, final)] = False
         return None
-    found = cache[(base_text, relative, final)] = Path(target)
-    return found
+    cache[(base_text, relative, final)] = target
+    return target
 
 
 def _well_formed(relative: str) -> bool:
@@ -181,14 +186,15 @@ def _shown(path: Path, display_root: Path) -> str:
 def collision(relative: str, out_dir: Path, display_root: Path, known: set[str], cache: dict) -> Diagnostic | None:
     """X306 when a generated path would leave the output folder, X305 when it would replace a
     hand-written file (one that is not in the manifest ``known`` and is not ours)."""
-    target = contained(out_dir, relative, cache)
-    if target is None:
+    found = _contained_text(str(out_dir), relative, cache)
+    if found is None:
         shown = _shown(out_dir / relative, display_root) if "\0" not in relative else repr(relative)
         return rules.make("X306", Location(_shown(out_dir, display_root)), path=shown)
-    if relative not in known and not _in_missing_folder(out_dir, relative, cache) and target.exists() \
-            and not _ours(relative, target):
-        shown = _shown(target, display_root)
-        return rules.make("X305", Location(shown), path=shown)
+    if relative not in known and not _in_missing_folder(out_dir, relative, cache) and os.path.exists(found):
+        target = Path(found)
+        if not _ours(relative, target):
+            shown = _shown(target, display_root)
+            return rules.make("X305", Location(shown), path=shown)
     return None
 
 
@@ -457,16 +463,18 @@ def _umask_cuts_modes() -> bool:
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
-def _write_file(path: Path, content: bytes, folders: set[Path], chmod: bool = True) -> None:
+def _write_file(path: Path | str, content: bytes, folders: set[str], chmod: bool = True) -> None:
     """A new file (never through an existing hard link or a link), mode 0644 whatever the umask
-    (``chmod=False``: the caller knows the umask keeps it)."""
-    if path.parent not in folders:
-        _make_folders(path.parent, chmod)
-        folders.add(path.parent)
+    (``chmod=False``: the caller knows the umask keeps it). ``folders``: those known to exist."""
+    path = os.fspath(path)
+    parent = os.path.dirname(path)
+    if parent not in folders:
+        _make_folders(Path(parent), chmod)
+        folders.add(parent)
     try:
         handle = os.open(path, _CREATE, FILE_MODE)
     except FileExistsError:  # a hard link to the live file, or a link: replace, never write through
-        path.unlink()
+        os.unlink(path)
         handle = os.open(path, _CREATE, FILE_MODE)
     try:
         if chmod:
@@ -537,7 +545,7 @@ class Publisher:
         self.staging: Path | None = None
         self._live: dict = {}
         self._staged: dict = {}
-        self._folders: set[Path] = set()
+        self._folders: set[str] = set()
         self._chmod = _umask_cuts_modes()
 
     def _stage(self) -> Path:
@@ -575,12 +583,18 @@ class Publisher:
     def stage(self, relative: str, text: str | bytes) -> bool:
         """Write one file into the staging tree when it differs from the live one; True if it did.
         Records nothing (a worker process's records would be lost): see add and merge."""
-        target = _inside(self.out_dir, relative, self._live)  # not a link: contained() checks
+        live = str(self.out_dir)
+        target = _contained_text(live, relative, self._live)  # not a link: contained() checks
+        if target is None:
+            raise OutsideOutput(relative)
         content = text.encode("utf-8") if isinstance(text, str) else text
-        if not _in_missing_folder(self.out_dir, relative, self._live) and _same_content(target, content):
-            return False
+        if ("absent", live, relative.rpartition("/")[0]) not in self._live and _same_content(target, content):
+            return False  # (a file in a folder the live tree lacks is new: _in_missing_folder)
         # No link check of the staged name itself: _write_file never writes through one.
-        _write_file(_inside(self._stage(), relative, self._staged, final=False), content, self._folders, self._chmod)
+        staged = _contained_text(str(self._stage()), relative, self._staged, final=False)
+        if staged is None:
+            raise OutsideOutput(relative)
+        _write_file(staged, content, self._folders, self._chmod)
         return True
 
     def add(self, relative: str, text: str | bytes) -> None:

@@ -123,6 +123,21 @@ def test_row1_folders_resolve_as_realpath_does(linked_tree, parts, warm):
         os.path.realpath(f"{linked_tree}/{relative}" if relative else linked_tree)
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(paths=st.lists(st.lists(st.sampled_from(_TREE_NAMES + ["", ".", "..", "f.md"]), min_size=1, max_size=5)
+                      .map("/".join), min_size=1, max_size=6), final=st.booleans())
+def test_row1_containment_answers_do_not_depend_on_what_was_asked_before(linked_tree, paths, final):
+    """contained() with a cache shared by a pass (folders remembered as resolved, or as missing
+    so that nothing in them is looked up) answers as it does with no cache at all, and refuses
+    exactly the paths with an empty, "." or ".." part."""
+    shared: dict = {}
+    for relative in paths:
+        alone = output.contained(Path(linked_tree), relative, None, final)
+        assert output.contained(Path(linked_tree), relative, shared, final) == alone
+        if any(part in ("", ".", "..") for part in relative.split("/")):
+            assert alone is None
+
+
 def test_row1_a_link_in_docs_src_to_elsewhere_is_x306(workspace):
     elsewhere = workspace.root.parent / "elsewhere"
     elsewhere.mkdir()
