@@ -47,6 +47,10 @@ GENERATED_MARKER = f"---\n# {GENERATED_NOTE}\ngenerator: budget-disclosure\n"
 # turned the "#" of "&#34;" into "&#35;", so a quotation mark showed as the text "&#34;".
 _INERT = str.maketrans({**{char: f"&#{ord(char)};" for char in "\\`*_[]{}#|!~^\n\r"},
                         "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
+# Any character _INERT rewrites (made from its keys, so the two cannot disagree). Most values
+# (names, amounts, ids) hold none, and looking costs a fifth of translating, character by
+# character through a dict, what would come out the same.
+_NEEDS_INERT = re.compile("[" + re.escape("".join(map(chr, _INERT))) + "]").search
 
 
 # Markup(text) for a plain str, without Markup.__new__'s checks: every value of every page
@@ -56,7 +60,8 @@ _markup = str.__new__
 
 def escape_text(value: object) -> Markup:
     """Data as text that is inert as HTML and as Markdown, in any position of a page."""
-    return _markup(Markup, (value if type(value) is str else str(value)).translate(_INERT))
+    text = value if type(value) is str else str(value)
+    return _markup(Markup, text.translate(_INERT) if _NEEDS_INERT(text) else text)
 
 
 def _finalize(value: object) -> Markup:
@@ -65,7 +70,7 @@ def _finalize(value: object) -> Markup:
     Always a Markup, exactly what Jinja's ``escape()`` would make of it, so the compiled
     templates skip that second call (see _FinalizedOutput)."""
     if type(value) is str:
-        return _markup(Markup, value.translate(_INERT))
+        return _markup(Markup, value.translate(_INERT) if _NEEDS_INERT(value) else value)
     if type(value) is Markup:
         return value
     if hasattr(value, "__html__") or isinstance(value, (int, Markup)):
