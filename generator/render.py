@@ -64,13 +64,15 @@ def escape_text(value: object) -> Markup:
     return _markup(Markup, text.translate(_INERT) if _NEEDS_INERT(text) else text)
 
 
-def _finalize(value: object) -> Markup:
+def _finalize(value: object) -> str:
     """What every ``{{ … }}`` prints: data as inert text, our own Markup as it is.
 
-    Always a Markup, exactly what Jinja's ``escape()`` would make of it, so the compiled
-    templates skip that second call (see _FinalizedOutput)."""
+    Exactly what Jinja's ``escape()`` would make of it, so the compiled templates skip that
+    second call (see _FinalizedOutput): a Markup, or a plain str that holds nothing to escape
+    (the common case: most values need no rewriting, and copying them into a Markup only to be
+    joined into the page cost as much as looking)."""
     if type(value) is str:
-        return _markup(Markup, value.translate(_INERT) if _NEEDS_INERT(value) else value)
+        return value if _NEEDS_INERT(value) is None else _markup(Markup, value.translate(_INERT))
     if type(value) is Markup:
         return value
     if hasattr(value, "__html__") or isinstance(value, (int, Markup)):
