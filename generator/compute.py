@@ -19,11 +19,21 @@ class Amount:
     value: Decimal
     yuan: str  # "660,000.00"
     wan: str  # "66.00"
-    capitals: str  # "人民币陆拾陆万元整"
+    # "人民币陆拾陆万元整", written out when first asked (see ``capitals``); a function of value,
+    # so not compared.
+    _capitals: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def capitals(self) -> str:
+        """The amount in capitals. Made on demand: pages print it for totals only, and writing
+        it out for every line item of 10,000 projects was a third of making their views."""
+        if self._capitals is None:
+            object.__setattr__(self, "_capitals", money.rmb_capitals(self.value))
+        return self._capitals
 
 
 def amount(value: Decimal) -> Amount:
-    return Amount(value, money.format_yuan(value), money.format_wan(value), money.rmb_capitals(value))
+    return Amount(value, money.format_yuan(value), money.format_wan(value))
 
 
 @dataclass(frozen=True, slots=True)
