@@ -75,6 +75,8 @@ def _finalize(value: object) -> str:
         return value if _NEEDS_INERT(value) is None else _markup(Markup, value.translate(_INERT))
     if type(value) is Markup:
         return value
+    if type(value) is int:  # spans, counts, years: digits (and a minus) only
+        return str(value)
     if hasattr(value, "__html__") or isinstance(value, (int, Markup)):
         return escape(value)  # a number, or HTML made in Python (a Markup subclass, a macro's output)
     return escape_text(value)
@@ -291,19 +293,17 @@ _LINK_TARGET = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_.-]*/)*[A-Za-z0-9][A-Za-z0-
 
 
 class _Page:
-    """Per-page helpers: relative links between generated pages."""
+    """Per-page helpers: relative links between generated pages (a listing page makes 500)."""
 
     def __init__(self, path: str):
         self.path = path
+        self._folder = posixpath.dirname(path)
 
     def link(self, target: str) -> Markup:
         if not _LINK_TARGET.match(target) or ".." in target.split("/"):
             raise ValueError(f"not a link between generated pages: {target!r}")
-        return Markup(_relative(target, self._folder))
-
-    @property
-    def _folder(self) -> str:
-        return posixpath.dirname(self.path)
+        # Safe as it is: _LINK_TARGET admits nothing HTML or Markdown would read.
+        return _markup(Markup, _relative(target, self._folder))
 
 
 def _relative(target: str, folder: str) -> str:
