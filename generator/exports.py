@@ -402,24 +402,25 @@ _ESCAPED_BY_XLSXWRITER = re.compile("[\x00-\x08\x0b-\x1f_\ufffe\uffff]")
 
 # Labels (headers, indicator levels, units) recur in every project; their <si> elements are
 # kept, bounded in number and length so that memory stays small on any portal.
-_SHARED_STRINGS: dict[str, str] = {}
 _SHARED_STRINGS_KEPT = 16384
 _SHARED_STRING_KEPT_LENGTH = 64
 
 
+class _KeptSharedStrings(dict):
+    def __missing__(self, text: str) -> str:
+        element = _shared_string(text)
+        if len(text) <= _SHARED_STRING_KEPT_LENGTH:
+            if len(self) >= _SHARED_STRINGS_KEPT:
+                self.clear()
+            self[text] = element
+        return element
+
+
+_SHARED_STRINGS = _KeptSharedStrings()
+
+
 def _shared_strings(table) -> str:
-    kept = _SHARED_STRINGS
-    parts = []
-    for text in table:
-        element = kept.get(text)
-        if element is None:
-            element = _shared_string(text)
-            if len(text) <= _SHARED_STRING_KEPT_LENGTH:
-                if len(kept) >= _SHARED_STRINGS_KEPT:
-                    kept.clear()
-                kept[text] = element
-        parts.append(element)
-    return "".join(parts)
+    return "".join(map(_SHARED_STRINGS.__getitem__, table))
 
 
 def _shared_string(text: str) -> str:

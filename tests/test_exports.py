@@ -297,3 +297,31 @@ def test_a_build_with_stored_references_does_not_import_xlsxwriter(tmp_path, mon
     again, imported = pickle.loads(result.stdout)
     assert again == files
     assert imported == []
+
+
+def test_packed_downloads_make_the_same_files_and_a_damaged_copy_is_refused(monkeypatch):
+    """The store keeps each XLSX as its own parts; unpacked, they are the workbook's bytes. A
+    copy of another shape gives None (the build then makes the files again)."""
+    from generator import compute, exports, pipeline
+
+    root = Path(__file__).resolve().parent.parent
+    dataset = pipeline.gather(root / "budget_data", root).dataset
+    monkeypatch.setattr(exports, "_XLSX_REFERENCES", {})
+    store = _DictStore()
+    for project in dataset.projects:
+        view = compute.project_view(project, dataset.units[project.unit.value])
+        files = exports.project_downloads(view)
+        packed = exports.project_downloads(view, store=store, packed=True)
+        workbooks = [path for path in files if path.endswith(".xlsx")]
+        assert workbooks and all(type(packed[path]) is tuple for path in workbooks)
+        assert sum(len(member) for path in workbooks for entry in packed[path][3] for member in entry) \
+            < sum(len(files[path]) for path in workbooks) / 2
+        assert exports.unpacked_downloads(packed, store=store) == files
+        monkeypatch.setattr(exports, "_XLSX_REFERENCES", {})  # another process: references from the store
+        assert exports.unpacked_downloads(pickle.loads(pickle.dumps(packed)), store=store) == files
+        path = workbooks[0]
+        kind, sheet, width, own = packed[path]
+        for damaged in (None, [], {1: b""}, {path: "text"}, {path: (kind, sheet, width, own[:2])},
+                        {path: (kind, sheet, width, (*own[:2], (b"", b"")))}, {path: ("zip", sheet, width, own)},
+                        {path: (kind, sheet, str(width), own)}):
+            assert exports.unpacked_downloads(damaged, store=store) is None
