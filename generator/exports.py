@@ -60,12 +60,38 @@ def csv_cell_original(cell: str) -> str:
 
 
 def _csv(rows: list[list[str]]) -> bytes:
+    # The BOM makes Excel on Chinese Windows open the file as UTF-8.
+    return (UTF8_BOM + _quoted_csv(rows, "\r\n")).encode("utf-8")
+
+
+def _csv_module(rows: list[list[str]], terminator: str) -> str:
     buffer = io.StringIO()
     # Every cell quoted, as OWASP recommends, so a separator in a value cannot start a new cell.
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    writer = csv.writer(buffer, lineterminator=terminator, quoting=csv.QUOTE_ALL)
     writer.writerows([csv_cell(value) for value in row] for row in rows)
-    # The BOM makes Excel on Chinese Windows open the file as UTF-8.
-    return (UTF8_BOM + buffer.getvalue()).encode("utf-8")
+    return buffer.getvalue()
+
+
+_CELL, _ROW = "\x00", "\x01"
+# A cell that csv_cell guards, after the separator that starts it (the first cell is checked apart).
+_GUARDED_AFTER_SEPARATOR = re.compile("([\x00\x01])(?=[" + re.escape("".join(_GUARDED_START)) + "])")
+
+
+def _quoted_csv(rows: list[list[str]], terminator: str) -> str:
+    """What _csv_module writes (csv.writer, QUOTE_ALL, csv_cell on every value), made from the
+    joined table in a few passes over its text instead of a call per cell: cells are joined with
+    two control characters that no cell may then hold, guarded cells get their apostrophe after
+    the separator, quotes are doubled, and the separators become the quoted ones.
+    tests/test_exports.py compares both on random tables."""
+    try:
+        text = _ROW.join([_CELL.join(row) for row in rows])
+    except TypeError:
+        return _csv_module(rows, terminator)
+    if not rows or not all(rows) or text.count(_CELL) != sum(len(row) for row in rows) - len(rows) \
+            or text.count(_ROW) != len(rows) - 1:
+        return _csv_module(rows, terminator)  # an empty row, or a cell holding a separator
+    text = _GUARDED_AFTER_SEPARATOR.sub("\\1'", csv_cell(text)).replace('"', '""')
+    return '"' + text.replace(_CELL, '","').replace(_ROW, '"' + terminator + '"') + '"' + terminator
 
 
 def _items_in_page_order(view: ProjectView):
@@ -159,12 +185,19 @@ def _merge_runs(rows: list[list[str]], merge_columns: tuple[int, ...]) -> list[t
 
 
 def _xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[int, ...] = (),
-          numeric_columns: tuple[int, ...] = ()) -> bytes:
+          numeric_columns: tuple[int, ...] = (), *, store=None) -> bytes:
     """One worksheet in the official layout (see _xlsxwriter_xlsx): the bytes XlsxWriter
     writes, assembled by _fast_xlsx when the sheet is of the common kind, else by XlsxWriter."""
-    fast = _fast_xlsx(title, sheet, rows, merge_columns, numeric_columns)
-    if fast is not None:
-        return fast
+    packed = _packed_xlsx(title, sheet, rows, merge_columns, numeric_columns, store=store)
+    return packed if type(packed) is bytes else _unpacked_xlsx(packed, store)
+
+
+def _packed_xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[int, ...] = (),
+                 numeric_columns: tuple[int, ...] = (), *, store=None) -> bytes | tuple:
+    """The workbook of _xlsx as _fast_xlsx_parts gives it, or (a sheet it hands back) XlsxWriter's bytes."""
+    parts = _fast_xlsx_parts(title, sheet, rows, merge_columns, numeric_columns, store=store)
+    if parts is not None:
+        return parts
     return _xlsxwriter_xlsx(title, sheet, rows, merge_columns, numeric_columns)
 
 
@@ -245,10 +278,53 @@ def _xml_data(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _xlsx_reference(sheet: str, width: int) -> dict:
+_REFERENCE_FIELDS = {"names": list, "head": str, "tail": str, "styles": list, "sst_head": str, "core": list,
+                     "columns": list, "title_row": str, "members": dict}
+
+
+def _xlsx_reference(sheet: str, width: int, store=None) -> dict:
+    """The parts of XlsxWriter's workbook for this sheet name and width that are the same in
+    every workbook. Made once per process; with ``store`` (a cache.Store) kept there, keyed by
+    our code and XlsxWriter's version (cache.key), so that a build needs neither XlsxWriter nor
+    its import. A stored entry of another shape is made again, never used."""
     found = _XLSX_REFERENCES.get((sheet, width))
     if found is not None:
         return found
+    entry_key = None
+    if store is not None:
+        from . import cache
+        entry_key = cache.key("xlsx-reference", sheet, str(width))
+        found = _checked_reference(store.get(entry_key), width)
+    if found is None:
+        found = _make_xlsx_reference(sheet, width)
+        if store is not None:
+            store.put(entry_key, found)
+    found = {**found, "rows": []}  # _row_cells
+    _XLSX_REFERENCES[(sheet, width)] = found
+    return found
+
+
+def _checked_reference(value, width: int) -> dict | None:
+    """``value`` if it has the shape of a reference of this width (every field, of its type, and
+    members that are ZIP entries), else None: whatever else the store gives back is made again."""
+    if not isinstance(value, dict) or set(value) != set(_REFERENCE_FIELDS) or not all(
+            isinstance(value[name], kind) for name, kind in _REFERENCE_FIELDS.items()):
+        return None
+    members, names = value["members"], value["names"]
+    if (len(value["columns"]) != width or len(value["core"]) != 2 or len(value["styles"]) != 3
+            or sorted(members) != sorted(names) or len(names) < 3):
+        return None
+    for member in members.values():
+        if not (isinstance(member, tuple) and len(member) == 3 and all(type(part) is bytes for part in member)):
+            return None
+        local, central, encoded = member
+        if len(central) != _CENTRAL_HEADER.size or not local.startswith(b"PK\x03\x04") \
+                or not central.startswith(b"PK\x01\x02"):
+            return None
+    return value
+
+
+def _make_xlsx_reference(sheet: str, width: int) -> dict:
     sample = [[f"h{c}" for c in range(width)], [f"d{c}" for c in range(width)]]
     book = _xlsxwriter_xlsx(_TITLE_MARK, sheet, sample)
     with zipfile.ZipFile(io.BytesIO(book)) as archive:
@@ -262,8 +338,9 @@ def _xlsx_reference(sheet: str, width: int) -> dict:
     core = parts["docProps/core.xml"].decode("utf-8")
     if core.count(_TITLE_MARK) != 1 or head.count("<dimension ") != 1 or tail.count("<mergeCells ") != 1:
         raise AssertionError("XlsxWriter's reference workbook has an unexpected shape")
-    found = {
-        "names": [name for name, _ in entries], "parts": parts,
+    columns = _column_names(width)
+    return {
+        "names": [name for name, _ in entries],
         "head": re.sub(r'<dimension ref="[^"]*"/>', "<dimension ref=\"{dimension}\"/>",
                        head.replace("{", "{{").replace("}", "}}")) + "<sheetData>",
         "tail": "</sheetData>" + re.sub(r"<mergeCells .*?</mergeCells>", "{merges}",
@@ -272,18 +349,29 @@ def _xlsx_reference(sheet: str, width: int) -> dict:
         "sst_head": re.sub(r'count="\d+" uniqueCount="\d+"', 'count="{count}" uniqueCount="{unique}"',
                            strings.split("<si>", 1)[0].replace("{", "{{").replace("}", "}}")),
         "core": core.split(_TITLE_MARK),
-        "columns": _column_names(width),
-        "title_blanks": "".join(f'<c r="{name}1" s="{styles[0]}"/>' for name in _column_names(width)[1:]),
-        "rows": [],  # _row_cells
+        "columns": columns,
+        "title_row": (f'<row r="1" spans="1:{width}"><c r="A1" s="{styles[0]}" t="s"><v>0</v></c>'
+                      + "".join(f'<c r="{name}1" s="{styles[0]}"/>' for name in columns[1:]) + "</row>"),
         "members": {name: _zip_member(name, data) for name, data in entries},
     }
-    _XLSX_REFERENCES[(sheet, width)] = found
-    return found
+
+
+# Long strings are measured in UTF-16 units and may be cut by XlsxWriter: left to it.
+_PLAIN_LENGTH = 16383
 
 
 def _plain_string(text: str) -> bool:
-    # Long strings are measured in UTF-16 units and may be cut by XlsxWriter: left to it.
-    return len(text) <= 16383
+    return len(text) <= _PLAIN_LENGTH
+
+
+def _xml_data_element(text: str) -> str:
+    """Element text as XlsxWriter's _xml_data_element writes it (_escape_data, then
+    _escape_control_characters)."""
+    text = _xml_data(text)
+    if _ESCAPED_BY_XLSXWRITER.search(text) is None:
+        return text
+    from xlsxwriter.xmlwriter import XMLwriter
+    return XMLwriter._escape_control_characters(text)
 
 
 def _literal_shared_strings() -> None:
@@ -314,24 +402,25 @@ _ESCAPED_BY_XLSXWRITER = re.compile("[\x00-\x08\x0b-\x1f_\ufffe\uffff]")
 
 # Labels (headers, indicator levels, units) recur in every project; their <si> elements are
 # kept, bounded in number and length so that memory stays small on any portal.
-_SHARED_STRINGS: dict[str, str] = {}
 _SHARED_STRINGS_KEPT = 16384
 _SHARED_STRING_KEPT_LENGTH = 64
 
 
+class _KeptSharedStrings(dict):
+    def __missing__(self, text: str) -> str:
+        element = _shared_string(text)
+        if len(text) <= _SHARED_STRING_KEPT_LENGTH:
+            if len(self) >= _SHARED_STRINGS_KEPT:
+                self.clear()
+            self[text] = element
+        return element
+
+
+_SHARED_STRINGS = _KeptSharedStrings()
+
+
 def _shared_strings(table) -> str:
-    kept = _SHARED_STRINGS
-    parts = []
-    for text in table:
-        element = kept.get(text)
-        if element is None:
-            element = _shared_string(text)
-            if len(text) <= _SHARED_STRING_KEPT_LENGTH:
-                if len(kept) >= _SHARED_STRINGS_KEPT:
-                    kept.clear()
-                kept[text] = element
-        parts.append(element)
-    return "".join(parts)
+    return "".join(map(_SHARED_STRINGS.__getitem__, table))
 
 
 def _shared_string(text: str) -> str:
@@ -381,14 +470,25 @@ def _row_cells(ref: dict, r: int) -> tuple[list[str], list[str], list[str]]:
 
 
 def _fast_xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[int, ...],
-               numeric_columns: tuple[int, ...]) -> bytes | None:
+               numeric_columns: tuple[int, ...], *, store=None) -> bytes | None:
+    parts = _fast_xlsx_parts(title, sheet, rows, merge_columns, numeric_columns, store=store)
+    return None if parts is None else _unpacked_xlsx(parts, store)
+
+
+# The parts of a workbook that depend on its rows; the reference has every other part.
+_OWN_PARTS = ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "docProps/core.xml")
+
+
+def _fast_xlsx_parts(title: str, sheet: str, rows: list[list[str]], merge_columns: tuple[int, ...],
+                     numeric_columns: tuple[int, ...], *, store=None) -> tuple | None:
+    """("xlsx", sheet, width, the ZIP entries of _OWN_PARTS in the reference's order): what
+    _unpacked_xlsx makes the workbook of, and all of it that a cached copy needs to hold."""
     width = len(rows[0]) if rows else 0
     if (width < 2 or len(rows) < 2 or any(len(row) != width for row in rows)
             or set(c - 1 for c in merge_columns) & set(numeric_columns)
-            or not _plain_string(title) or not _plain_string(max(chain.from_iterable(rows), key=len))):
+            or not _plain_string(title) or max(map(len, chain.from_iterable(rows))) > _PLAIN_LENGTH):
         return None
-    ref = _xlsx_reference(sheet, width)
-    title_style = ref["styles"][0]
+    ref = _xlsx_reference(sheet, width, store)
     columns = ref["columns"]
     # XlsxWriter's string table: first use gives the index, every write counts.
     table: dict[str, int] = {title: 0}
@@ -401,7 +501,7 @@ def _fast_xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tup
             covered.setdefault(r, set()).add(c - 1)
     numeric = frozenset(numeric_columns)
     spans = f' spans="1:{width}">'
-    body = [f'<row r="1"{spans}<c r="A1" s="{title_style}" t="s"><v>0</v></c>', ref["title_blanks"], "</row>"]
+    body = [ref["title_row"]]
     grid: list[list[str]] = []
     for r, values in enumerate(rows):
         strings, numbers, blanks = _row_cells(ref, r)
@@ -436,13 +536,30 @@ def _fast_xlsx(title: str, sheet: str, rows: list[list[str]], merge_columns: tup
                  + ref["tail"].format(merges=merges))
     strings_xml = (ref["sst_head"].format(count=count, unique=len(table))
                    + _shared_strings(table) + "</sst>")
-    from xlsxwriter.xmlwriter import XMLwriter
     before, after = ref["core"]
-    core_xml = before + XMLwriter._escape_control_characters(_xml_data(title)) + after  # _xml_data_element
+    core_xml = before + _xml_data_element(title) + after
     own = {"xl/worksheets/sheet1.xml": sheet_xml, "xl/sharedStrings.xml": strings_xml, "docProps/core.xml": core_xml}
+    return ("xlsx", sheet, width, tuple(_zip_member(name, own[name].encode("utf-8"))
+                                        for name in ref["names"] if name in own))
+
+
+def _unpacked_xlsx(parts, store=None) -> bytes | None:
+    """The workbook of _fast_xlsx_parts' ``parts``; None when they are not such parts."""
+    if not (type(parts) is tuple and len(parts) == 4 and parts[0] == "xlsx" and type(parts[1]) is str
+            and type(parts[2]) is int and type(parts[3]) is tuple and len(parts[3]) == len(_OWN_PARTS)):
+        return None
+    _, sheet, width, own = parts
+    for member in own:
+        if not (type(member) is tuple and len(member) == 3 and all(type(part) is bytes for part in member)):
+            return None
+    if width < 2:
+        return None
+    ref = _xlsx_reference(sheet, width, store)
     members = ref["members"]
-    return _zip([members[name] if name not in own else _zip_member(name, own[name].encode("utf-8"))
-                 for name in ref["names"]])
+    if sum(name in _OWN_PARTS for name in ref["names"]) != len(own):
+        return None
+    own_members = iter(own)
+    return _zip([next(own_members) if name in _OWN_PARTS else members[name] for name in ref["names"]])
 
 
 # ---- ZIP, as zipfile writes it -----------------------------------------------------------------
@@ -591,21 +708,44 @@ def _json_value(value, pad: str) -> str:
     raise TypeError(kind)
 
 
-def project_downloads(view: ProjectView, *, json_bytes: bytes | None = None) -> dict[str, bytes]:
+def project_downloads(view: ProjectView, *, json_bytes: bytes | None = None, store=None,
+                      packed: bool = False) -> dict:
+    """A project's files under downloads/. ``store`` (a cache.Store) keeps the XLSX reference
+    workbooks between builds (_xlsx_reference). With ``packed``, each XLSX made by _fast_xlsx is
+    left as its own parts (unpacked_downloads makes the files): a third of its bytes, for the
+    store to keep."""
+    xlsx = _packed_xlsx if packed else _xlsx
     base = download_dir(view.project)
     name = view.project.name.value
     indicator_rows = _indicator_rows(view.project)
     files = {
         f"{base}/indicators.csv": _csv(indicator_rows),
-        f"{base}/indicators.xlsx": _xlsx(f"{name}绩效目标表（{view.project.year}年）", "绩效目标表",
-                                         indicator_rows, merge_columns=(1, 2)),
+        f"{base}/indicators.xlsx": xlsx(f"{name}绩效目标表（{view.project.year}年）", "绩效目标表",
+                                        indicator_rows, merge_columns=(1, 2), store=store),
         f"{base}/project.json": json_bytes if json_bytes is not None else _project_json(view),
     }
     if view.project.budget_items:
         budget_rows = _budget_rows(view)
         files[f"{base}/budget_items.csv"] = _csv(budget_rows)
-        files[f"{base}/budget_items.xlsx"] = _xlsx(f"{name}资金测算明细表（{view.project.year}年）", "资金测算明细表",
-                                                   budget_rows, numeric_columns=(3, 5, 6, 7))
+        files[f"{base}/budget_items.xlsx"] = xlsx(f"{name}资金测算明细表（{view.project.year}年）", "资金测算明细表",
+                                                  budget_rows, numeric_columns=(3, 5, 6, 7), store=store)
+    return files
+
+
+def unpacked_downloads(packed, *, store=None) -> dict[str, bytes] | None:
+    """The files of project_downloads(..., packed=True); None when ``packed`` is not such a dict
+    (a cached copy of another shape is made again, never used)."""
+    if type(packed) is not dict:
+        return None
+    files = {}
+    for path, content in packed.items():
+        if type(path) is not str:
+            return None
+        if type(content) is not bytes:
+            content = _unpacked_xlsx(content, store)
+            if content is None:
+                return None
+        files[path] = content
     return files
 
 
@@ -617,10 +757,7 @@ _PACKAGE_HEADER = ["fiscal_year", "unit_id", "unit_name", "project_id", "project
 
 
 def _package_csv(rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(
-        [csv_cell(value) for value in row] for row in rows)
-    return buffer.getvalue().encode("utf-8")
+    return _quoted_csv(rows, "\n").encode("utf-8")
 
 
 def package_rows(view: ProjectView) -> bytes:

@@ -333,17 +333,23 @@ class _Sources:
 
     def downloads(self, view: ProjectView) -> dict[str, bytes]:
         """A project's downloads, from the store while the project, its unit and the code are the
-        same. Its lines of the data package are made with them."""
+        same. Its lines of the data package are made with them.
+
+        The store's copy is read when the project's page is made again but the project and its
+        unit are not changed: after a template or portal.yaml edit (every project page), in
+        review builds, when a neighbouring year's version or a serial changes, or when an output
+        was edited or removed. It holds each XLSX as the parts that are this project's (the rest
+        is the reference workbook's, also in the store): a third of the workbook's bytes."""
         project_key = self.collected.project_keys[view.project.key]
         if not view.project.is_unit_target:
             self.rows[project_key] = exports.package_rows(view)
         entry_key = cache.key("downloads", project_key, self.unit_key(view.unit.id))
-        cached = self.store.get(entry_key)
-        if isinstance(cached, dict) and all(isinstance(k, str) and isinstance(v, bytes) for k, v in cached.items()):
-            return cached
-        files = exports.project_downloads(view)
-        self.store.put(entry_key, files)
-        return files
+        files = exports.unpacked_downloads(self.store.get(entry_key), store=self.store)
+        if files is not None:
+            return files
+        packed = exports.project_downloads(view, store=self.store, packed=True)
+        self.store.put(entry_key, packed)
+        return exports.unpacked_downloads(packed, store=self.store)
 
 
 def _templates(templates: Path, folders: dict[str, tuple[int, int]] | None = None

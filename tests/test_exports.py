@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -195,3 +196,132 @@ def test_project_json_of_the_shipped_project_equals_json_dumps():
         text = exports._project_json(compute.project_view(project, dataset.units[project.unit.value]))
         document = json.loads(text)
         assert text == (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+# Cells as budget data has them, and the characters that the CSV writer or the joined-text path
+# treat specially: quotes, separators, line breaks, formula triggers, the joining characters.
+_CSV_CELLS = st.text(st.sampled_from(list("ab甲,\"'\r\n\t=+-@＝＋－＠ \x00\x01")), max_size=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(_CSV_CELLS, max_size=4), max_size=5), st.sampled_from(["\r\n", "\n"]))
+def test_csv_text_equals_the_csv_module(rows, terminator):
+    """The downloads' CSV is made from the joined table; the text is csv.writer's (QUOTE_ALL,
+    csv_cell on every value), whatever the cells hold."""
+    from generator.exports import _csv_module, _quoted_csv
+
+    assert _quoted_csv(rows, terminator) == _csv_module(rows, terminator)
+
+
+def test_csv_guards_every_cell_that_starts_a_formula():
+    from generator.exports import _csv, csv_cell_original
+
+    rows = [["=1+1", "a", "+2"], ["-3", "@SUM(A1)", "＝4"], ["'x", "\tt", "b"]]
+    text = _csv(rows).decode("utf-8")
+    assert text == ('\ufeff"\'=1+1","a","\'+2"\r\n"\'-3","\'@SUM(A1)","\'＝4"\r\n'
+                    '"\'\'x","\'\tt","b"\r\n')
+    read = list(csv.reader(io.StringIO(text[1:])))
+    assert [[csv_cell_original(cell) for cell in row] for row in read] == rows
+
+
+class _DictStore:
+    """A cache.Store's get/put, in memory."""
+
+    def __init__(self):
+        self.entries = {}
+
+    def get(self, key):
+        return self.entries.get(key)
+
+    def put(self, key, value):
+        self.entries[key] = value
+
+
+def test_xlsx_reference_is_kept_in_the_store_and_a_damaged_one_is_made_again(monkeypatch):
+    from generator import exports
+
+    rows = [["一级", "二级", "名称"], ["产出", "数量", "甲"], ["产出", "质量", "乙"]]
+    expected = exports._xlsxwriter_xlsx("标题", "绩效目标表", rows, merge_columns=(1, 2))
+    monkeypatch.setattr(exports, "_XLSX_REFERENCES", {})
+    store = _DictStore()
+    assert exports._xlsx("标题", "绩效目标表", rows, merge_columns=(1, 2), store=store) == expected
+    (key, stored), = store.entries.items()
+    assert set(stored) == set(exports._REFERENCE_FIELDS)
+
+    # Another process: the reference comes from the store, without XlsxWriter.
+    made = []
+    real = exports._make_xlsx_reference
+    monkeypatch.setattr(exports, "_make_xlsx_reference", lambda *a: made.append(a) or real(*a))
+    monkeypatch.setattr(exports, "_XLSX_REFERENCES", {})
+    assert exports._xlsx("标题", "绩效目标表", rows, merge_columns=(1, 2), store=store) == expected
+    assert made == []
+
+    # Entries of another shape are made again and replaced, never used.
+    broken_member = {**stored["members"], stored["names"][0]: (b"junk", b"", b"")}
+    for damaged in (None, "junk", {**stored, "columns": ["A"]}, {**stored, "members": broken_member},
+                    {k: v for k, v in stored.items() if k != "head"}):
+        store.entries[key] = damaged
+        monkeypatch.setattr(exports, "_XLSX_REFERENCES", {})
+        made.clear()
+        assert exports._xlsx("标题", "绩效目标表", rows, merge_columns=(1, 2), store=store) == expected
+        assert made == [("绩效目标表", 3)]
+        assert store.entries[key] == stored
+
+
+def test_a_build_with_stored_references_does_not_import_xlsxwriter(tmp_path, monkeypatch):
+    """A build after a change makes that project's downloads; with the reference workbooks in
+    the store, XlsxWriter is not even imported (its import was most of the cost)."""
+    from generator import cache, compute, exports, pipeline
+
+    root = Path(__file__).resolve().parent.parent
+    dataset = pipeline.gather(root / "budget_data", root).dataset
+    project = dataset.projects[0]
+    monkeypatch.setattr(exports, "_XLSX_REFERENCES", {})  # made by this process's other tests
+    store = cache.Store(tmp_path / "store")
+    view = compute.project_view(project, dataset.units[project.unit.value])
+    files = exports.project_downloads(view, store=store)
+    store.close()
+    script = (
+        "import pickle, sys\n"
+        "from pathlib import Path\n"
+        "from generator import cache, compute, exports, pipeline\n"
+        f"root = Path({str(root)!r})\n"
+        "dataset = pipeline.gather(root / 'budget_data', root).dataset\n"
+        "project = dataset.projects[0]\n"
+        f"store = cache.Store(Path({str(tmp_path / 'store')!r}))\n"
+        "files = exports.project_downloads(compute.project_view(project, dataset.units[project.unit.value]),"
+        " store=store)\n"
+        "sys.stdout.buffer.write(pickle.dumps((files, sorted(m for m in sys.modules if m.startswith('xlsxwriter')))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, check=True)
+    again, imported = pickle.loads(result.stdout)
+    assert again == files
+    assert imported == []
+
+
+def test_packed_downloads_make_the_same_files_and_a_damaged_copy_is_refused(monkeypatch):
+    """The store keeps each XLSX as its own parts; unpacked, they are the workbook's bytes. A
+    copy of another shape gives None (the build then makes the files again)."""
+    from generator import compute, exports, pipeline
+
+    root = Path(__file__).resolve().parent.parent
+    dataset = pipeline.gather(root / "budget_data", root).dataset
+    monkeypatch.setattr(exports, "_XLSX_REFERENCES", {})
+    store = _DictStore()
+    for project in dataset.projects:
+        view = compute.project_view(project, dataset.units[project.unit.value])
+        files = exports.project_downloads(view)
+        packed = exports.project_downloads(view, store=store, packed=True)
+        workbooks = [path for path in files if path.endswith(".xlsx")]
+        assert workbooks and all(type(packed[path]) is tuple for path in workbooks)
+        assert sum(len(member) for path in workbooks for entry in packed[path][3] for member in entry) \
+            < sum(len(files[path]) for path in workbooks) / 2
+        assert exports.unpacked_downloads(packed, store=store) == files
+        monkeypatch.setattr(exports, "_XLSX_REFERENCES", {})  # another process: references from the store
+        assert exports.unpacked_downloads(pickle.loads(pickle.dumps(packed)), store=store) == files
+        path = workbooks[0]
+        kind, sheet, width, own = packed[path]
+        for damaged in (None, [], {1: b""}, {path: "text"}, {path: (kind, sheet, width, own[:2])},
+                        {path: (kind, sheet, width, (*own[:2], (b"", b"")))}, {path: ("zip", sheet, width, own)},
+                        {path: (kind, sheet, str(width), own)}):
+            assert exports.unpacked_downloads(damaged, store=store) is None
