@@ -13,6 +13,7 @@ import json
 import re
 import struct
 import sys
+import weakref
 import zipfile
 import zlib
 from decimal import Decimal
@@ -266,6 +267,8 @@ def _xlsxwriter_xlsx(title: str, sheet: str, rows: list[list[str]], merge_column
 
 _TITLE_MARK = "TITLE-MARK-5f1c"
 _XLSX_REFERENCES: dict[tuple[str, int], dict] = {}
+# The references each store (cache.Store) was found to hold, or was given, in this process.
+_STORED_REFERENCES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _column_names(width: int) -> list[str]:
@@ -287,21 +290,38 @@ def _xlsx_reference(sheet: str, width: int, store=None) -> dict:
     every workbook. Made once per process; with ``store`` (a cache.Store) kept there, keyed by
     our code and XlsxWriter's version (cache.key), so that a build needs neither XlsxWriter nor
     its import. A stored entry of another shape is made again, never used."""
-    found = _XLSX_REFERENCES.get((sheet, width))
-    if found is not None:
+    shape = (sheet, width)
+    found = _XLSX_REFERENCES.get(shape)
+    if found is not None and (store is None or shape in _STORED_REFERENCES.get(store, ())):
         return found
-    entry_key = None
+    made = None
     if store is not None:
+        # Read (or written) once per store in this process, also when the process already has
+        # it (`serve` builds again and again): the entry is then used, and a damaged one replaced.
         from . import cache
         entry_key = cache.key("xlsx-reference", sheet, str(width))
-        found = _checked_reference(store.get(entry_key), width)
+        made = _checked_reference(store.get(entry_key), width)
+        if made is None:
+            made = ({name: value for name, value in found.items() if name != "rows"} if found is not None
+                    else _make_xlsx_reference(sheet, width))
+            store.put(entry_key, made)
+        _STORED_REFERENCES.setdefault(store, set()).add(shape)
     if found is None:
-        found = _make_xlsx_reference(sheet, width)
-        if store is not None:
-            store.put(entry_key, found)
-    found = {**found, "rows": []}  # _row_cells
-    _XLSX_REFERENCES[(sheet, width)] = found
+        found = {**(made if made is not None else _make_xlsx_reference(sheet, width)), "rows": []}  # _row_cells
+        _XLSX_REFERENCES[shape] = found
     return found
+
+
+def reference_keys() -> list[str]:
+    """The store keys of every XLSX reference a project's downloads can use: a budget table is
+    always BUDGET_HEADER wide, an indicator table has one column per key the schema knows at
+    most. A build keeps them, like each project's copy of its downloads, though a build that
+    makes no download (a template edit, a project removed) reads none of them."""
+    from . import cache
+    from .schema import INDICATOR_TITLES
+    shapes = [("资金测算明细表", len(BUDGET_HEADER))]
+    shapes += [("绩效目标表", width) for width in range(1, len(INDICATOR_TITLES) + 1)]
+    return [cache.key("xlsx-reference", sheet, str(width)) for sheet, width in shapes]
 
 
 def _checked_reference(value, width: int) -> dict | None:

@@ -304,6 +304,7 @@ class _Sources:
         self.collected, self.dataset, self.store = collected, dataset, store
         self.data_dir, self.root = data_dir, root
         self.rows: dict[str, bytes] = {}
+        self._views: dict[tuple[str, str], ProjectView] = {}
 
     def project_key(self, listed: Listed) -> str:
         return self.collected.project_keys[listed.project.key]
@@ -329,17 +330,25 @@ class _Sources:
         return project
 
     def view(self, listed: Listed) -> ProjectView:
-        return project_view(self.model(self.project_key(listed)), self.dataset.units[listed.unit.id])
+        # The last few views: a project's page job and its downloads job run one after the other.
+        memo_key = (self.project_key(listed), listed.unit.id)
+        found = self._views.get(memo_key)
+        if found is None:
+            if len(self._views) >= 4:
+                self._views.clear()
+            found = self._views[memo_key] = project_view(self.model(memo_key[0]), self.dataset.units[listed.unit.id])
+        return found
 
     def downloads(self, view: ProjectView) -> dict[str, bytes]:
         """A project's downloads, from the store while the project, its unit and the code are the
         same. Its lines of the data package are made with them.
 
-        The store's copy is read when the project's page is made again but the project and its
-        unit are not changed: after a template or portal.yaml edit (every project page), in
-        review builds, when a neighbouring year's version or a serial changes, or when an output
-        was edited or removed. It holds each XLSX as the parts that are this project's (the rest
-        is the reference workbook's, also in the store): a third of the workbook's bytes."""
+        The downloads are a job of their own, keyed by the project and its unit (render.site_jobs),
+        so templates, portal.yaml and review builds never make them again. The store's copy is
+        read when the job is made again with the same keys: a download edited or removed by
+        hand, or a build state lost (`docs_src/` deleted, the state slot damaged). It holds each
+        XLSX as the parts that are this project's (the rest is the reference workbook's, also in
+        the store): a third of the workbook's bytes."""
         project_key = self.collected.project_keys[view.project.key]
         if not view.project.is_unit_target:
             self.rows[project_key] = exports.package_rows(view)
@@ -559,6 +568,7 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
         store.keep(key)
         if record.head is not None and record.head.unit.value in collected.unit_keys:
             store.keep(cache.key("downloads", key, collected.unit_keys[record.head.unit.value]))
+    store.keep_all(exports.reference_keys())  # what those copies are unpacked with
     state.save(store, new_state, new_records, records)
     stages("save state")
     return BuildResult(diagnostics, failed=False, written=result, notes=notes, **counts)

@@ -408,7 +408,7 @@ def format_document(text: str) -> Markup:
 
 @dataclass(frozen=True)
 class Job:
-    """Some generated files that are made together: a page, or a project's page and downloads.
+    """Some generated files that are made together: a page, or a project's downloads.
 
     ``key`` is a digest of everything the files are made from (None: always made); a build
     whose state records the same key for this job, and every file it made last time unchanged
@@ -578,17 +578,24 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
             findings = review.by_project[view.project.key] if review else None
             disclosure = publish.project_disclosure(view, dataset.portal, serial)
             comparison = compare(sources.view(earlier), view) if earlier is not None else None
-            files: dict[str, str | bytes] = dict(sources.downloads(view))
-            files[path] = render("project.md.j2", path, view=view, findings=findings, chart=_project_chart(view),
+            return {path: render("project.md.j2", path, view=view, findings=findings, chart=_project_chart(view),
                                  downloads=folder, comparison=comparison, next_year=later, disclosure=disclosure,
-                                 gov=publish.project_meta(view, disclosure), wide=True, common=local)
-            return files
+                                 gov=publish.project_meta(view, disclosure), wide=True, common=local)}
         return Job(path,
                    key("project", sources.project_key(listed), sources.unit_key(listed.unit.id), serial,
                        sources.project_key(earlier) if earlier else "", sources.project_key(later) if later else ""),
                    make)
 
-    jobs += [project_job(listed) for listed in portal.projects]
+    def downloads_job(listed: Listed) -> Job:
+        """A project's downloads, a job of their own: they are made from the project and its unit
+        only, so editing a template or portal.yaml, or a review build, does not make them again.
+        Named by their folder (with a slash, which no page path ends with)."""
+        return Job(f"{download_dir(listed.project)}/",
+                   cache.key("downloads", sources.project_key(listed), sources.unit_key(listed.unit.id)),
+                   lambda: dict(sources.downloads(sources.view(listed))))
+
+    # A project's two jobs side by side: the downloads job finds the view its page just used.
+    jobs += [job for listed in portal.projects for job in (project_job(listed), downloads_job(listed))]
     year_rows = {row.key: row for row in portal.by_year}
     for year in years:
         unit_rows = [(uid, row) for (y, uid), row in sorted(portal.by_year_unit.items()) if y == year]

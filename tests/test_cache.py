@@ -641,3 +641,27 @@ def test_a_manifest_path_is_well_formed_exactly_when_its_parts_are(parts, lead):
     expected = bool(relative) and not relative.startswith("/") and "\\" not in relative and "\0" not in relative \
         and not any(part in ("", ".", "..") for part in relative.split("/"))
     assert _well_formed(relative) == expected
+
+
+def test_a_template_edit_makes_no_download_again(workspace, monkeypatch):
+    """Downloads are a job of their own, keyed by the project and its unit: editing a template
+    re-renders the pages and neither makes the downloads again nor reads the store's copy; a
+    change to the project's data still does."""
+    from generator import exports
+    assert workspace.build().code == 0
+    calls: list[str] = []
+    for name in ("project_downloads", "unpacked_downloads"):
+        real = getattr(exports, name)
+        monkeypatch.setattr(exports, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
+    downloads = workspace.snapshot("docs_src/downloads")
+    page = "docs_src/projects/2026/talent-service-funds.md"
+    template = "site_templates/project.md.j2"
+    workspace.write(template, workspace.read(template) + "\n<!-- 模板已改 -->\n")
+    assert workspace.build().code == 0
+    assert "模板已改" in workspace.read(page)
+    assert calls == []
+    assert workspace.snapshot("docs_src/downloads") == downloads
+    workspace.replace(f"{PROJECT_DIR}/budget_items.csv", ",650000,", ",640000,")
+    assert workspace.build().code == 0
+    assert "project_downloads" in calls
+    assert workspace.snapshot("docs_src/downloads") != downloads

@@ -325,3 +325,31 @@ def test_packed_downloads_make_the_same_files_and_a_damaged_copy_is_refused(monk
                         {path: (kind, sheet, width, (*own[:2], (b"", b"")))}, {path: ("zip", sheet, width, own)},
                         {path: (kind, sheet, str(width), own)}):
             assert exports.unpacked_downloads(damaged, store=store) is None
+
+
+def test_a_reference_this_process_holds_is_still_kept_in_each_store(tmp_path):
+    """A process that builds again and again (`serve`, the tests) holds the XLSX references in
+    memory: each store is still read or given them, or the build would not use (and so prune)
+    its entries, and a damaged entry would stay damaged."""
+    from generator import cache, exports
+    exports._xlsx_reference("绩效目标表", 10)  # held by the process, no store involved
+    key = cache.key("xlsx-reference", "绩效目标表", "10")
+    for name in ("first", "second"):
+        store = cache.Store(tmp_path / name)
+        exports._xlsx_reference("绩效目标表", 10, store)
+        assert key in store.used
+        assert exports._checked_reference(store.get(key), 10) is not None
+
+
+def test_every_reference_a_build_stores_is_one_it_keeps(tmp_path):
+    """exports.reference_keys() names every XLSX reference the downloads use (pipeline keeps
+    them from pruning): those of a build with both tables, indicator layouts of 4 to 12 columns."""
+    from generator import cache, exports
+    store = cache.Store(tmp_path / "store")
+    for width in (4, 10, 12):
+        rows = [[f"t{c}" for c in range(width)], [f"v{c}" for c in range(width)]]
+        exports._xlsx("标题", "绩效目标表", rows, merge_columns=(1, 2), store=store)
+    rows = [exports.BUDGET_HEADER, ["1"] * len(exports.BUDGET_HEADER)]
+    exports._xlsx("标题", "资金测算明细表", rows, numeric_columns=(3, 5, 6, 7), store=store)
+    assert len(store.used) == 4  # one reference per shape, nothing else
+    assert store.used <= set(exports.reference_keys())
