@@ -298,8 +298,7 @@ def _xlsx_reference(sheet: str, width: int, store=None) -> dict:
     if store is not None:
         # Read (or written) once per store in this process, also when the process already has
         # it (`serve` builds again and again): the entry is then used, and a damaged one replaced.
-        from . import cache
-        entry_key = cache.key("xlsx-reference", sheet, str(width))
+        entry_key = _reference_key(sheet, width)
         made = _checked_reference(store.get(entry_key), width)
         if made is None:
             made = ({name: value for name, value in found.items() if name != "rows"} if found is not None
@@ -317,11 +316,27 @@ def reference_keys() -> list[str]:
     always BUDGET_HEADER wide, an indicator table has one column per key the schema knows at
     most. A build keeps them, like each project's copy of its downloads, though a build that
     makes no download (a template edit, a project removed) reads none of them."""
-    from . import cache
     from .schema import INDICATOR_TITLES
     shapes = [("资金测算明细表", len(BUDGET_HEADER))]
     shapes += [("绩效目标表", width) for width in range(1, len(INDICATOR_TITLES) + 1)]
-    return [cache.key("xlsx-reference", sheet, str(width)) for sheet, width in shapes]
+    return [_reference_key(sheet, width) for sheet, width in shapes]
+
+
+def _reference_key(sheet: str, width: int) -> str:
+    from . import cache
+    return cache.key("xlsx-reference", sheet, str(width))
+
+
+def downloads_key(project_key: str, unit_key: str) -> str:
+    """A project's downloads depend on the project and its unit only (and the code: cache.key):
+    the key of their page job and of their copy in the store."""
+    from . import cache
+    return cache.key("downloads", project_key, unit_key)
+
+
+def _is_zip_member(member) -> bool:
+    """A _zip_member() value: (local header and data, central record, encoded name)."""
+    return type(member) is tuple and len(member) == 3 and all(type(part) is bytes for part in member)
 
 
 def _checked_reference(value, width: int) -> dict | None:
@@ -335,7 +350,7 @@ def _checked_reference(value, width: int) -> dict | None:
             or sorted(members) != sorted(names) or len(names) < 3):
         return None
     for member in members.values():
-        if not (isinstance(member, tuple) and len(member) == 3 and all(type(part) is bytes for part in member)):
+        if not _is_zip_member(member):
             return None
         local, central, encoded = member
         if len(central) != _CENTRAL_HEADER.size or not local.startswith(b"PK\x03\x04") \
@@ -570,7 +585,7 @@ def _unpacked_xlsx(parts, store=None) -> bytes | None:
         return None
     _, sheet, width, own = parts
     for member in own:
-        if not (type(member) is tuple and len(member) == 3 and all(type(part) is bytes for part in member)):
+        if not _is_zip_member(member):
             return None
     if width < 2:
         return None

@@ -363,26 +363,20 @@ class _Reader:
         numeric = {index for index, cell in enumerate(table.header) if normalize_header(cell.text) in NUMERIC_COLUMNS}
         if table.rows:
             self.data_lines.setdefault(path, set()).update(record.line for record in table.rows)
-        if text is not None and _clean(text):
-            # Every cell is a piece of the text (less its quoting and CRs). The number test
-            # only when a cell may hold a personal number at all.
-            may_hold = personal.may_hold_numbers
-            for cell in table.header:
-                self._value(cell.text, cell.line, cell.column, "", path, clean=True)
-            for record in table.rows:
-                for index, cell in enumerate(record.cells):
-                    value = cell.text
-                    if may_hold(value) and not (index in numeric and
-                                                money.parse_decimal(value, max_places=None).value is not None):
-                        self._value(value, cell.line, cell.column, "", path, clean=True)
-            return True
+        # Every cell is a piece of the text (less its quoting and CRs): a clean text (_clean)
+        # leaves only the personal-number look, and only for cells that may hold one.
+        clean = text is not None and _clean(text)
+        may_hold = personal.may_hold_numbers
         ok = True
         for cell in table.header:
-            ok &= self._value(cell.text, cell.line, cell.column, "", path)
+            ok &= self._value(cell.text, cell.line, cell.column, "", path, clean=clean)
         for record in table.rows:
             for index, cell in enumerate(record.cells):
-                figure = index in numeric and money.parse_decimal(cell.text, max_places=None).value is not None
-                ok &= self._value(cell.text, cell.line, cell.column, "", path, scan=not figure)
+                value = cell.text
+                if clean and not may_hold(value):
+                    continue
+                figure = index in numeric and money.parse_decimal(value, max_places=None).value is not None
+                ok &= self._value(value, cell.line, cell.column, "", path, scan=not figure, clean=clean)
         return ok
 
     def listing(self, folder: Path) -> list[os.DirEntry]:

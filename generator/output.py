@@ -61,15 +61,15 @@ def _resolved(base_text: str, folder_relative: str, cache: dict) -> str:
     else:
         above = _resolved(base_text, parent, cache)
         found = f"{above}/{name}"
-        if ("absent", base_text, parent) in cache:
-            cache[("absent", base_text, folder_relative)] = True
+        if _absent(base_text, parent) in cache:
+            cache[_absent(base_text, folder_relative)] = True
         else:
             try:
                 mode = os.lstat(path).st_mode
             except FileNotFoundError:
                 # Remembered: nothing in a missing folder needs a look (a first build's 61,000
                 # pages would each cost a failing lstat, stat and open of the live tree).
-                cache[("absent", base_text, folder_relative)] = True
+                cache[_absent(base_text, folder_relative)] = True
             except OSError:
                 pass
             else:
@@ -79,10 +79,15 @@ def _resolved(base_text: str, folder_relative: str, cache: dict) -> str:
     return found
 
 
-def _in_missing_folder(out_dir: Path, relative: str, cache: dict) -> bool:
-    """After contained(out_dir, relative, cache): the folder of ``relative`` did not exist when
-    it was resolved, so neither does the file (nothing writes into the live tree during a pass)."""
-    return ("absent", str(out_dir), relative.rpartition("/")[0]) in cache
+def _absent(base_text: str, folder_relative: str) -> tuple:
+    """The cache entry (_resolved) that says this folder did not exist when it was resolved."""
+    return ("absent", base_text, folder_relative)
+
+
+def _in_missing_folder(base_text: str, relative: str, cache: dict) -> bool:
+    """After _contained_text(base_text, relative, cache): the folder of ``relative`` did not exist
+    when it was resolved, so neither does the file (nothing writes into the live tree during a pass)."""
+    return _absent(base_text, relative.rpartition("/")[0]) in cache
 
 
 def contained(out_dir: Path, relative: str, cache: dict | None = None, final: bool = True) -> Path | None:
@@ -120,7 +125,7 @@ def _contained_text(base_text: str, relative: str, cache: dict, final: bool = Tr
     # Exactly where the name says: no link on the way, even one that stays inside (the
     # staging copy of an absolute link would point back into the live folder).
     if folder != (f"{base}/{folder_relative}" if folder_relative else base) or (
-            final and ("absent", base_text, folder_relative) not in cache and os.path.islink(target)):
+            final and _absent(base_text, folder_relative) not in cache and os.path.islink(target)):
         cache[(base_text, relative, final)] = False
         return None
     cache[(base_text, relative, final)] = target
@@ -186,11 +191,12 @@ def _shown(path: Path, display_root: Path) -> str:
 def collision(relative: str, out_dir: Path, display_root: Path, known: set[str], cache: dict) -> Diagnostic | None:
     """X306 when a generated path would leave the output folder, X305 when it would replace a
     hand-written file (one that is not in the manifest ``known`` and is not ours)."""
-    found = _contained_text(str(out_dir), relative, cache)
+    base_text = str(out_dir)
+    found = _contained_text(base_text, relative, cache)
     if found is None:
         shown = _shown(out_dir / relative, display_root) if "\0" not in relative else repr(relative)
         return rules.make("X306", Location(_shown(out_dir, display_root)), path=shown)
-    if relative not in known and not _in_missing_folder(out_dir, relative, cache) and os.path.exists(found):
+    if relative not in known and not _in_missing_folder(base_text, relative, cache) and os.path.exists(found):
         target = Path(found)
         if not _ours(relative, target):
             shown = _shown(target, display_root)
@@ -504,7 +510,11 @@ def _same_content(path: Path, content: bytes) -> bool:
 
 
 def _inside(folder: Path, relative: str, cache: dict | None = None, final: bool = True) -> Path:
-    target = contained(folder, relative, cache, final)
+    return Path(_inside_text(str(folder), relative, {} if cache is None else cache, final))
+
+
+def _inside_text(base_text: str, relative: str, cache: dict, final: bool = True) -> str:
+    target = _contained_text(base_text, relative, cache, final)
     if target is None:
         raise OutsideOutput(relative)
     return target
@@ -584,17 +594,13 @@ class Publisher:
         """Write one file into the staging tree when it differs from the live one; True if it did.
         Records nothing (a worker process's records would be lost): see add and merge."""
         live = str(self.out_dir)
-        target = _contained_text(live, relative, self._live)  # not a link: contained() checks
-        if target is None:
-            raise OutsideOutput(relative)
+        target = _inside_text(live, relative, self._live)  # not a link: contained() checks
         content = text.encode("utf-8") if isinstance(text, str) else text
-        if ("absent", live, relative.rpartition("/")[0]) not in self._live and _same_content(target, content):
-            return False  # (a file in a folder the live tree lacks is new: _in_missing_folder)
+        if not _in_missing_folder(live, relative, self._live) and _same_content(target, content):
+            return False
         # No link check of the staged name itself: _write_file never writes through one.
-        staged = _contained_text(str(self._stage()), relative, self._staged, final=False)
-        if staged is None:
-            raise OutsideOutput(relative)
-        _write_file(staged, content, self._folders, self._chmod)
+        _write_file(_inside_text(str(self._stage()), relative, self._staged, final=False), content,
+                    self._folders, self._chmod)
         return True
 
     def add(self, relative: str, text: str | bytes) -> None:

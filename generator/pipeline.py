@@ -352,7 +352,7 @@ class _Sources:
         project_key = self.collected.project_keys[view.project.key]
         if not view.project.is_unit_target:
             self.rows[project_key] = exports.package_rows(view)
-        entry_key = cache.key("downloads", project_key, self.unit_key(view.unit.id))
+        entry_key = exports.downloads_key(project_key, self.unit_key(view.unit.id))
         files = exports.unpacked_downloads(self.store.get(entry_key), store=self.store)
         if files is not None:
             return files
@@ -567,7 +567,7 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     for key, record in collected.records.items():  # spared from pruning, though not read
         store.keep(key)
         if record.head is not None and record.head.unit.value in collected.unit_keys:
-            store.keep(cache.key("downloads", key, collected.unit_keys[record.head.unit.value]))
+            store.keep(exports.downloads_key(key, collected.unit_keys[record.head.unit.value]))
     store.keep_all(exports.reference_keys())  # what those copies are unpacked with
     state.save(store, new_state, new_records, records)
     stages("save state")

@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 from . import cache, publish
 from .charts import Bar, bar_chart
 from .compute import Listed, PortalView, ProjectView, TotalRow, compare
-from .exports import DATA_PACKAGE_DIR, download_dir
+from .exports import DATA_PACKAGE_DIR, download_dir, downloads_key
 from .model import Dataset
 from .report import ReviewView
 from .rules import RULES
@@ -591,7 +591,7 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
         only, so editing a template or portal.yaml, or a review build, does not make them again.
         Named by their folder (with a slash, which no page path ends with)."""
         return Job(f"{download_dir(listed.project)}/",
-                   cache.key("downloads", sources.project_key(listed), sources.unit_key(listed.unit.id)),
+                   downloads_key(sources.project_key(listed), sources.unit_key(listed.unit.id)),
                    lambda: dict(sources.downloads(sources.view(listed))))
 
     # A project's two jobs side by side: the downloads job finds the view its page just used.
