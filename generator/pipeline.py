@@ -24,7 +24,8 @@ from . import cache, checks, exports, noop, review, rules, schema, state, valida
 from .checks import personal, relevance
 from .compute import Listed, ProjectView, portal_view, project_head, project_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
-from .load import RawData, RawProject, load_tree, parse_project, parse_unit, read_skipped, recorded_tree
+from .load import (RawData, RawProject, ReusedProject, load_project, load_tree, parse_project, parse_unit, read_skipped,
+                   recorded_tree)
 from .model import Dataset, Portal, Project, Text, Unit
 from .noop import BuildResult
 from .output import Publisher, collision
@@ -57,6 +58,8 @@ class _Collected:
     unit_records: dict[str, state.UnitRecord]
     project_keys: dict[tuple[int, str], str]
     raw_projects: dict[str, RawProject]
+    reused: dict[str, ReusedProject]  # by project key: projects load_tree neither listed nor read
+    folder_keys: dict[str, str]  # every project's key by its shown folder: the next build's ``reuse``
     models: dict[str, Project]  # whole models, when asked for (gather) or just made
     diagnostics: list[Diagnostic]
 
@@ -71,9 +74,10 @@ def _project_key(data_dir: str, raw_project: RawProject) -> str:
 def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[str] | None,
              store: cache.Store | None, prior: state.BuildState | None, reusable: state.Records | None,
              keep_models: bool, scanned: dict[str, tuple[int, int]] | None = None,
-             recorded: tuple | None = None) -> _Collected:
+             recorded: tuple | None = None, reuse: dict[str, str] | None = None) -> _Collected:
     raw = load_tree(data_dir, root, progress, years, known=prior.inputs if prior else None,
-                    settled_ns=prior.settled_ns if prior else 0, scanned=scanned, recorded=recorded)
+                    settled_ns=prior.settled_ns if prior else 0, scanned=scanned, recorded=recorded,
+                    reuse=reuse if reusable is not None and not keep_models else None)
     resolved_data = str(data_dir.resolve())
     diagnostics = list(raw.diagnostics)
     portal, found = schema.read_portal(raw.portal, raw.portal_path)
@@ -102,11 +106,25 @@ def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[st
     records: dict[str, state.ProjectRecord] = {}
     project_keys: dict[tuple[int, str], str] = {}
     raw_projects: dict[str, RawProject] = {}
+    reused: dict[str, ReusedProject] = {}
+    folder_keys: dict[str, str] = {}
     models: dict[str, Project] = {}
     relevance.use_store(store)
     pending: list[tuple[int, str, RawProject]] = []
     found_records: list[tuple[str, state.ProjectRecord | None]] = []
     for raw_project in raw.projects:
+        if type(raw_project) is ReusedProject:
+            record = reusable.projects.get(raw_project.key)
+            if record is not None:
+                reused[raw_project.key] = raw_project
+                folder_keys[raw_project.folder] = entry_key = raw_project.key
+                if store is not None:
+                    store.keep(entry_key)
+                found_records.append((entry_key, record))
+                continue
+            # Its record is lost: read it after all, as load_tree would have.
+            raw_project, extra = load_project(root, data_dir, raw_project)
+            diagnostics += extra
         entry_key = _project_key(resolved_data, raw_project)
         raw_projects[entry_key] = raw_project
         record = reusable.projects.get(entry_key) if reusable and not keep_models else None
@@ -169,8 +187,10 @@ def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[st
         # Keep every current indicator name's segmentation, also for projects taken from the
         # state, so that the next change to any project finds its names without loading jieba.
         store.keep_all(kept_segments)
-    return _Collected(raw, portal, units, unit_keys, records, unit_records, project_keys, raw_projects, models,
-                      diagnostics)
+    for entry_key, raw_project in raw_projects.items():
+        folder_keys[raw_project.folder] = entry_key
+    return _Collected(raw, portal, units, unit_keys, records, unit_records, project_keys, raw_projects, reused,
+                      folder_keys, models, diagnostics)
 
 
 def _finish(collected: _Collected, projects) -> tuple[Dataset | None, list[Diagnostic]]:
@@ -320,7 +340,9 @@ class _Sources:
         if isinstance(cached, tuple) and len(cached) == 3 and isinstance(cached[0], Project):
             return cached[0]
         # The store lost it (pruned, damaged, a full disk): make it again from the files.
-        raw_project = self.collected.raw_projects[entry_key]
+        raw_project = self.collected.raw_projects.get(entry_key)
+        if raw_project is None:
+            raw_project, _ = load_project(self.root, self.data_dir, self.collected.reused[entry_key])
         read_skipped(self.root, self.data_dir, raw_project)
         project, found, unit_ref = _gather_project(self.data_dir, self.root, raw_project)
         raw_project.files = {}
@@ -429,6 +451,17 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
 
 # What the last publish knew of the spare tree (output.spare_record): the store is one per output folder.
 SPARE_SLOT = "slot:spare"
+# Every project's key by its shown folder, with the scan time of the state it was saved with.
+FOLDER_KEYS_SLOT = "slot:folder-keys"
+
+
+def _folder_keys(store: cache.Store, prior: state.BuildState) -> dict[str, str] | None:
+    """The last build's project keys by folder, when saved by the build that saved the state:
+    a key is reused only for a folder whose files that state shows unchanged (load_tree)."""
+    found = store.get(FOLDER_KEYS_SLOT)
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == prior.scanned_ns and isinstance(found[1], dict):
+        return found[1]
+    return None
 
 
 def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, strict: bool, review_report: bool,
@@ -454,7 +487,7 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
             tree = recorded_tree(data_dir, data_shown, files, in_place.folders)
             recorded = (tree, in_place.folders, files) if tree is not None else None
     collected = _collect(data_dir, root, progress, years, store, prior, records, keep_models=False,
-                         scanned=scanned, recorded=recorded)
+                         scanned=scanned, recorded=recorded, reuse=_folder_keys(store, prior) if recorded else None)
     stages("read and check")
     heads = [record.head for record in collected.records.values() if record.head is not None]
     dataset, diagnostics = _finish(collected, heads)
@@ -569,6 +602,8 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
         if record.head is not None and record.head.unit.value in collected.unit_keys:
             store.keep(exports.downloads_key(key, collected.unit_keys[record.head.unit.value]))
     store.keep_all(exports.reference_keys())  # what those copies are unpacked with
+    # Before the state: a state whose keys were not saved only means no folder is reused.
+    store.put(FOLDER_KEYS_SLOT, (scanned_ns, collected.folder_keys))
     state.save(store, new_state, new_records, records)
     stages("save state")
     return BuildResult(diagnostics, failed=False, written=result, notes=notes, **counts)

@@ -665,3 +665,72 @@ def test_a_template_edit_makes_no_download_again(workspace, monkeypatch):
     assert workspace.build().code == 0
     assert "project_downloads" in calls
     assert workspace.snapshot("docs_src/downloads") != downloads
+
+
+def _settled_copies(workspace, monkeypatch, count: int = 12) -> None:
+    """``count`` copies of the shipped project, built once, every file taken as settled."""
+    from generator import output, state
+
+    monkeypatch.setattr(state, "SETTLE_NS", 0)
+    monkeypatch.setattr(output, "SPARE_SETTLE_NS", 0)
+    for n in range(count):
+        shutil.copytree(workspace.path(PROJECT_DIR), workspace.path(f"budget_data/projects/2026/copy-{n}"))
+    assert workspace.build().code == 0
+    workspace.replace("budget_data/projects/2026/copy-1/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0  # a build after a change: the next one may reuse folders
+
+
+def test_after_one_change_only_the_changed_project_folder_is_listed_and_read(workspace, monkeypatch):
+    """A project folder none of whose files changed keeps the key the last build gave it: it is
+    neither listed nor read (load.ReusedProject), and the output equals a clean build's."""
+    from generator import load
+
+    _settled_copies(workspace, monkeypatch)
+    loaded = []
+    real = load._load_project
+    monkeypatch.setattr(load, "_load_project", lambda reader, year, folder: loaded.append(folder) or
+                        real(reader, year, folder))
+    workspace.replace("budget_data/projects/2026/copy-4/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
+    assert [Path(folder).name for folder in loaded] == ["copy-4"]
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+
+
+@pytest.mark.parametrize("lost", ["records", "models"])
+def test_a_reused_project_whose_work_is_lost_is_read_again(workspace, monkeypatch, lost):
+    """The folder keys name work the store may no longer hold: the project's record (then it is
+    listed, read and checked again), or its model (then a page made again reads it)."""
+    _settled_copies(workspace, monkeypatch)
+    store = _store(workspace).folder
+    if lost == "records":
+        for slot in store.glob("records-*.slot"):
+            slot.unlink()
+    else:
+        shutil.rmtree(store / "packs")
+        workspace.replace("site_templates/project.md.j2", "\n", "\n\n")  # every project page again
+    workspace.replace("budget_data/projects/2026/copy-4/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+
+
+def test_folder_keys_saved_with_another_state_are_not_used(workspace, monkeypatch):
+    """The folder keys count only with the state they were saved with: with an older state, a
+    folder whose files that state shows unchanged may have another key now."""
+    from generator import load, pipeline
+
+    _settled_copies(workspace, monkeypatch)
+    store = _store(workspace)
+    scanned_ns, keys = store.get(pipeline.FOLDER_KEYS_SLOT)
+    store.put(pipeline.FOLDER_KEYS_SLOT, (scanned_ns - 1, keys))
+    store.close(prune=False)
+    loaded = []
+    real = load._load_project
+    monkeypatch.setattr(load, "_load_project", lambda reader, year, folder: loaded.append(folder) or
+                        real(reader, year, folder))
+    workspace.replace("budget_data/projects/2026/copy-4/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
+    assert len(loaded) == 13  # every project folder: the 12 copies and the shipped project
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
