@@ -467,7 +467,7 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
             return None
         # One hash over NUL-separated parts: keys, numbers and names, none of which can hold a
         # NUL (F113 refuses control characters in data). 10,000 project pages need a key each.
-        joined = "\0".join([kind, *(str(part) for part in parts)])
+        joined = "\0".join([kind, *map(str, parts)])
         return hashlib.sha256(prefix + joined.encode("utf-8", "surrogateescape")).hexdigest()
 
     def render(template: str, path: str, meta: dict | None = None, gov: dict | None = None,
@@ -492,12 +492,25 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     def site_meta(column: str, title: str, description: str, **extra: str) -> dict:
         return publish.site_page_meta(dataset, column, title, description, **extra)
 
+    # By id(), with the view itself (so no other object can take its id): each project is listed
+    # by its unit, its year and its classification.
+    made_rows: dict[int, tuple[Listed, str]] = {}
+
+    def listing_row(v: Listed) -> str:
+        return f"{v.project.year}\0{v.project.id}\0{v.project.name.value}\0{v.unit.id}\0" \
+               f"{sources.unit_key(v.unit.id)}\0{v.total.yuan}\0{v.total.wan}"
+
     def rows(views) -> list[str]:
         """What a listing row shows of a project (its link, name, unit and total), not the
         project's whole key: editing a narrative does not re-render the listings. The unit's
         key, since a row names its unit: renaming a unit re-renders every page listing it."""
-        return [f"{v.project.year}\0{v.project.id}\0{v.project.name.value}\0{v.unit.id}\0"
-                f"{sources.unit_key(v.unit.id)}\0{v.total.yuan}\0{v.total.wan}" for v in views]
+        found = []
+        for v in views:
+            made = made_rows.get(id(v))
+            if made is None or made[0] is not v:
+                made = made_rows[id(v)] = (v, listing_row(v))
+            found.append(made[1])
+        return found
 
     def paged_title(title: str, pager: Pager) -> str:
         return title if pager.number == 1 else f"{title}（第{pager.number}页）"
@@ -568,9 +581,10 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
         jobs += unit_jobs(unit_id, unit)
 
     def project_job(listed: Listed) -> Job:
-        path, serial = project_page(listed), serials[listed.project.key]
-        earlier = portal.previous_year.get(listed.project.key)
-        later = portal.next_year.get(listed.project.key)
+        project_key = listed.project.key
+        path, serial = project_page(listed), serials[project_key]
+        earlier = portal.previous_year.get(project_key)
+        later = portal.next_year.get(project_key)
         folder = download_dir(listed.project)
 
         def make() -> dict[str, str | bytes]:

@@ -734,3 +734,31 @@ def test_folder_keys_saved_with_another_state_are_not_used(workspace, monkeypatc
     assert len(loaded) == 13  # every project folder: the 12 copies and the shipped project
     clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
     assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+
+
+def test_a_build_keeps_every_projects_downloads_copy_from_pruning(workspace, monkeypatch):
+    """A build after a change makes no download again but keeps every project's copy in the
+    store: a download deleted by hand later is restored from it, not made again."""
+    from generator import exports
+
+    _settled_copies(workspace, monkeypatch, count=3)
+    entries = _store(workspace)._entries()
+    keys = {exports.downloads_key(*keys) for keys in _project_and_unit_keys(workspace)}
+    assert len(keys) == 4 and keys <= entries.keys()
+    made = []
+    monkeypatch.setattr(exports, "project_downloads", lambda *a, **k: made.append(a) or None)
+    workspace.path("docs_src/downloads/2026/copy-2/indicators.csv").unlink()
+    assert workspace.build().code == 0
+    assert made == [] and workspace.path("docs_src/downloads/2026/copy-2/indicators.csv").is_file()
+
+
+def _project_and_unit_keys(workspace) -> list[tuple[str, str]]:
+    """(project key, unit key) of every project budget, from the folder keys and the records."""
+    from generator import pipeline, state
+
+    store = _store(workspace)
+    _, folder_keys = store.get(pipeline.FOLDER_KEYS_SLOT)
+    records = state.load_records(store)
+    unit_keys = {record.unit.id: key for key, record in records.units.items() if record.unit is not None}
+    return [(key, unit_keys[records.projects[key].head.unit.value]) for key in folder_keys.values()
+            if not records.projects[key].head.is_unit_target]
