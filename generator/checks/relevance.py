@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -20,6 +19,8 @@ GENERIC_TERMS = frozenset("""
 
 @lru_cache(maxsize=1)
 def _jieba():
+    import logging  # with jieba only: a build that needs no segmentation imports neither
+
     import jieba  # deferred: loading the dictionary takes a second
 
     jieba.setLogLevel(logging.WARNING)
