@@ -350,20 +350,21 @@ def portal_view(dataset: Dataset) -> PortalView:
     # different fiscal years are never added into one figure.
     by_year: dict[int, tuple[int, int]] = {}
     by_year_unit: dict[tuple[int, str], tuple[int, int]] = {}
-    for view in views:
-        fen = money.to_fen(view.total.value)
-        _add(by_year, view.project.year, fen)
-        _add(by_year_unit, (view.project.year, view.unit.id), fen)
-    latest = max(by_year) if by_year else None
     names = {}
     by_code: dict[tuple[str, int], list[int]] = {}
-    for view in views:
-        classification = view.project.functional_classification
+    index = {}
+    for view in views:  # one pass: 10,000 projects on every build
+        project = view.project
+        year = project.year
+        fen = money.to_fen(view.total.value)
+        _add(by_year, year, fen)
+        _add(by_year_unit, (year, view.unit.id), fen)
+        classification = project.functional_classification
         if classification is not None:
             names.setdefault(classification.code.value, classification.name.value)
-            by_code.setdefault((classification.code.value, view.project.year), []).append(
-                money.to_fen(view.total.value))
-    index = {v.project.key: v for v in views}
+            by_code.setdefault((classification.code.value, year), []).append(fen)
+        index[year, project.id] = view
+    latest = max(by_year) if by_year else None
     previous_year, next_year = {}, {}
     for view in views:
         earlier = index.get((view.project.year - 1, view.project.id))
