@@ -422,6 +422,9 @@ class _Compact:
                         strict=True))
 
 
+_NUMBER_COLUMNS = (3, 4)  # a packed diagnostic's line and column (see pack)
+
+
 def _packed_result(result: Result | None) -> bytes | None:
     """The result's diagnostics as columns, equal values in each made one object, which pickle then
     writes once: codes, hints and paths repeat across 20,000 diagnostics (half the bytes a no-op
@@ -429,8 +432,10 @@ def _packed_result(result: Result | None) -> bytes | None:
     if result is None:
         return None
     columns = tuple(zip(*result.packed)) if result.packed else ()
-    # One table per column: 1 and True are equal keys, and a column holds one kind of value.
-    shared = tuple(tuple(map({}.setdefault, column, column)) for column in columns)
+    # Only the columns of texts (or None), each with a table of its own: the line and column
+    # numbers are left as they are (1 and True are equal keys, and would be taken one for the other).
+    shared = tuple(column if at in _NUMBER_COLUMNS else tuple(map({}.setdefault, column, column))
+                   for at, column in enumerate(columns))
     return _dumps((shared, len(result.packed), result.notes, result.project_count, result.unit_target_count))
 
 
