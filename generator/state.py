@@ -54,7 +54,9 @@ def pack(diagnostics: list[Diagnostic]) -> tuple[tuple, ...]:
 
 
 # The fields pack() takes, in one call per diagnostic.
-_PACKED = attrgetter("code", "severity.value", "location.path", "location.line", "location.column",
+# The severity is the member, not its value: Severity is a str Enum, equal to its value (unpack
+# takes either), and a member's value is a Python property, a call per diagnostic.
+_PACKED = attrgetter("code", "severity", "location.path", "location.line", "location.column",
                      "location.sheet", "location.cell", "message", "hint", "acknowledged")
 
 
@@ -346,14 +348,14 @@ class _Compact:
 
     _FIELDS = ("data_paths", "template_paths", "input_stats", "digests", "digest_ends", "folder_paths",
                "folder_stats", "job_paths", "job_keys", "job_counts", "output_paths", "output_stats", "result")
-    __slots__ = (*_FIELDS, "_output_paths", "_offsets", "_index", "_table", "_digests")
+    __slots__ = (*_FIELDS, "_output_paths", "_offsets", "_index", "_table", "_digests", "_inputs")
 
     def __init__(self, *fields):
         (self.data_paths, self.template_paths, self.input_stats, self.digests, self.digest_ends, self.folder_paths,
          self.folder_stats, self.job_paths, self.job_keys, self.job_counts, self.output_paths, self.output_stats,
          self.result) = fields
         # unpacked once, for whoever asks first
-        self._output_paths = self._offsets = self._index = self._table = self._digests = None
+        self._output_paths = self._offsets = self._index = self._table = self._digests = self._inputs = None
 
     def __reduce__(self):
         return _Compact, tuple(getattr(self, name) for name in self._FIELDS)
@@ -392,16 +394,19 @@ class _Compact:
 
     @classmethod
     def of(cls, inputs: dict, jobs: Jobs, result: Result | None, folders: dict | None) -> _Compact:
-        data = [path for path in inputs if not path.startswith(TEMPLATES)]
-        templates = [path for path in inputs if path.startswith(TEMPLATES)]
-        ordered = list(map(inputs.__getitem__, chain(data, templates)))
-        digests = list(map(_third, ordered))
         base = jobs.base
+        input_fields = base.patched_inputs(inputs) if base is not None else None
+        if input_fields is None:
+            data = [path for path in inputs if not path.startswith(TEMPLATES)]
+            templates = [path for path in inputs if path.startswith(TEMPLATES)]
+            ordered = list(map(inputs.__getitem__, chain(data, templates)))
+            digests = list(map(_third, ordered))
+            input_fields = (_joined(data), _joined(templates), _numbers(map(_stat_pair, ordered)),
+                            b"".join(digests), array("q", accumulate(map(len, digests))).tobytes())
         # A build after a change: the job paths (and counts, and files) the last state's.
         same_jobs = base is not None and jobs.paths is base.job_table().paths and \
             jobs.counts is base.job_table().counts
-        return cls(_joined(data), _joined(templates), _numbers(map(_stat_pair, ordered)),
-                   b"".join(digests), array("q", accumulate(map(len, digests))).tobytes(),
+        return cls(*input_fields,
                    None if folders is None else _joined(folders),
                    None if folders is None else _numbers(folders.values()),
                    base.job_paths if same_jobs else _joined(jobs.paths),
@@ -418,11 +423,32 @@ class _Compact:
 
     def inputs(self) -> dict[str, tuple[int, int, bytes]]:
         numbers = array("q", self.input_stats)
-        return dict(zip(self.input_paths(), zip(numbers[0::2], numbers[1::2], self.digest_list(), strict=True),
-                        strict=True))
+        self._inputs = found = dict(zip(self.input_paths(), zip(numbers[0::2], numbers[1::2], self.digest_list(),
+                                                                 strict=True), strict=True))
+        return found
+
+    def patched_inputs(self, inputs: dict[str, tuple[int, int, bytes]]) -> tuple | None:
+        """The input fields for ``inputs`` when they are this state's files in its order (a build
+        after an edit: the paths, and all but a few of the stats and digests, this state's); None
+        otherwise."""
+        old = self._inputs
+        if old is None or len(old) != len(inputs) or list(old) != list(inputs):
+            return None
+        fields = (self.data_paths, self.template_paths, self.input_stats, self.digests, self.digest_ends)
+        before, now = list(old.values()), list(inputs.values())
+        if now == before:
+            return fields
+        stats, digests = array("q", self.input_stats), list(self.digest_list())
+        for at, value, was in zip(count(), now, before):
+            if value != was:
+                if len(value[2]) != len(was[2]):
+                    return None  # a digest of another length: every later one moves
+                stats[2 * at], stats[2 * at + 1] = value[0], value[1]
+                digests[at] = value[2]
+        return fields[0], fields[1], stats.tobytes(), b"".join(digests), self.digest_ends
 
 
-_NUMBER_COLUMNS = (3, 4)  # a packed diagnostic's line and column (see pack)
+_REPEATED_COLUMNS = (0, 2, 8)  # a packed diagnostic's code, path and hint (see pack)
 
 
 def _packed_result(result: Result | None) -> bytes | None:
@@ -432,9 +458,10 @@ def _packed_result(result: Result | None) -> bytes | None:
     if result is None:
         return None
     columns = tuple(zip(*result.packed)) if result.packed else ()
-    # Only the columns of texts (or None), each with a table of its own: the line and column
-    # numbers are left as they are (1 and True are equal keys, and would be taken one for the other).
-    shared = tuple(column if at in _NUMBER_COLUMNS else tuple(map({}.setdefault, column, column))
+    # Only the columns whose texts repeat (codes, paths, hints), each with a table of its own: the
+    # others are unique texts, a few objects (severities, None) or numbers (1 and True are equal
+    # keys, and would be taken one for the other).
+    shared = tuple(tuple(map({}.setdefault, column, column)) if at in _REPEATED_COLUMNS else column
                    for at, column in enumerate(columns))
     return _dumps((shared, len(result.packed), result.notes, result.project_count, result.unit_target_count))
 
@@ -618,16 +645,17 @@ def load_records(store: cache.Store) -> Records:
     return records
 
 
-def _same(new: dict, old: dict) -> bool:
-    # Entries reused from the loaded records are the very same objects.
-    return new.keys() == old.keys() and all(old[key] is value for key, value in new.items())
+def _touched(new: dict, old: dict) -> set[str]:
+    """The slots (a key's first digit) with an entry added, removed or replaced: entries reused from
+    the loaded records are the very same objects. One pass over the entries, not a split of them."""
+    get, missing = old.get, object()
+    touched = {key[0] for key, value in new.items() if get(key, missing) is not value}
+    touched.update(key[0] for key in old.keys() - new.keys())
+    return touched
 
 
-def _split(entries: dict) -> dict[str, dict]:
-    buckets: dict[str, dict] = {bucket: {} for bucket in _BUCKETS}
-    for key, value in entries.items():
-        buckets[key[0]][key] = value  # keys are SHA-256 hex digests
-    return buckets
+def _bucket(entries: dict, bucket: str) -> dict:
+    return {key: value for key, value in entries.items() if key[0] == bucket}  # keys are SHA-256 hex digests
 
 
 def _share_strings(records) -> None:
@@ -650,13 +678,12 @@ def _share_strings(records) -> None:
 def save(store: cache.Store, state: BuildState, records: Records, loaded: Records | None) -> None:
     """Records first (only the slots that changed), then the state."""
     loaded = loaded or Records()
-    projects, rows = _split(records.projects), _split(records.rows)
-    old_projects, old_rows = _split(loaded.projects), _split(loaded.rows)
-    for bucket in _BUCKETS:
-        if not (_same(projects[bucket], old_projects[bucket]) and _same(rows[bucket], old_rows[bucket])):
-            _share_strings(projects[bucket].values())
-            store.put(_bucket_slot(bucket), (projects[bucket], rows[bucket]))
-    if not _same(records.units, loaded.units):
+    touched = _touched(records.projects, loaded.projects) | _touched(records.rows, loaded.rows)
+    for bucket in sorted(touched):
+        projects = _bucket(records.projects, bucket)
+        _share_strings(projects.values())
+        store.put(_bucket_slot(bucket), (projects, _bucket(records.rows, bucket)))
+    if _touched(records.units, loaded.units):
         store.put(_bucket_slot("units"), records.units)
     store.put(STATE_SLOT, state)
 

@@ -3,6 +3,7 @@ the pipeline or listing a folder, and never when something read or written has c
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -210,18 +211,25 @@ def _truthful(ws: Workspace) -> dict[str, tuple[str | None, tuple[str, ...]]]:
 def test_a_state_patched_after_an_edit_equals_one_made_from_every_job(settled, monkeypatch):
     """A build after an edit patches the last state's tables with the jobs it made again: the
     state then holds what a build that made every job again records."""
-    made = []
+    made, inputs_patched = [], []
     original = state.Jobs.of.__func__
     monkeypatch.setattr(state.Jobs, "of", classmethod(lambda cls, *args: made.append(args) or original(cls, *args)))
+    patch_inputs = state._Compact.patched_inputs
+    monkeypatch.setattr(state._Compact, "patched_inputs",
+                        lambda self, inputs: inputs_patched.append(patch_inputs(self, inputs)) or inputs_patched[-1])
     settled.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")
     assert settled.build().code == 0
     assert made == []  # patched, not made again from every job's files
-    patched = _truthful(settled)
+    assert len(inputs_patched) == 1 and inputs_patched[0] is not None  # the inputs too
+    patched, inputs = _truthful(settled), _state_of(settled).inputs
     assert patched["[package]"][0] is None and len(patched) > 100
+    project_yaml = f"{PROJECT_DIR}/project.yaml"
+    assert inputs[project_yaml][2] == hashlib.sha256(settled.path(project_yaml).read_bytes()).digest()
     settled.forget_build_state()
     assert settled.build().code == 0
     assert made  # without a state every job is made again, and so is the state
     assert _truthful(settled) == patched
+    assert _state_of(settled).inputs == inputs
     _settles_to_a_noop(settled)
 
 
