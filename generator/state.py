@@ -27,8 +27,8 @@ import os
 import pickle
 import sys
 from array import array
-from itertools import accumulate, chain, count
-from operator import attrgetter, itemgetter
+from itertools import accumulate, chain, compress, count
+from operator import attrgetter, is_not, itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -648,8 +648,8 @@ def load_records(store: cache.Store) -> Records:
 def _touched(new: dict, old: dict) -> set[str]:
     """The slots (a key's first digit) with an entry added, removed or replaced: entries reused from
     the loaded records are the very same objects. One pass over the entries, not a split of them."""
-    get, missing = old.get, object()
-    touched = {key[0] for key, value in new.items() if get(key, missing) is not value}
+    replaced = map(is_not, map(old.get, new), new.values())  # no entry is None
+    touched = {key[0] for key in compress(new, replaced)}
     touched.update(key[0] for key in old.keys() - new.keys())
     return touched
 
