@@ -16,8 +16,9 @@ listings and totals need), diagnostics and unit reference, by the key of its con
 unchanged projects are never parsed, checked or loaded whole; each unit's model and
 diagnostics, by the key of its file's content; and each project's lines of the data package.
 
-A state that is missing, damaged, from other code or of another format is simply absent (the
-store verifies every entry, _restore the format): the build is then a full one. Output files are
+A state that is missing, damaged, from other code, of another format or of the wrong shape is
+simply absent (the store verifies every entry, _restore the format and the tables' lengths): the
+build is then a full one. Output files are
 checked by size and modification time, so an output edited or deleted by hand is made again.
 """
 
@@ -252,9 +253,9 @@ class BuildState:
 
     At 10,000 projects the state holds 31,000 inputs, 10,000 folders and 61,000 output files.
     Pickled as dicts of tuples it took 0.1 s to load, a fifth of a no-op build; stored as a few
-    strings and arrays (``_Compact``) it is a copy. What only a build with changes needs (the
-    inputs' digests, the page jobs' keys) and what only a no-op reports (the last result) are
-    nested pickles, unpacked when asked for.
+    strings and arrays (``_Compact``) it is a copy, split into lists only when asked for: the
+    inputs' digests and the page jobs' keys by a build with changes, the last result (a nested
+    pickle) by a no-op.
     """
 
     __slots__ = ("options", "scanned_ns", "_folders", "_inputs", "_jobs", "_result", "_compact")
