@@ -115,7 +115,9 @@ def key(kind: str, *parts: bytes | str) -> str:
 
 def _seal(key: str, payload: bytes) -> bytes:
     """Binds a payload to its key: an entry copied or renamed to another key is refused too."""
-    return hashlib.sha256(key.encode() + b"\0" + payload).digest()
+    digest = hashlib.sha256(key.encode() + b"\0")
+    digest.update(payload)  # not joined: the build state's payload is megabytes
+    return digest.digest()
 
 
 def _loads(payload: bytes):
@@ -155,11 +157,12 @@ class Store:
         except OSError:
             return None
         header = len(MAGIC) + _DIGEST
+        payload = memoryview(data)[header:]  # not copied: the build state's is megabytes
         if len(data) < header or not data.startswith(MAGIC) or \
-                _seal(key, data[header:]) != data[len(MAGIC):header]:
+                _seal(key, payload) != data[len(MAGIC):header]:
             self._discard(path)
             return None
-        value = _loads(data[header:])
+        value = _loads(payload)
         if value is None:
             self._discard(path)
         return value
@@ -170,7 +173,9 @@ class Store:
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(MAGIC + _seal(key, payload) + payload)
+            with open(temporary, "wb") as file:
+                file.write(MAGIC + _seal(key, payload))
+                file.write(payload)
             os.replace(temporary, path)
         except OSError:
             self._discard(temporary)  # without the slot the next build redoes this work

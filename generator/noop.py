@@ -98,7 +98,7 @@ def _unchanged_since(begun: Start, data_dir: Path, root: Path, templates: Path) 
     prior, out_dir = begun.prior, begun.out_dir
     data_shown = Path(os.path.relpath(data_dir, root)).as_posix() + "/"  # as load_tree shows them
     data_dir, templates = data_dir.resolve(), templates.resolve()
-    same_options = prior is not None and prior.options == begun.options and prior.result is not None
+    same_options = prior is not None and prior.options == begun.options and prior.has_result
     if not same_options:
         return False  # a build whatever the files say: its one walk of the data is load_tree's
     in_place = state.compare_in_place(prior, data_dir, data_shown, templates)

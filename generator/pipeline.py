@@ -478,6 +478,7 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     paused = prior is not None and gc.isenabled()
     if paused:
         gc.disable()
+    stages("import the pipeline")  # the CLI imports it after the no-op check (jinja2, yaml, ...)
     records = state.load_records(store) if prior is not None else None
     stages("load records")
     in_place, recorded = begun.in_place, None
@@ -514,19 +515,8 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
 
     publisher = Publisher(out_dir, spare, store.get(SPARE_SLOT))
     done_jobs: dict[str, tuple[str | None, tuple[str, ...]]] = {}
-    kept: dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]] = {}
-    to_make: list = []
-    intact = state.intact_jobs(prior, out_dir) if prior is not None else set()
-    previous_jobs = prior.jobs if prior is not None else {}
-    kept_paths: list[str] = []
-    for job in jobs:
-        previous = previous_jobs.get(job.path)
-        if job.key is not None and previous is not None and previous[0] == job.key and job.path in intact:
-            kept_paths += [path for path, _, _ in previous[1]]
-            kept[job.path] = previous
-        else:
-            to_make.append(job)
-    publisher.keep_all(kept_paths)
+    kept, to_make = state.kept_jobs(prior, out_dir, jobs)
+    publisher.keep_all(kept.paths())
     seen = publisher.checked
 
     def make_one(job) -> tuple[list[Diagnostic], list[str], list[str], dict[str, bytes]]:
@@ -587,10 +577,9 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     stages("publish")
     counts = {"project_count": len(portal.projects), "unit_target_count": len(portal.unit_targets)}
 
-    jobs_state = dict(kept)
-    for main, (key, paths) in done_jobs.items():
-        jobs_state[main] = (key, state.output_stats(out_dir, paths))
-    jobs_state["[package]"] = (None, state.output_stats(out_dir, sorted(package)))
+    made_jobs = {main: (key, state.output_stats(out_dir, paths)) for main, (key, paths) in done_jobs.items()}
+    made_jobs["[package]"] = (None, state.output_stats(out_dir, sorted(package)))
+    jobs_state = kept.state(made_jobs)
     inputs = {**collected.raw.stats, **template_inputs}
     new_state = state.BuildState(
         options=options, scanned_ns=scanned_ns, inputs=inputs, jobs=jobs_state,

@@ -3,6 +3,7 @@ the pipeline or listing a folder, and never when something read or written has c
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -184,3 +185,111 @@ def test_a_build_after_an_edit_lists_no_data_folder_and_equals_a_clean_build(set
     assert settled.snapshot().keys() == clean.snapshot().keys()
     assert {p: b for p, (b, _) in settled.snapshot().items()} == {p: b for p, (b, _) in clean.snapshot().items()}
     assert "2、展开" in settled.read("docs_src/projects/2026/talent-service-funds.md")
+
+
+def _state_of(ws: Workspace) -> state.BuildState:
+    return state.load(cache.store_for(ws.root.resolve(), ws.path("docs_src").resolve()))
+
+
+def _settles_to_a_noop(ws: Workspace) -> None:
+    _settle(ws)  # what was just edited is looked at again until it is older than the settle window
+    assert ws.build().code == 0
+    assert _is_noop(ws)
+
+
+def _truthful(ws: Workspace) -> dict[str, tuple[str | None, tuple[str, ...]]]:
+    """The state's jobs, each file with the size and mtime it has now (what the next build trusts),
+    and each job's key and files."""
+    loaded = _state_of(ws)
+    for path, (key, files) in loaded.jobs.items():
+        for relative, size, mtime in files:
+            info = ws.path("docs_src").joinpath(relative).lstat()
+            assert (relative, size, mtime) == (relative, info.st_size, info.st_mtime_ns)
+    return {path: (key, tuple(relative for relative, _, _ in files)) for path, (key, files) in loaded.jobs.items()}
+
+
+def test_a_state_patched_after_an_edit_equals_one_made_from_every_job(settled, monkeypatch):
+    """A build after an edit patches the last state's tables with the jobs it made again: the
+    state then holds what a build that made every job again records."""
+    made, inputs_patched = [], []
+    original = state.Jobs.of.__func__
+    monkeypatch.setattr(state.Jobs, "of", classmethod(lambda cls, *args: made.append(args) or original(cls, *args)))
+    patch_inputs = state._Compact.patched_inputs
+    monkeypatch.setattr(state._Compact, "patched_inputs",
+                        lambda self, inputs: inputs_patched.append(patch_inputs(self, inputs)) or inputs_patched[-1])
+    settled.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert settled.build().code == 0
+    assert made == []  # patched, not made again from every job's files
+    assert len(inputs_patched) == 1 and inputs_patched[0] is not None  # the inputs too
+    patched, inputs = _truthful(settled), _state_of(settled).inputs
+    assert patched["[package]"][0] is None and len(patched) > 100
+    project_yaml = f"{PROJECT_DIR}/project.yaml"
+    assert inputs[project_yaml][2] == hashlib.sha256(settled.path(project_yaml).read_bytes()).digest()
+    settled.forget_build_state()
+    assert settled.build().code == 0
+    assert made  # without a state every job is made again, and so is the state
+    assert _truthful(settled) == patched
+    assert _state_of(settled).inputs == inputs
+    _settles_to_a_noop(settled)
+
+
+def test_a_state_with_other_jobs_is_made_again_and_true(settled):
+    """A new project: jobs the last state did not have, so its tables are made again, not patched."""
+    before = _truthful(settled)
+    copy = PROJECT_DIR.replace("talent-service-funds", "talent-service-funds-copy")
+    settled.path(copy).mkdir()
+    for path in settled.path(PROJECT_DIR).iterdir():
+        settled.write_bytes(f"{copy}/{path.name}", path.read_bytes())
+    assert settled.build().code == 0
+    after = _truthful(settled)
+    assert set(after) > set(before)
+    _settles_to_a_noop(settled)
+
+
+def test_a_build_after_an_edit_makes_again_the_outputs_edited_or_deleted_by_hand(settled):
+    """Jobs whose key is unchanged are kept only while each of their files is as the last build
+    left it: one edited by hand (to the same size) or deleted is made again with the edit's."""
+    edited, deleted = settled.path("docs_src/rules/I519.md"), settled.path("docs_src/rules/A401.md")
+    expected = {path: path.read_bytes() for path in (edited, deleted)}
+    text = edited.read_bytes()
+    edited.write_bytes(text[:-2] + b"XX")
+    deleted.unlink()
+    settled.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")
+    result = settled.build()
+    assert result.code == 0, result.stderr
+    assert {path: path.read_bytes() for path in (edited, deleted)} == expected
+    assert "2、开展（改）" in settled.read("docs_src/projects/2026/talent-service-funds.md")
+    _truthful(settled)
+    _settles_to_a_noop(settled)
+
+
+def test_the_result_round_trips_through_its_columns():
+    """The result's diagnostics are stored as columns with equal values shared: read back, the
+    same rows, of the same types (1 and True are equal keys: numbers are not shared)."""
+    rows = (("I519", "warning", "a.csv", 1, 1, None, None, "甲", "乙", "已说明"),
+            ("I519", "warning", "a.csv", True, 1.0, "表1", "C7", "甲", "丙", None),
+            ("X301", "error", "b.yaml", 2, 0, None, None, "丁", "乙", "已说明"))
+    for packed in (rows, ()):
+        result = state.Result(packed, ["提示"], 3, 1)
+        again = state._unpacked_result(state._packed_result(result))
+        assert again == result
+        assert [[type(value) for value in row] for row in again.packed] == [[type(value) for value in row]
+                                                                          for row in packed]
+
+
+@pytest.mark.parametrize("field", ["output_stats", "job_counts", "digest_ends", "input_stats", "job_keys"])
+def test_a_sealed_state_of_the_wrong_shape_means_a_full_build(settled, field):
+    """A state the store verifies but whose tables disagree (what a bug could write) is dropped when
+    read, never misread: the next build is a full one, with the same pages."""
+    expected = {path: data for path, (data, _) in settled.snapshot().items()}
+    store = cache.store_for(settled.root.resolve(), settled.path("docs_src").resolve())
+    loaded = state.load(store)
+    compact = loaded.compact()
+    value = getattr(compact, field)
+    setattr(compact, field, value[:-8] if isinstance(value, bytes) else value + "\0")
+    store.put(state.STATE_SLOT, loaded)
+    assert state.load(cache.store_for(settled.root.resolve(), settled.path("docs_src").resolve())) is None
+    assert not _is_noop(settled)
+    assert settled.build().code == 0
+    assert {path: data for path, (data, _) in settled.snapshot().items()} == expected
+    _settles_to_a_noop(settled)
