@@ -423,8 +423,11 @@ def _sync(source: Path, target: Path, relative: str = "", folders: list[str] | N
             old = {entry.name: entry for entry in entries}
         with os.scandir(here) as entries:
             for entry in entries:
-                destination = f"{there}/{entry.name}"
                 current = old.pop(entry.name, None)
+                if current is not None and current.inode() == entry.inode() and \
+                        not entry.is_dir(follow_symlinks=False):
+                    continue  # one file (or link) in both trees: the usual case, first
+                destination = f"{there}/{entry.name}"
                 if entry.is_symlink():
                     if current is not None and current.is_symlink() and \
                             os.readlink(current.path) == os.readlink(entry.path):
@@ -463,7 +466,7 @@ def _sync(source: Path, target: Path, relative: str = "", folders: list[str] | N
 # A folder modified this close before its times were recorded may change again within the same
 # clock tick unseen (file systems keep coarse times): it is compared again next time (as state.py).
 SPARE_SETTLE_NS = 2_000_000_000
-_SPARE_FORMAT = "spare-record-2"
+_SPARE_FORMAT = "spare-record-3"
 
 
 def _identity(path: Path) -> tuple[int, int, int, int] | None:
@@ -491,16 +494,63 @@ def _folder_times(top: Path, folders: list[str]) -> list[tuple[str, int, int]]:
     return found
 
 
-def spare_record(spare: Path, out_dir: Path, folders: list[str], manifest: tuple | None = None) -> tuple:
-    """What the next publish needs to bring ``spare`` (equal to ``out_dir`` now) up to date
-    without walking either tree: the spare's identity, and the time of every folder of the
-    output tree. A folder whose entries change (a file added, removed or renamed over, also by
-    hand) changes its times; a file edited in place is shared with the spare (a hard link).
-    ``manifest``: the identity of the output folder's manifest when it is one manifest_bytes
-    wrote (load_manifest trusts it while the file keeps it)."""
+def _table(top: Path, folders) -> tuple:
+    """The times of ``top``'s folders: (recorded_ns, {folder: (mtime_ns, ctime_ns)}, the folders
+    too recent to tell at recorded_ns). A table describes one tree; the record keeps one for the
+    output folder and one for the spare, each patched (_patched) after a publish, not made again."""
     recorded_ns = time.time_ns()
-    times = _folder_times(out_dir, sorted(set(folders)))
-    return (_SPARE_FORMAT, _identity(spare), recorded_ns, tuple(times), manifest)
+    settled = recorded_ns - SPARE_SETTLE_NS
+    times = {relative: (mtime, ctime) for relative, mtime, ctime in _folder_times(top, sorted(set(folders)))}
+    return recorded_ns, times, tuple(relative for relative, (mtime, ctime) in times.items()
+                                     if mtime >= settled or ctime >= settled)
+
+
+def _patched(top: Path, table: tuple, touched) -> tuple:
+    """``table`` brought up to now: the ``touched`` folders (those this process changed, or made)
+    and those too recent to tell are looked at again; the others keep their times. Sound because
+    a folder changed after its time was taken (and settled) no longer has it: it is compared
+    again (_changed_folders), never taken as unchanged."""
+    recorded_ns = time.time_ns()
+    settled = recorded_ns - SPARE_SETTLE_NS
+    _, old, unsettled = table
+    times = dict(old)
+    recent = []
+    base = str(top)
+    for relative in sorted(set(touched).union(unsettled)):
+        try:
+            info = os.stat(f"{base}/{relative}" if relative else base, follow_symlinks=False)
+        except OSError:
+            times.pop(relative, None)
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            times.pop(relative, None)
+            continue
+        times[relative] = (info.st_mtime_ns, info.st_ctime_ns)
+        if info.st_mtime_ns >= settled or info.st_ctime_ns >= settled:
+            recent.append(relative)
+    return recorded_ns, times, tuple(recent)
+
+
+def _ancestors(paths) -> set[str]:
+    """The folders of ``paths`` and every folder above them, "" (the top) included."""
+    found = {""}
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder and folder not in found:
+            found.add(folder)
+            folder = folder.rpartition("/")[0]
+    return found
+
+
+def spare_record(spare: Path, live: tuple, manifest: tuple | None = None, kept: tuple | None = None) -> tuple:
+    """What the next publish needs to bring ``spare`` (equal to the output folder now) up to date
+    without walking either tree: the spare's identity, and the times of every folder of the
+    output tree (``live``, a _table). A folder whose entries change (a file added, removed or
+    renamed over, also by hand) changes its times; a file edited in place is shared with the
+    spare (a hard link). ``kept``: the spare's own table, if known (it is the output folder after
+    the next publish). ``manifest``: the identity of the output folder's manifest when it is one
+    manifest_bytes wrote (load_manifest trusts it while the file keeps it)."""
+    return (_SPARE_FORMAT, _identity(spare), live, manifest, kept)
 
 
 def _manifest_identity(out_dir: Path) -> tuple | None:
@@ -511,38 +561,57 @@ def _manifest_identity(out_dir: Path) -> tuple | None:
 
 
 def _usable(record) -> bool:
-    return isinstance(record, tuple) and len(record) == 5 and record[0] == _SPARE_FORMAT
+    return isinstance(record, tuple) and len(record) == 5 and record[0] == _SPARE_FORMAT \
+        and _is_table(record[2]) and (record[4] is None or _is_table(record[4]))
 
 
-def _changed_folders(out_dir: Path, record) -> list[str] | None:
+def _is_table(table) -> bool:
+    return isinstance(table, tuple) and len(table) == 3 and isinstance(table[0], int) \
+        and isinstance(table[1], dict) and isinstance(table[2], tuple)
+
+
+def _changed_folders(out_dir: Path, record) -> tuple[list[str], tuple] | None:
     """The folders of ``out_dir`` that may differ from the spare the record describes (their times
-    moved, or were too recent to tell); None when the record cannot tell (another format)."""
+    moved, or were too recent to tell), and the table of ``out_dir`` as seen now; None when the
+    record cannot tell (another format)."""
     try:
-        form, _, recorded_ns, times, _ = record
-        if form != _SPARE_FORMAT:
+        if not _usable(record):
             return None
+        recorded_ns, times, _ = record[2]
         settled = recorded_ns - SPARE_SETTLE_NS
-        base = str(out_dir)
+        now = time.time_ns()
+        now_settled = now - SPARE_SETTLE_NS
         changed = []
-        for relative, mtime, ctime in times:
-            if mtime >= settled or ctime >= settled:
-                changed.append(relative)
-                continue
-            try:
-                info = os.stat(f"{base}/{relative}" if relative else base, follow_symlinks=False)
-            except OSError:
-                continue  # gone: its parent's times moved, and its parent's sync removes it
-            if info.st_mtime_ns != mtime or info.st_ctime_ns != ctime:
-                changed.append(relative)
-        return changed
-    except (TypeError, ValueError):
+        fresh = dict(times)
+        recent = []
+        look = os.stat
+        top = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)  # names looked up from it: 10,000 folders
+        try:
+            for relative, (mtime, ctime) in times.items():
+                try:
+                    info = look(relative or ".", dir_fd=top, follow_symlinks=False)
+                except OSError:
+                    del fresh[relative]
+                    continue  # gone: its parent's times moved, and its parent's sync removes it
+                seen_mtime, seen_ctime = info.st_mtime_ns, info.st_ctime_ns
+                if seen_mtime != mtime or seen_ctime != ctime:
+                    changed.append(relative)
+                    fresh[relative] = (seen_mtime, seen_ctime)
+                elif mtime >= settled or ctime >= settled:
+                    changed.append(relative)
+                if seen_mtime >= now_settled or seen_ctime >= now_settled:
+                    recent.append(relative)
+        finally:
+            os.close(top)
+        return changed, (now, fresh, tuple(recent))
+    except (OSError, TypeError, ValueError):
         return None
 
 
-def _sync_changed(source: Path, target: Path, changed: list[str], known: list[str]) -> list[str]:
+def _sync_changed(source: Path, target: Path, changed: list[str]) -> list[str]:
     """_sync of the ``changed`` folders only, each without the folders below it that the target
     has (their own times tell whether they changed), but with every folder that is new. Returns
-    the source's folders: the ``known`` ones still there and the new ones."""
+    the folders it synced or made."""
     found: list[str] = []
     for relative in changed:
         here = f"{source}/{relative}" if relative else str(source)
@@ -552,7 +621,7 @@ def _sync_changed(source: Path, target: Path, changed: list[str], known: list[st
         if not os.path.isdir(there) or os.path.islink(there):
             continue  # new: the sync of its parent copies it whole
         _sync(Path(here), Path(there), relative, found, recursive=False)
-    return found + known
+    return found
 
 
 def _make_folders(folder: Path, chmod: bool = True) -> None:
@@ -610,8 +679,12 @@ def _write_file(path: Path | str, content: bytes, folders: set[str], chmod: bool
         os.close(handle)
 
 
+_CHUNK = 1 << 18
+
+
 def _same_content(path: Path, content: bytes) -> bool:
-    """The file holds exactly ``content`` (a link is never read: O_NOFOLLOW)."""
+    """The file holds exactly ``content`` (a link is never read: O_NOFOLLOW). Read in chunks, each
+    compared in place: the data package's 13 MB at 10,000 projects, not copied whole again."""
     try:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
@@ -619,8 +692,13 @@ def _same_content(path: Path, content: bytes) -> bool:
     try:
         if os.fstat(handle).st_size != len(content):
             return False
-        with os.fdopen(handle, "rb", closefd=False) as stream:
-            return stream.read() == content
+        done, read = 0, os.read
+        while done < len(content):
+            chunk = read(handle, _CHUNK)
+            if not chunk or not content.startswith(chunk, done):
+                return False
+            done += len(chunk)
+        return read(handle, 1) == b""
     except OSError:
         return False
     finally:
@@ -664,9 +742,12 @@ class Publisher:
         self.spare = spare
         self.record = record  # spare_record() of the spare as the last publish left it, if any
         self.folders: list[str] | None = None  # the live tree's folders, once the staging tree is made
+        self._live_table: tuple | None = None  # _table of the live tree when the staging tree was made
+        self._spare_table: tuple | None = None  # the record's _table of the spare (the staging tree)
+        self._touched: set[str] = set()  # folders of the staging tree its sync changed or made
         recover(self.out_dir, spare)
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        self._manifest = load_manifest(self.out_dir, record[4] if _usable(record) else None)
+        self._manifest = load_manifest(self.out_dir, record[3] if _usable(record) else None)
         self.previous = self._manifest.names
         self.listed: set[str] = set()
         self.changed: list[str] = []
@@ -683,16 +764,17 @@ class Publisher:
             spare = self.spare
             if spare is not None and spare.is_dir() and not spare.is_symlink() and _same_device(self.out_dir, spare):
                 record = self.record
-                changed = None
-                if _usable(record) and record[1] is not None \
-                        and record[1] == _identity(spare):
-                    changed = _changed_folders(self.out_dir, record)
+                seen = None
+                if _usable(record) and record[1] is not None and record[1] == _identity(spare):
+                    seen = _changed_folders(self.out_dir, record)
                 os.rename(spare, staging)
-                if changed is None:
+                if seen is None:
                     self.folders = _sync(self.out_dir, staging)
                 else:
-                    self.folders = _sync_changed(self.out_dir, staging, changed,
-                                                 [relative for relative, _, _ in record[3]])
+                    changed, self._live_table = seen
+                    self._spare_table = record[4]
+                    self._touched.update(_sync_changed(self.out_dir, staging, changed))
+                    self.folders = [*self._live_table[1], *self._touched]
             else:
                 if spare is not None and (spare.exists() or spare.is_symlink()):
                     _remove(spare)
@@ -798,8 +880,12 @@ class Publisher:
             # Equal to the live tree unless files were staged into it already.
             if self._retire(self.staging) and not self.changed and self.folders is not None:
                 manifest = _manifest_identity(self.out_dir)
-                self.record = spare_record(self.spare, self.out_dir, self.folders,
-                                           manifest if manifest == self._manifest.seen else None)
+                live = self._live_table if self._live_table is not None else _table(self.out_dir, self.folders)
+                # Renamed back: its top folder's times moved ("").
+                kept = None if self._spare_table is None else \
+                    _patched(self.spare, self._spare_table, self._touched | {""})
+                self.record = spare_record(self.spare, live, manifest if manifest == self._manifest.seen else None,
+                                           kept)
             else:
                 self.record = None
             self.staging = None
@@ -849,12 +935,16 @@ class Publisher:
             return
         if self.folders is None:
             return
-        folders = set(self.folders)
-        for relative in changed:
-            parts = relative.split("/")[:-1]
-            folders.update("/".join(parts[:depth]) for depth in range(len(parts) + 1))
+        # Folders this publish changed or made in either tree (both renamed: "" is among them), and
+        # those the sync found new (made by hand in the old tree, copied into the new one).
+        touched = _ancestors(changed + removals) | self._touched
+        if self._spare_table is not None:  # the tree just swapped in, as its record had it, patched
+            table = _patched(self.out_dir, self._spare_table, touched)
+        else:
+            table = _table(self.out_dir, set(self.folders) | touched)
+        kept = None if self._live_table is None else _patched(spare, self._live_table, touched)
         # The live manifest is the one manifest_bytes made for this publish (written, or found equal).
-        self.record = spare_record(spare, self.out_dir, sorted(folders), _manifest_identity(self.out_dir))
+        self.record = spare_record(spare, table, _manifest_identity(self.out_dir), kept)
 
 
 def write_pages(pages: dict[str, str | bytes], out_dir: Path, *, keep: frozenset[str] | set[str] = frozenset(),
