@@ -151,15 +151,13 @@ _MANIFEST_HEAD = '{\n "files": [\n  "'
 _MANIFEST_TAIL = '"\n ]\n}\n'
 _MANIFEST_SEPARATOR = '",\n  "'
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f]")  # escaped by json (with "\\", '"' and "\n")
-
-
 _CONTROL_BYTES = bytes(range(0x00, 0x0a)) + bytes(range(0x0b, 0x20))
 
 
-def _plain_body(body: str, count: int) -> bool:
-    """``body`` is ``count`` names joined by _MANIFEST_SEPARATOR, none of which json escapes:
+def _plain_body(body: str, number: int) -> bool:
+    """``body`` is ``number`` names joined by _MANIFEST_SEPARATOR, none of which json escapes:
     its only quotes and line breaks are the separators'. Whole-text searches, no loop."""
-    if body.count('"') != 2 * (count - 1) or body.count("\n") != count - 1 or "\\" in body:
+    if body.count('"') != 2 * (number - 1) or body.count("\n") != number - 1 or "\\" in body:
         return False
     if body.isascii():  # the usual case: a deletion of control bytes, 20 times faster than re
         encoded = body.encode("ascii")
@@ -227,7 +225,8 @@ def load_manifest(out_dir: Path, vouched: tuple | None = None) -> Manifest:
         with open(out_dir / MANIFEST, "rb") as handle:
             seen = _file_identity(os.fstat(handle.fileno()))
             text = handle.read().decode("utf-8")
-        if vouched is not None and seen == vouched:
+        # Without a backslash no name was escaped: the names are the text between the separators.
+        if vouched is not None and seen == vouched and "\\" not in text:
             if text == _MANIFEST_EMPTY:
                 return Manifest(set(), [], seen)
             names = text[len(_MANIFEST_HEAD):-len(_MANIFEST_TAIL)].split(_MANIFEST_SEPARATOR)
