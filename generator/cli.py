@@ -153,7 +153,9 @@ def _resolve(root: Path, value: str | Path) -> Path:
     return path if path.is_absolute() else root / path
 
 
-def run(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None, *, exiting: bool = False) -> int:
+    """``exiting``: the process ends right after (`python -m generator`), so a build may leave
+    what it made for the exit to reclaim (noop.leave_for_exit)."""
     args = _parser().parse_args(argv)
     if args.command is None:
         _parser().print_help(sys.stderr)
@@ -184,6 +186,7 @@ def run(argv: list[str] | None = None) -> int:
     # A build with nothing changed is answered before the pipeline is even imported (see noop.py).
     from . import noop
 
+    noop.EXITING = exiting
     begun = noop.start(data_dir, out_dir, templates, root, strict=args.strict, review_report=args.review,
                        years=years)
     result = begun.answer
@@ -197,6 +200,7 @@ def run(argv: list[str] | None = None) -> int:
     if result.failed:
         print(f"{format_summary(result.diagnostics)}生成失败，docs_src/ 未做任何修改。", file=sys.stderr)
         return EXIT_FINDINGS
+    noop.leave_for_exit(result, begun)
     for note in result.notes:
         print(note, file=sys.stderr)
     written = result.written
@@ -209,9 +213,9 @@ def run(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
     try:
-        return run(argv)
+        return run(argv, exiting=exiting)
     except SystemExit as leaving:
         return leaving.code if isinstance(leaving.code, int) else EXIT_USAGE
     except KeyboardInterrupt:

@@ -30,7 +30,6 @@ from .model import Dataset, Portal, Project, Text, Unit
 from .noop import BuildResult
 from .output import Publisher, collision
 from .render import StoredTemplateCode, site_jobs
-from .report import review_view
 
 
 @dataclass
@@ -497,7 +496,11 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     stages("settings, acknowledgements, sorting")
     if dataset is None or has_failures(diagnostics, strict=strict):
         return BuildResult(diagnostics, failed=True)
-    report = review_view(dataset, diagnostics) if review_report else None
+    report = None
+    if review_report:
+        from .report import review_view  # a review build's report only
+
+        report = review_view(dataset, diagnostics)
     portal = portal_view(dataset)
     stages("totals")
     template_folders: dict[str, tuple[int, int]] = {}
@@ -596,4 +599,5 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     store.put(FOLDER_KEYS_SLOT, (scanned_ns, collected.folder_keys))
     state.save(store, new_state, new_records, records)
     stages("save state")
+    noop.leave_for_exit(locals())  # everything this build gathered, made and saved
     return BuildResult(diagnostics, failed=False, written=result, notes=notes, **counts)

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from xml.etree import ElementTree
 
 from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -31,8 +31,10 @@ from .charts import Bar, bar_chart
 from .compute import Listed, PortalView, ProjectView, TotalRow, compare
 from .exports import DATA_PACKAGE_DIR, download_dir, downloads_key
 from .model import Dataset
-from .report import ReviewView
 from .rules import RULES
+
+if TYPE_CHECKING:  # a review build's report: imported by the pipeline only for `build --review`
+    from .report import ReviewView
 
 GENERATED_NOTE = "本页由 python -m generator build 根据 budget_data/ 生成，请勿手工修改。"
 # Every generated page opens with front matter whose first lines are these. The front
@@ -406,13 +408,15 @@ def format_document(text: str) -> Markup:
     return Markup("\n\n".join(parts) + "\n")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Job:
     """Some generated files that are made together: a page, or a project's downloads.
 
     ``key`` is a digest of everything the files are made from (None: always made); a build
     whose state records the same key for this job, and every file it made last time unchanged
-    on disk, keeps those files without calling ``make``.
+    on disk, keeps those files without calling ``make``. Not frozen: a build makes 20,000 of
+    them, and a frozen dataclass sets each field through object.__setattr__ (three times the
+    cost); nothing changes a job once made.
     """
 
     path: str  # its main page, which names the job; the files it made last time are in the build state

@@ -36,6 +36,8 @@ def apply_settings(found: Iterable[Diagnostic], settings: RuleSettings) -> list[
                                        hint="写成 error、warning 或 info。"))
             continue
         severity[code.value] = _SEVERITIES[level.value]
+    if not (selected or ignored or severity):
+        return [*found, *problems]  # nothing to drop or re-grade: most portals
     kept = []
     for diagnostic in found:
         rule = rules.RULES[diagnostic.code]
@@ -56,16 +58,32 @@ def _matches(ack: Acknowledgement, folder: str, diagnostic: Diagnostic) -> bool:
 
 
 def apply_acknowledgements(found: list[Diagnostic], projects: Iterable[Project]) -> list[Diagnostic]:
-    """Mark acknowledged findings; report acknowledgements that match nothing or cannot apply."""
+    """Mark acknowledged findings; report acknowledgements that match nothing or cannot apply.
+
+    An acknowledgement names a rule and a file (and maybe a line) of its own project: it looks
+    only at the findings with that code in that file, found through an index, instead of at all
+    of them (a portal with 1,000 acknowledgements and 20,000 findings made 20 million tests)."""
     result = list(found)
+    by_place: dict[tuple[str, str], list[int]] = {}
+    for index, diagnostic in enumerate(result):
+        by_place.setdefault((diagnostic.code, diagnostic.location.path), []).append(index)
+
+    def add(diagnostic: Diagnostic) -> None:
+        by_place.setdefault((diagnostic.code, diagnostic.location.path), []).append(len(result))
+        result.append(diagnostic)
     for project in projects:
         for ack in project.acknowledgements:
-            if not _configurable(ack.rule, result):
+            problems: list[Diagnostic] = []
+            configurable = _configurable(ack.rule, problems)
+            for problem in problems:
+                add(problem)
+            if not configurable:
                 continue
-            hits = [i for i, d in enumerate(result) if _matches(ack, project.folder, d)]
+            file = ack.location.value.partition(":")[0]
+            candidates = by_place.get((ack.rule.value, f"{project.folder}/{file.strip()}"), ())
+            hits = [index for index in candidates if _matches(ack, project.folder, result[index])]
             if not hits:
-                result.append(rules.make("C001", ack.rule.location, code=ack.rule.value,
-                                         location=ack.location.value))
+                add(rules.make("C001", ack.rule.location, code=ack.rule.value, location=ack.location.value))
             for index in hits:
                 result[index] = dataclasses.replace(result[index], acknowledged=ack.reason.value)
     return result

@@ -148,13 +148,16 @@ def unpack_head(packed: tuple | None) -> ProjectHead | None:
     def untext(packed: tuple | None) -> Text | None:
         if packed is None:
             return None
-        value, path, line, column, sheet, cell = packed
-        return text(value, location(path, line, column, sheet, cell))
+        return text(packed[0], location(packed[1], packed[2], packed[3], packed[4], packed[5]))
     (project_id, year, folder, name, unit, kind, (value, yuan, wan, capitals), classification, acknowledgements,
      is_unit_target) = packed
-    return head(project_id, year, folder, untext(name), untext(unit), kind, amount(decimal(value), yuan, wan, capitals),
+    # The name and unit are never None: made here rather than through untext (10,000 heads).
+    return head(project_id, year, folder, text(name[0], location(name[1], name[2], name[3], name[4], name[5])),
+                text(unit[0], location(unit[1], unit[2], unit[3], unit[4], unit[5])), kind,
+                amount(decimal(value), yuan, wan, capitals),
                 classified(untext(classification[0]), untext(classification[1])) if classification else None,
-                tuple(acknowledgement(untext(r), untext(w), untext(why)) for r, w, why in acknowledgements),
+                tuple(acknowledgement(untext(r), untext(w), untext(why)) for r, w, why in acknowledgements)
+                if acknowledgements else (),
                 is_unit_target)
 
 
@@ -685,7 +688,9 @@ def _bucket(entries: dict, bucket: str) -> dict:
 def _share_strings(records) -> None:
     """Equal strings of the records made one object, which pickle then writes once: a project's
     file paths repeat in its head and diagnostics, rule hints and indicator names' segmentation
-    keys across projects (a third of the records' bytes, which a build after one change loads)."""
+    keys across projects (a third of the records' bytes, which a build after one change loads).
+    Only among the records given: a record made after one change keeps its own copies of the
+    strings it shares with the slot's others (a few hundred bytes), until a full build."""
     seen: dict = {}
 
     def shared(value):
@@ -705,7 +710,9 @@ def save(store: cache.Store, state: BuildState, records: Records, loaded: Record
     touched = _touched(records.projects, loaded.projects) | _touched(records.rows, loaded.rows)
     for bucket in sorted(touched):
         projects = _bucket(records.projects, bucket)
-        _share_strings(projects.values())
+        # Records loaded from the slot share their strings already (pickle kept them shared):
+        # only those made by this build are walked, one after a change, not the slot's 600.
+        _share_strings([record for key, record in projects.items() if loaded.projects.get(key) is not record])
         store.put(_bucket_slot(bucket), (projects, _bucket(records.rows, bucket)))
     if _touched(records.units, loaded.units):
         store.put(_bucket_slot("units"), records.units)
