@@ -762,3 +762,36 @@ def _project_and_unit_keys(workspace) -> list[tuple[str, str]]:
     unit_keys = {record.unit.id: key for key, record in records.units.items() if record.unit is not None}
     return [(key, unit_keys[records.projects[key].head.unit.value]) for key in folder_keys.values()
             if not records.projects[key].head.is_unit_target]
+
+
+def test_a_model_made_again_from_files_edited_meanwhile_is_not_stored_under_the_old_key(workspace, monkeypatch):
+    """A page made again reads a project whose model the store lost; a file edited since the build
+    looked at it is read as it is now, but that content never goes into the store under the key
+    of what the build saw, and the next build sees the edit."""
+    from generator import pipeline
+
+    _settled_copies(workspace, monkeypatch)
+    store = _store(workspace).folder
+    shutil.rmtree(store / "packs")
+    workspace.replace("site_templates/project.md.j2", "\n", "\n\n")  # every project page again
+    edited = []
+    real = pipeline._gather_project
+
+    def edit_then_gather(data_dir, root, raw_project):
+        if raw_project.project_id == "copy-7" and not edited:
+            edited.append(1)
+            path = workspace.path("budget_data/projects/2026/copy-7/project.yaml")
+            path.write_text(path.read_text(encoding="utf-8").replace("- 2、开展", "- 2、开展（后改）", 1),
+                            encoding="utf-8")
+            raw_project.files = {}  # read again, as the model's way back does
+            pipeline.read_skipped(root, data_dir, raw_project)
+        return real(data_dir, root, raw_project)
+    monkeypatch.setattr(pipeline, "_gather_project", edit_then_gather)
+    assert workspace.build().code == 0 and edited
+    _, folder_keys = _store(workspace).get(pipeline.FOLDER_KEYS_SLOT)
+    old_key = folder_keys["budget_data/projects/2026/copy-7"]
+    assert _store(workspace).get(old_key) is None
+    monkeypatch.setattr(pipeline, "_gather_project", real)
+    assert workspace.build().code == 0
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
