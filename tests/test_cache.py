@@ -680,21 +680,28 @@ def _settled_copies(workspace, monkeypatch, count: int = 12) -> None:
     assert workspace.build().code == 0  # a build after a change: the next one may reuse folders
 
 
-def test_after_one_change_only_the_changed_project_folder_is_listed_and_read(workspace, monkeypatch):
-    """A project folder none of whose files changed keeps the key the last build gave it: it is
-    neither listed nor read (load.ReusedProject), and the output equals a clean build's."""
+def _edit_copy_and_build(workspace, monkeypatch) -> list[str]:
+    """Edits copy-4 and builds; the project folders load_tree listed and read (their names), once
+    the output is checked against a clean build's."""
     from generator import load
 
-    _settled_copies(workspace, monkeypatch)
     loaded = []
     real = load._load_project
-    monkeypatch.setattr(load, "_load_project", lambda reader, year, folder: loaded.append(folder) or
+    monkeypatch.setattr(load, "_load_project", lambda reader, year, folder: loaded.append(Path(folder).name) or
                         real(reader, year, folder))
     workspace.replace("budget_data/projects/2026/copy-4/project.yaml", "- 2、开展", "- 2、开展（改）")
     assert workspace.build().code == 0
-    assert [Path(folder).name for folder in loaded] == ["copy-4"]
+    listed = list(loaded)  # before the clean build, which lists them all
     clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
     assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+    return listed
+
+
+def test_after_one_change_only_the_changed_project_folder_is_listed_and_read(workspace, monkeypatch):
+    """A project folder none of whose files changed keeps the key the last build gave it: it is
+    neither listed nor read (load.ReusedProject), and the output equals a clean build's."""
+    _settled_copies(workspace, monkeypatch)
+    assert _edit_copy_and_build(workspace, monkeypatch) == ["copy-4"]
 
 
 @pytest.mark.parametrize("lost", ["records", "models"])
@@ -718,22 +725,15 @@ def test_a_reused_project_whose_work_is_lost_is_read_again(workspace, monkeypatc
 def test_folder_keys_saved_with_another_state_are_not_used(workspace, monkeypatch):
     """The folder keys count only with the state they were saved with: with an older state, a
     folder whose files that state shows unchanged may have another key now."""
-    from generator import load, pipeline
+    from generator import pipeline
 
     _settled_copies(workspace, monkeypatch)
     store = _store(workspace)
     scanned_ns, keys = store.get(pipeline.FOLDER_KEYS_SLOT)
     store.put(pipeline.FOLDER_KEYS_SLOT, (scanned_ns - 1, keys))
     store.close(prune=False)
-    loaded = []
-    real = load._load_project
-    monkeypatch.setattr(load, "_load_project", lambda reader, year, folder: loaded.append(folder) or
-                        real(reader, year, folder))
-    workspace.replace("budget_data/projects/2026/copy-4/project.yaml", "- 2、开展", "- 2、开展（改）")
-    assert workspace.build().code == 0
-    assert len(loaded) == 13  # every project folder: the 12 copies and the shipped project
-    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
-    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+    # Every project folder: the 12 copies and the shipped project.
+    assert len(_edit_copy_and_build(workspace, monkeypatch)) == 13
 
 
 def test_a_build_keeps_every_projects_downloads_copy_from_pruning(workspace, monkeypatch):
