@@ -236,7 +236,7 @@ class _Reader:
             except OSError:
                 return None
             current = (info.st_size, info.st_mtime_ns)
-        if current != known[:2] or current[1] >= self.settled_ns:
+        if not _settled_same(current, known, self.settled_ns):
             return None
         self.contents[self._content_key(shown)] = known[2]
         self.stats[shown] = known
@@ -571,6 +571,12 @@ def _load_project(reader: _Reader, year_name: str, folder: str) -> RawProject:
     return project
 
 
+def _settled_same(current: tuple[int, int], known: tuple[int, int, bytes], settled_ns: int) -> bool:
+    """A file's (size, mtime_ns) now is what the last build recorded, and it was modified well
+    before that build looked at it: its recorded digest is still its content's."""
+    return current[0] == known[0] and current[1] == known[1] and current[1] < settled_ns
+
+
 def _reusable_folders(reader: _Reader, reuse: dict[str, str] | None) -> dict[str, str] | None:
     """``reuse`` without the folders holding a file whose stats differ from the last build's (or
     changed too close before it looked: see _Reader.unchanged). One pass over the stats the
@@ -585,7 +591,7 @@ def _reusable_folders(reader: _Reader, reuse: dict[str, str] | None) -> dict[str
     changed: set[str] = set()
     for shown, current in reader.scanned.items():
         before = known.get(shown)
-        if before is None or current[0] != before[0] or current[1] != before[1] or current[1] >= settled:
+        if before is None or not _settled_same(current, before, settled):
             changed.add(shown.rpartition("/")[0])
     data_shown, stats = reader._data_display, reader.stats
     skip = len(data_shown)

@@ -116,10 +116,8 @@ def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[st
             record = reusable.projects.get(raw_project.key)
             if record is not None:
                 reused[raw_project.key] = raw_project
-                folder_keys[raw_project.folder] = entry_key = raw_project.key
-                if store is not None:
-                    store.keep(entry_key)
-                found_records.append((entry_key, record))
+                folder_keys[raw_project.folder] = raw_project.key
+                found_records.append((raw_project.key, record))
                 continue
             # Its record is lost: read it after all, as load_tree would have.
             raw_project, extra = load_project(root, data_dir, raw_project)
@@ -129,9 +127,7 @@ def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[st
         record = reusable.projects.get(entry_key) if reusable and not keep_models else None
         if record is None:
             pending.append((len(found_records), entry_key, raw_project))
-        elif store is not None:
-            store.keep(entry_key)
-        found_records.append((entry_key, record))
+        found_records.append((entry_key, record))  # kept from pruning with every record (_build)
 
     def gather_one(item: tuple[int, str, RawProject]) -> tuple[str, state.ProjectRecord, list[Diagnostic],
                                                                    Project | None]:

@@ -50,9 +50,14 @@ def apply_settings(found: Iterable[Diagnostic], settings: RuleSettings) -> list[
     return kept + problems
 
 
+def _acknowledged_path(ack: Acknowledgement, folder: str) -> str:
+    """The file an acknowledgement names ("indicators.csv:12" or "project.yaml"), as findings show it."""
+    return f"{folder}/{ack.location.value.partition(':')[0].strip()}"
+
+
 def _matches(ack: Acknowledgement, folder: str, diagnostic: Diagnostic) -> bool:
-    file, _, line = ack.location.value.partition(":")
-    if diagnostic.code != ack.rule.value or diagnostic.location.path != f"{folder}/{file.strip()}":
+    line = ack.location.value.partition(":")[2]
+    if diagnostic.code != ack.rule.value or diagnostic.location.path != _acknowledged_path(ack, folder):
         return False
     return not line.strip() or (line.strip().isdigit() and diagnostic.location.line == int(line))
 
@@ -79,8 +84,7 @@ def apply_acknowledgements(found: list[Diagnostic], projects: Iterable[Project])
                 add(problem)
             if not configurable:
                 continue
-            file = ack.location.value.partition(":")[0]
-            candidates = by_place.get((ack.rule.value, f"{project.folder}/{file.strip()}"), ())
+            candidates = by_place.get((ack.rule.value, _acknowledged_path(ack, project.folder)), ())
             hits = [index for index in candidates if _matches(ack, project.folder, result[index])]
             if not hits:
                 add(rules.make("C001", ack.rule.location, code=ack.rule.value, location=ack.location.value))
