@@ -7,7 +7,6 @@ undecodable, unparsable). Whether the content is acceptable is the schema's call
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import stat
 from dataclasses import dataclass, field
@@ -50,6 +49,9 @@ class RawProject:
     # name → SHA-256 of every file present: read now, or (unchanged since the last build, by size
     # and modification time) taken from the build state without reading it.
     digests: dict[str, bytes] = field(default_factory=dict)
+    # Its listing held every required file, each read or known, and nothing else: what the next
+    # build may reuse it by (load_tree's ``reuse``) while its folder's times stay the same.
+    clean: bool = False
 
     @property
     def complete(self) -> bool:
@@ -73,7 +75,10 @@ class ReusedProject:
 class RawData:
     portal: YNode | None = None
     portal_path: str = ""
-    units: list[tuple[str, str, bytes | None]] = field(default_factory=list)  # (id, path, bytes)
+    # (id, shown path, SHA-256 or None when unreadable) of every unit file; a unit file not read
+    # (unchanged since the last build, see _Reader.unchanged) has no bytes in ``unit_files``.
+    units: list[tuple[str, str, bytes | None]] = field(default_factory=list)
+    unit_files: dict[str, bytes] = field(default_factory=dict)  # shown path → bytes of each unit file read
     projects: list[RawProject | ReusedProject] = field(default_factory=list)
     format_doc: str = ""
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -140,12 +145,10 @@ class RecordedTree:
             return None
         return [_Recorded(name, f"{folder}/{name}", is_folder) for name, is_folder in sorted(names)]
 
-    def file_names(self, folder: str) -> tuple[str, ...] | None:
-        """The folder's file names, sorted; None when it holds a folder or was not recorded."""
+    def names(self, folder: str) -> list[tuple[str, bool]] | None:
+        """The folder's (name, is a folder) entries sorted by name, as get() lists them."""
         names = self._names.get(folder)
-        if names is None or any(is_folder for _, is_folder in names):
-            return None
-        return tuple(sorted(name for name, _ in names))
+        return sorted(names) if names is not None else None
 
 
 def recorded_tree(data_dir: Path, data_shown: str, files: list[str],
@@ -464,14 +467,15 @@ def _mib(size: int) -> str:
 def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] | None = None,
               known: dict[str, tuple[int, int, bytes]] | None = None, settled_ns: int = 0,
               scanned: dict[str, tuple[int, int]] | None = None,
-              recorded: tuple[RecordedTree, dict[str, tuple[int, int]], list[str]] | None = None,
+              recorded: tuple[RecordedTree, dict[str, tuple[int, int]], list[str], list[str] | None] | None = None,
               reuse: dict[str, str] | None = None) -> RawData:
     """Read everything; with ``years``, only the projects of those fiscal years (a split portal).
 
     With ``known`` (the last build's file stats, see _Reader.unchanged), a project file that has
     not changed is not read: only its recorded digest is kept, which is all a cached project needs.
     With ``scanned``, the files' stats are those the caller took. With ``recorded`` (recorded_tree(),
-    the folder record it was checked against and the files it names), no folder is listed.
+    the folder record it was checked against, the files it names, and the inputs whose stats changed
+    when known: state.InPlace.changed), no folder is listed.
     With ``recorded``, ``known`` and ``scanned`` also, ``reuse`` (the last build's project keys by
     shown folder) makes a ReusedProject of every project folder none of whose files changed.
     """
@@ -510,14 +514,23 @@ def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] |
     if present(UNITS_DIR, True):
         for entry in reader.listing(units_dir):
             if entry.is_file(follow_symlinks=False) and entry.name.endswith(".yaml"):
-                path = Path(entry.path)
-                # Only read here: parsing waits for parse_unit(), which a cached unit never needs.
-                raw.units.append((entry.name[: -len(".yaml")], reader.display(path), reader.read_bytes(path)))
+                # Only read here, and only when changed: parsing waits for parse_unit(), which a
+                # cached unit never needs (1,000 unit files at 10,000 projects).
+                shown = reader.display(entry.path)
+                digest = reader.unchanged(entry, shown) if reader.known else None
+                if digest is None:
+                    data = reader.read_bytes(Path(entry.path))
+                    if data is not None:
+                        raw.unit_files[shown] = data
+                        digest = reader.contents[reader._content_key(shown)]
+                raw.units.append((entry.name[: -len(".yaml")], shown, digest))
             else:
                 reader.unrecognized(entry)
 
     if present(PROJECTS_DIR, True):
-        folders = []
+        reusable = _reusable_folders(reader, reuse, recorded[3]) if recorded is not None and known and scanned \
+            else None
+        folders: list[tuple[str, str] | ReusedProject] = []
         for year_entry in reader.listing(projects_dir):
             if years is not None and year_entry.name not in years:
                 raw.walked_all = False
@@ -525,15 +538,16 @@ def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] |
             if not year_entry.is_dir(follow_symlinks=False):
                 reader.unrecognized(year_entry)
                 continue
+            if reusable:
+                folders += _reused_projects(reader, reusable, year_entry.name, year_entry.path)
+                continue
             for project_entry in reader.listing(Path(year_entry.path)):
                 if not project_entry.is_dir(follow_symlinks=False):
                     reader.unrecognized(project_entry)
                     continue
                 folders.append((year_entry.name, project_entry.path))
-        reusable = _reusable_folders(reader, reuse) if recorded is not None and known and scanned else None
-        for done, (year_name, folder) in enumerate(folders, start=1):
-            reused = _reused_project(reader, reusable, year_name, folder) if reusable else None
-            raw.projects.append(reused or _load_project(reader, year_name, folder))
+        for done, found in enumerate(folders, start=1):
+            raw.projects.append(found if type(found) is ReusedProject else _load_project(reader, *found))
             if progress:
                 progress("读取数据", done, len(folders))
     return raw
@@ -546,14 +560,17 @@ def _load_project(reader: _Reader, year_name: str, folder: str) -> RawProject:
     shown_folder = reader.display(folder)
     project = RawProject(year_name, folder.rpartition(os.sep)[2], shown_folder)
     present: dict[str, os.DirEntry] = {}
+    clean = True
     for entry in reader.listing(folder):
         if entry.name in PROJECT_FILES and entry.is_file(follow_symlinks=False):
             present[entry.name] = entry
         else:
             reader.unrecognized(entry)
+            clean = False
     for name in PROJECT_FILES:
         if name not in present and name not in OPTIONAL_PROJECT_FILES:
             reader.missing(folder, name)
+            clean = False
     project.project_path = f"{shown_folder}/{PROJECT_FILE}"
     project.budget_path = f"{shown_folder}/{BUDGET_FILE}"
     project.indicators_path = f"{shown_folder}/{INDICATORS_FILE}"
@@ -568,6 +585,7 @@ def _load_project(reader: _Reader, year_name: str, folder: str) -> RawProject:
             if data is not None:
                 project.files[name] = data
                 project.digests[name] = reader.contents[reader._content_key(shown)]
+    project.clean = clean and len(project.digests) == len(present)
     return project
 
 
@@ -577,7 +595,8 @@ def _settled_same(current: tuple[int, int], known: tuple[int, int, bytes], settl
     return current[0] == known[0] and current[1] == known[1] and current[1] < settled_ns
 
 
-def _reusable_folders(reader: _Reader, reuse: dict[str, str] | None) -> dict[str, str] | None:
+def _reusable_folders(reader: _Reader, reuse: dict[str, str] | None, changed_inputs: list[str] | None
+                      ) -> dict[str, str] | None:
     """``reuse`` without the folders holding a file whose stats differ from the last build's (or
     changed too close before it looked: see _Reader.unchanged). One pass over the stats the
     no-op check took, instead of three lookups per file in every project folder.
@@ -588,11 +607,14 @@ def _reusable_folders(reader: _Reader, reuse: dict[str, str] | None) -> dict[str
     if not reuse:
         return None
     known, settled = reader.known, reader.settled_ns
-    changed: set[str] = set()
-    for shown, current in reader.scanned.items():
-        before = known.get(shown)
-        if before is None or not _settled_same(current, before, settled):
-            changed.add(shown.rpartition("/")[0])
+    if changed_inputs is not None:  # the no-op check compared every stat already
+        changed = {shown.rpartition("/")[0] for shown in changed_inputs}
+    else:
+        changed = set()
+        for shown, current in reader.scanned.items():
+            before = known.get(shown)
+            if before is None or not _settled_same(current, before, settled):
+                changed.add(shown.rpartition("/")[0])
     data_shown, stats = reader._data_display, reader.stats
     skip = len(data_shown)
     # Not over the portal's and units' files, read already; the project files read later replace these.
@@ -602,25 +624,31 @@ def _reusable_folders(reader: _Reader, reuse: dict[str, str] | None) -> dict[str
     return {folder: key for folder, key in reuse.items() if folder not in changed}
 
 
-def _reused_project(reader: _Reader, reusable: dict[str, str], year_name: str, folder: str
-                    ) -> ReusedProject | None:
-    """A ReusedProject when the folder is reusable and its recorded listing holds only project
-    files and every required one: _load_project would report nothing and read nothing."""
-    shown_folder = reader.display(folder)
-    key = reusable.get(shown_folder)
-    if key is None:
-        return None
-    if reader.tree.file_names(folder) not in _REUSABLE_LISTINGS:
-        return None
-    return ReusedProject(year_name, folder.rpartition(os.sep)[2], shown_folder, folder, key)
-
-
-# A project folder's possible listings (sorted by name, as recorded_tree lists them): every
-# required file, and any optional one.
-_REUSABLE_LISTINGS = frozenset(
-    tuple(sorted(names)) for names in
-    (set(PROJECT_FILES) - set(left_out) for count in range(len(OPTIONAL_PROJECT_FILES) + 1)
-     for left_out in itertools.combinations(OPTIONAL_PROJECT_FILES, count)))
+def _reused_projects(reader: _Reader, reusable: dict[str, str], year_name: str, year_path: str
+                     ) -> list[tuple[str, str] | ReusedProject]:
+    """A year folder's project folders as load_tree's listing would give them: a ReusedProject for
+    each folder that is reusable, else (year, path) to load. ``reusable`` holds only folders whose
+    listing the last build found complete (RawProject.clean), and a recorded tree only folders
+    with the times that build saw, so their listings are the same: neither listed nor looked at."""
+    names = reader.tree.names(year_path)
+    found: list[tuple[str, str] | ReusedProject] = []
+    if names is None:  # never with a recorded tree that lists the year folder; as load_tree would
+        for entry in reader.listing(Path(year_path)):
+            if entry.is_dir(follow_symlinks=False):
+                found.append((year_name, entry.path))
+            else:
+                reader.unrecognized(entry)
+        return found
+    shown_year = reader.display(year_path) + "/"
+    for name, is_folder in names:
+        path = f"{year_path}/{name}"
+        if not is_folder:
+            reader.unrecognized(_Recorded(name, path, False))
+            continue
+        shown = shown_year + name
+        key = reusable.get(shown)
+        found.append(ReusedProject(year_name, name, shown, path, key) if key is not None else (year_name, path))
+    return found
 
 
 def load_project(root: Path, data_dir: Path, reused: ReusedProject) -> tuple[RawProject, list[Diagnostic]]:
@@ -628,6 +656,13 @@ def load_project(root: Path, data_dir: Path, reused: ReusedProject) -> tuple[Raw
     was lost), with what reading them reported."""
     raw = RawData()
     return _load_project(_Reader(root, raw, data_dir), reused.year_name, reused.path), raw.diagnostics
+
+
+def read_unit(root: Path, data_dir: Path, shown: str) -> tuple[bytes | None, list[Diagnostic]]:
+    """A unit file load_tree skipped as unchanged (its cached record turned out to be missing)."""
+    raw = RawData()
+    data = _Reader(root, raw, data_dir).read_bytes(data_dir / UNITS_DIR / shown.rpartition("/")[2])
+    return data, raw.diagnostics
 
 
 def read_skipped(root: Path, data_dir: Path, project: RawProject) -> list[Diagnostic]:

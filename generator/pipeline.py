@@ -25,7 +25,7 @@ from .checks import personal, relevance
 from .compute import Listed, ProjectView, portal_view, project_head, project_view
 from .diagnostics import Diagnostic, Location, has_failures, sort_diagnostics
 from .load import (RawData, RawProject, ReusedProject, load_project, load_tree, parse_project, parse_unit, read_skipped,
-                   recorded_tree)
+                   read_unit, recorded_tree)
 from .model import Dataset, Portal, Project, Text, Unit
 from .noop import BuildResult
 from .output import Publisher, collision
@@ -87,12 +87,20 @@ def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[st
     unit_records: dict[str, state.UnitRecord] = {}
     # A unit whose own file has errors still exists: projects referring to it are not "unknown".
     unit_ids = {unit_id for unit_id, _, _ in raw.units}
-    for unit_id, path, data in raw.units:
-        if data is None:
+    for unit_id, path, digest in raw.units:
+        if digest is None:
             continue  # unreadable: load_tree reported it
-        unit_key = cache.key("unit", unit_id, path, data)
+        unit_key = cache.key("unit", unit_id, path, digest)
         record = reusable.units.get(unit_key) if reusable else None
         if record is None:
+            data = raw.unit_files.get(path)
+            if data is None:  # not read, as unchanged; its record is lost
+                data, extra = read_unit(root, data_dir, path)
+                diagnostics += extra
+                if data is None:
+                    continue
+                # Edited since the stat it was skipped by: its record is made, and kept, by what it holds now.
+                unit_key = cache.key("unit", unit_id, path, hashlib.sha256(data).digest())
             record = _gather_unit(data_dir, root, unit_id, path, data)
         unit_records[unit_key] = record
         unit_keys[unit_id] = unit_key
@@ -185,7 +193,8 @@ def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[st
         # state, so that the next change to any project finds its names without loading jieba.
         store.keep_all(kept_segments)
     for entry_key, raw_project in raw_projects.items():
-        folder_keys[raw_project.folder] = entry_key
+        if raw_project.clean:  # a folder with a file missing is listed again, to report it
+            folder_keys[raw_project.folder] = entry_key
     return _Collected(raw, portal, units, unit_keys, records, unit_records, project_keys, raw_projects, reused,
                       folder_keys, models, diagnostics)
 
@@ -491,7 +500,7 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
             data_shown = Path(os.path.relpath(data_dir, root)).as_posix() + "/"
             files = state.data_paths(prior)
             tree = recorded_tree(data_dir, data_shown, files, in_place.folders)
-            recorded = (tree, in_place.folders, files) if tree is not None else None
+            recorded = (tree, in_place.folders, files, in_place.changed) if tree is not None else None
     collected = _collect(data_dir, root, progress, years, store, prior, records, keep_models=False,
                          scanned=scanned, recorded=recorded, reuse=_folder_keys(store, prior) if recorded else None)
     stages("read and check")

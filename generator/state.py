@@ -782,6 +782,9 @@ class InPlace:
     folders_same: bool  # every folder: then each holds exactly the entries the last build's walk saw
     stats: dict[str, tuple[int, int]]  # (size, mtime_ns) of every input still there, by shown path
     folders: dict[str, tuple[int, int]]  # the folder record, (mtime_ns, ctime_ns) by path
+    # The inputs whose stats differ from the last build's (or are gone), and those modified too
+    # close before that build looked at them (read again whatever their stats), by shown path.
+    changed: list[str] | None = None
 
 
 def compare_in_place(prior: BuildState, data_dir: Path, data_shown: str, templates: Path) -> InPlace | None:
@@ -817,27 +820,36 @@ def compare_in_place(prior: BuildState, data_dir: Path, data_shown: str, templat
     # As the last build saw them; then what changed, put right.
     stats = dict(zip(data_shown_paths + template_shown_paths, zip(input_stats[0::2], input_stats[1::2]),
                      strict=True))
-    same = _stats(data_dir, data, data_shown_paths, input_stats[:cut], stats)
-    same = _stats(templates, templates_inside, template_shown_paths, input_stats[cut:], stats) and same
-    unchanged = folders_same and same and max(input_stats[1::2], default=0) < settled
+    changed: list[str] = []
+    same = _stats(data_dir, data, data_shown_paths, input_stats[:cut], stats, changed)
+    same = _stats(templates, templates_inside, template_shown_paths, input_stats[cut:], stats, changed) and same
+    settled_all = max(input_stats[1::2], default=0) < settled
+    if not settled_all:  # the file edited right before the last build, as a rule: read again
+        changed += compress(data_shown_paths + template_shown_paths,
+                            [mtime >= settled for mtime in input_stats[1::2]])
+    unchanged = folders_same and same and settled_all
     return InPlace(unchanged, folders_same, stats,
-                   dict(zip(folder_paths, zip(folder_stats[0::2], folder_stats[1::2]))) if folders_same else {})
+                   dict(zip(folder_paths, zip(folder_stats[0::2], folder_stats[1::2]))) if folders_same else {},
+                   changed)
 
 
-def _stats(folder: Path, paths: list[str], shown: list[str], stats: array, found: dict) -> bool:
+def _stats(folder: Path, paths: list[str], shown: list[str], stats: array, found: dict, changed: list[str]) -> bool:
     """``found`` (each shown path's (size, mtime_ns) as ``stats`` has it) made each path's now (a
-    path gone: removed); whether all were as ``stats``."""
+    path gone: removed), and the shown paths that differ added to ``changed``; whether all were as
+    ``stats``."""
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         for name in shown:
             found.pop(name, None)
+        changed += shown
         return False
     try:
         changes = _changes(fd, paths, stats)
     finally:
         os.close(fd)
     for at, current in changes:
+        changed.append(shown[at])
         if current is None:
             del found[shown[at]]
         else:
