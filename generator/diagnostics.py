@@ -137,6 +137,19 @@ def _line(d: Diagnostic) -> str:
     return f"{d.location}: {d.code} [{d.severity.label}] {d.message}"
 
 
+def _lines(diagnostics: list[Diagnostic]) -> list[str]:
+    """_line of each: a build after a change prints 20,000 warnings of an unchanged portal."""
+    labels = {severity: severity.label for severity in Severity}
+    found = []
+    for d in diagnostics:
+        where = d.location
+        if where.cell is None and where.column is not None and where.line is not None:
+            found.append(f"{where.path}:{where.line}:{where.column}: {d.code} [{labels[d.severity]}] {d.message}")
+        else:
+            found.append(_line(d))
+    return found
+
+
 def format_text(diagnostics: list[Diagnostic]) -> str:
     """`path:line:col: CODE [severity] message`, grouping a rule that fires many times."""
     from .rules import RULES  # rules imports this module
@@ -146,20 +159,24 @@ def format_text(diagnostics: list[Diagnostic]) -> str:
     for d in open_:
         counts[d.code] = counts.get(d.code, 0) + 1
     lines: list[str] = []
-    grouped: set[str] = set()
-    for d in open_:
+    shown = _lines(open_)
+    by_code: dict[str, list[str]] = {}  # a grouped rule's lines, in order: one pass, not one per rule
+    for d, line in zip(open_, shown):
+        if counts[d.code] >= GROUP_THRESHOLD:
+            by_code.setdefault(d.code, []).append(f"  {line}")
+    for d, line in zip(open_, shown):
         if counts[d.code] < GROUP_THRESHOLD:
-            lines.append(_line(d))
+            lines.append(line)
             if d.hint:
                 lines.append(f"    提示：{d.hint}")
             continue
-        if d.code in grouped:
-            continue
-        grouped.add(d.code)
+        group = by_code.pop(d.code, None)
+        if group is None:
+            continue  # grouped at its first finding
         rule = RULES[d.code]
         lines.append(f"── {d.code} {rule.name}（{d.severity.label}，共 {counts[d.code]} 处；"
                      f"规则说明见网站 rules/{d.code}/）")
-        lines += [f"  {_line(x)}" for x in open_ if x.code == d.code]
+        lines += group
         lines.append(f"    提示：{rule.fix}")
     acknowledged = [d for d in diagnostics if d.acknowledged is not None]
     if acknowledged:

@@ -69,6 +69,9 @@ def apply_acknowledgements(found: list[Diagnostic], projects: Iterable[Project])
     only at the findings with that code in that file, found through an index, instead of at all
     of them (a portal with 1,000 acknowledgements and 20,000 findings made 20 million tests)."""
     result = list(found)
+    acknowledging = [project for project in projects if project.acknowledgements]
+    if not acknowledging:
+        return result  # most portals, most builds: no index of 20,000 findings
     by_place: dict[tuple[str, str], list[int]] = {}
     for index, diagnostic in enumerate(result):
         by_place.setdefault((diagnostic.code, diagnostic.location.path), []).append(index)
@@ -76,7 +79,7 @@ def apply_acknowledgements(found: list[Diagnostic], projects: Iterable[Project])
     def add(diagnostic: Diagnostic) -> None:
         by_place.setdefault((diagnostic.code, diagnostic.location.path), []).append(len(result))
         result.append(diagnostic)
-    for project in projects:
+    for project in acknowledging:
         for ack in project.acknowledgements:
             problems: list[Diagnostic] = []
             configurable = _configurable(ack.rule, problems)

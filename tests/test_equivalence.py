@@ -407,6 +407,56 @@ def test_sort_diagnostics_is_sorted_set_of_them(diagnostics):
             assert first_seen[earlier] < first_seen[later]
 
 
+def _reference_format_text(diagnostics) -> str:
+    """format_text as first written: a pass over every finding per grouped rule."""
+    from generator.diagnostics import GROUP_THRESHOLD
+    from generator.rules import RULES
+
+    def line(d):
+        return f"{d.location}: {d.code} [{d.severity.label}] {d.message}"
+    open_ = [d for d in diagnostics if d.acknowledged is None]
+    counts = {}
+    for d in open_:
+        counts[d.code] = counts.get(d.code, 0) + 1
+    lines, grouped = [], set()
+    for d in open_:
+        if counts[d.code] < GROUP_THRESHOLD:
+            lines.append(line(d))
+            if d.hint:
+                lines.append(f"    提示：{d.hint}")
+            continue
+        if d.code in grouped:
+            continue
+        grouped.add(d.code)
+        rule = RULES[d.code]
+        lines.append(f"── {d.code} {rule.name}（{d.severity.label}，共 {counts[d.code]} 处；"
+                     f"规则说明见网站 rules/{d.code}/）")
+        lines += [f"  {line(x)}" for x in open_ if x.code == d.code]
+        lines.append(f"    提示：{rule.fix}")
+    acknowledged = [d for d in diagnostics if d.acknowledged is not None]
+    if acknowledged:
+        lines.append("已确认的问题（不计入失败）：")
+        lines += [f"  {line(d)}（确认理由：{d.acknowledged}）" for d in acknowledged]
+    return "\n".join(lines)
+
+
+_placed_diagnostics = st.builds(
+    Diagnostic, code=st.sampled_from(["S201", "A410", "I519", "S214"]), severity=st.sampled_from(list(Severity)),
+    location=st.builds(Location, path=st.sampled_from(["a.csv", "b.yaml", "c.xlsx"]),
+                       line=st.sampled_from([None, 1, 2]), column=st.sampled_from([None, 3]),
+                       sheet=st.sampled_from([None, "表1"]), cell=st.sampled_from([None, "C7", "第 2 段"])),
+    message=st.sampled_from(["m", "n"]), hint=st.sampled_from(["", "h"]),
+    acknowledged=st.sampled_from([None, None, "理由"]))
+
+
+@SETTINGS
+@given(st.lists(_placed_diagnostics, max_size=40))
+def test_format_text_equals_the_pass_per_rule(diagnostics):
+    from generator.diagnostics import format_text
+
+    assert format_text(diagnostics) == _reference_format_text(diagnostics)
+
+
 def _reference_apply_acknowledgements(found, projects):
     """review.apply_acknowledgements as it was before its index: every acknowledgement tested
     against every finding."""
