@@ -96,7 +96,8 @@ def test_totals_are_written_as_money_writes_them(fen):
 @given(st.lists(st.integers(min_value=0, max_value=10**12 * 100 - 1), min_size=1, max_size=30))
 def test_group_sums_are_exact_integer_fen(fens):
     """Totals beyond Decimal's default 28 digits still add exactly."""
-    big = [Decimal(10**42 + f).scaleb(-2) for f in fens]  # 10^40 元 and more: 43 digits
+    # 10^40 元 and more: 43 digits (Decimal() of a string is exact in any context)
+    big = [Decimal(f"{(10**42 + f) // 100}.{(10**42 + f) % 100:02d}") for f in fens]
     assert _exact_fen(big) == sum(fens) + len(fens) * 10**42
 
 
