@@ -17,6 +17,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from xml.etree import ElementTree
@@ -29,7 +30,7 @@ from markupsafe import Markup, escape
 from . import cache, publish
 from .charts import Bar, bar_chart
 from .compute import Listed, PortalView, ProjectView, TotalRow, compare
-from .exports import DATA_PACKAGE_DIR, download_dir, downloads_key
+from .exports import DATA_PACKAGE_DIR, download_dir, downloads_keys
 from .model import Dataset
 from .rules import RULES
 
@@ -496,25 +497,22 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     def site_meta(column: str, title: str, description: str, **extra: str) -> dict:
         return publish.site_page_meta(dataset, column, title, description, **extra)
 
-    # By id(), with the view itself (so no other object can take its id): each project is listed
-    # by its unit, its year and its classification.
-    made_rows: dict[int, tuple[Listed, str]] = {}
+    # Asked once per unit: rows, unit pages and downloads of its projects name it.
+    unit_keys = {uid: sources.unit_key(uid) for uid in units}
 
-    def listing_row(v: Listed) -> str:
-        return f"{v.project.year}\0{v.project.id}\0{v.project.name.value}\0{v.unit.id}\0" \
-               f"{sources.unit_key(v.unit.id)}\0{v.total.yuan}\0{v.total.wan}"
-
-    def rows(views) -> list[str]:
+    def listing_rows(views: tuple[Listed, ...]) -> dict[int, str]:
         """What a listing row shows of a project (its link, name, unit and total), not the
         project's whole key: editing a narrative does not re-render the listings. The unit's
         key, since a row names its unit: renaming a unit re-renders every page listing it."""
-        found = []
-        for v in views:
-            made = made_rows.get(id(v))
-            if made is None or made[0] is not v:
-                made = made_rows[id(v)] = (v, listing_row(v))
-            found.append(made[1])
-        return found
+        return {id(v): f"{v.project.year}\0{v.project.id}\0{v.project.name.value}\0{v.unit.id}\0"
+                       f"{unit_keys[v.unit.id]}\0{v.total.yuan}\0{v.total.wan}" for v in views}
+
+    # Each project's row made once, by id(): every view a listing shows is one of ``portal``'s,
+    # which keeps them all (so no other object can take their ids) until the jobs are made.
+    row_text = {**listing_rows(portal.projects), **listing_rows(portal.unit_targets)}
+
+    def rows(views) -> list[str]:
+        return list(map(row_text.__getitem__, map(id, views)))
 
     def paged_title(title: str, pager: Pager) -> str:
         return title if pager.number == 1 else f"{title}（第{pager.number}页）"
@@ -549,8 +547,7 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
             disclosure = publish.unit_target_disclosure(view, dataset.portal, serial)
             return {path: render("unit_target.md.j2", path, view=view, findings=findings, disclosure=disclosure,
                                  gov=publish.unit_target_meta(view, disclosure), wide=True, common=local)}
-        return Job(path, key("unit-target", sources.project_key(listed), sources.unit_key(listed.unit.id),
-                                serial), make)
+        return Job(path, key("unit-target", sources.project_key(listed), unit_keys[listed.unit.id], serial), make)
 
     for listed in portal.unit_targets:
         targets_by_unit[listed.unit.id].append(listed)
@@ -559,67 +556,74 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     for (year, uid), row in portal.by_year_unit.items():
         totals_by_unit[uid][(year, uid)] = row
 
-    def unit_jobs(unit_id: str, unit) -> list[Job]:
-        unit_projects, unit_targets = tuple(projects_by_unit[unit_id]), targets_by_unit[unit_id]
-        totals = totals_by_unit[unit_id]
+    def make_unit(unit_id: str, unit, path: str, pager: Pager, listed: tuple, unit_projects: list[Listed],
+                  totals: dict) -> dict[str, str | bytes]:
+        disclosure = publish.unit_disclosure(unit, (v.project.year for v in unit_projects), dataset.portal)
+        gov = publish.unit_meta(unit, disclosure)
+        if pager.number > 1:
+            gov = {**gov, "ArticleTitle": f"{gov['ArticleTitle']}（项目预算第{pager.number}页）"}
+        return {path: render("unit.md.j2", path, unit=unit, projects=listed, pager=pager, totals=totals,
+                             unit_targets=targets_by_unit[unit_id], disclosure=disclosure, gov=gov, common=local)}
+
+    years_part = str(years)  # as key() writes it, once rather than for each unit page
+    for unit_id, unit in sorted(units.items()):
+        unit_projects, totals = projects_by_unit[unit_id], totals_by_unit[unit_id]
         total_parts = [part for (year, _), row in sorted(totals.items())
                        for part in (year, row.count, row.total.yuan, row.total.wan)]
-
-        def job(pager: Pager, listed: tuple) -> Job:
+        # The disclosure block names the years of all the unit's projects, on every page.
+        tail = ("years", *sorted({v.project.year for v in unit_projects}),
+                "targets", *rows(targets_by_unit[unit_id]))
+        for pager, listed in paginate(tuple(unit_projects), lambda n: unit_page(unit_id, n)):
             path = unit_page(unit_id, pager.number)
+            jobs.append(Job(path, key("unit", unit_keys[unit_id], years_part, pager, *total_parts, *rows(listed),
+                                      *tail),
+                            partial(make_unit, unit_id, unit, path, pager, listed, unit_projects, totals)))
 
-            def make() -> dict[str, str | bytes]:
-                disclosure = publish.unit_disclosure(unit, (v.project.year for v in unit_projects), dataset.portal)
-                gov = publish.unit_meta(unit, disclosure)
-                if pager.number > 1:
-                    gov = {**gov, "ArticleTitle": f"{gov['ArticleTitle']}（项目预算第{pager.number}页）"}
-                return {path: render("unit.md.j2", path, unit=unit, projects=listed, pager=pager, totals=totals,
-                                     unit_targets=unit_targets, disclosure=disclosure, gov=gov, common=local)}
-            # The disclosure block names the years of all the unit's projects, on every page.
-            return Job(path, key("unit", sources.unit_key(unit_id), years, pager, *total_parts, *rows(listed),
-                                 "years", *sorted({v.project.year for v in unit_projects}),
-                                 "targets", *rows(unit_targets)), make)
-        return [job(pager, listed) for pager, listed in paginate(unit_projects, lambda n: unit_page(unit_id, n))]
+    def make_project(listed: Listed, path: str, serial: int) -> dict[str, str | bytes]:
+        view = sources.view(listed)
+        findings = review.by_project[view.project.key] if review else None
+        disclosure = publish.project_disclosure(view, dataset.portal, serial)
+        earlier = portal.previous_year.get(listed.project.key)
+        comparison = compare(sources.view(earlier), view) if earlier is not None else None
+        return {path: render("project.md.j2", path, view=view, findings=findings, chart=_project_chart(view),
+                             downloads=download_dir(listed.project), comparison=comparison,
+                             next_year=portal.next_year.get(listed.project.key), disclosure=disclosure,
+                             gov=publish.project_meta(view, disclosure), wide=True, common=local)}
 
-    for unit_id, unit in sorted(units.items()):
-        jobs += unit_jobs(unit_id, unit)
-
-    def project_job(listed: Listed) -> Job:
-        project_key = listed.project.key
-        path, serial = project_page(listed), serials[project_key]
-        earlier = portal.previous_year.get(project_key)
-        later = portal.next_year.get(project_key)
-        folder = download_dir(listed.project)
-
-        def make() -> dict[str, str | bytes]:
-            view = sources.view(listed)
-            findings = review.by_project[view.project.key] if review else None
-            disclosure = publish.project_disclosure(view, dataset.portal, serial)
-            comparison = compare(sources.view(earlier), view) if earlier is not None else None
-            return {path: render("project.md.j2", path, view=view, findings=findings, chart=_project_chart(view),
-                                 downloads=folder, comparison=comparison, next_year=later, disclosure=disclosure,
-                                 gov=publish.project_meta(view, disclosure), wide=True, common=local)}
-        return Job(path,
-                   key("project", sources.project_key(listed), sources.unit_key(listed.unit.id), serial,
-                       sources.project_key(earlier) if earlier else "", sources.project_key(later) if later else ""),
-                   make)
-
-    def downloads_job(listed: Listed) -> Job:
-        """A project's downloads, a job of their own: they are made from the project and its unit
-        only, so editing a template or portal.yaml, or a review build, does not make them again.
-        Named by their folder (with a slash, which no page path ends with)."""
-        return Job(f"{download_dir(listed.project)}/",
-                   downloads_key(sources.project_key(listed), sources.unit_key(listed.unit.id)),
-                   lambda: dict(sources.downloads(sources.view(listed))))
+    def make_downloads(listed: Listed) -> dict[str, str | bytes]:
+        return dict(sources.downloads(sources.view(listed)))
 
     # A project's two jobs side by side: the downloads job finds the view its page just used.
-    jobs += [job for listed in portal.projects for job in (project_job(listed), downloads_job(listed))]
+    # The downloads are a job of their own: they are made from the project and its unit only, so
+    # editing a template or portal.yaml, or a review build, does not make them again. Named by
+    # their folder (with a slash, which no page path ends with). Only the jobs made again call
+    # make_*: what only they need (the comparison, the downloads' folder) is found there.
+    # 10,000 projects: their keys' parts are gathered here, each hashed in one piece.
+    projects = portal.projects
+    project_key = sources.project_key
+    project_keys = list(map(project_key, projects))
+    project_unit_keys = [unit_keys[listed.unit.id] for listed in projects]
+    previous_year, next_year = portal.previous_year, portal.next_year
+    sha256, page_prefix = hashlib.sha256, prefix.decode()
+    for listed, project_key_, unit_key_, downloads_key_ in zip(
+            projects, project_keys, project_unit_keys, downloads_keys(project_keys, project_unit_keys)):
+        head = listed.project
+        path, serial = project_page(listed), serials[head.year, head.id]
+        page_key = None
+        if review is None:  # as key("project", …): findings can be on any page of a review build
+            earlier, later = previous_year.get((head.year, head.id)), next_year.get((head.year, head.id))
+            page_key = sha256(
+                f"{page_prefix}project\0{project_key_}\0{unit_key_}\0{serial}\0"
+                f"{project_key(earlier) if earlier else ''}\0{project_key(later) if later else ''}"
+                .encode("utf-8", "surrogateescape")).hexdigest()
+        jobs.append(Job(path, page_key, partial(make_project, listed, path, serial)))
+        jobs.append(Job(f"{download_dir(head)}/", downloads_key_, partial(make_downloads, listed)))
     year_rows = {row.key: row for row in portal.by_year}
     for year in years:
         unit_rows = [(uid, row) for (y, uid), row in sorted(portal.by_year_unit.items()) if y == year]
         year_units = {uid: units[uid] for uid, _ in unit_rows}
         unit_parts = [part for uid, row in unit_rows
-                      for part in (uid, sources.unit_key(uid), row.count, row.total.yuan, row.total.wan)]
+                      for part in (uid, unit_keys[uid], row.count, row.total.yuan, row.total.wan)]
         total = year_rows[str(year)]
         for pager, listed in paginate(portal.in_year(year), lambda number: year_page(year, number)):
             title = paged_title(f"{year}年项目预算", pager)
