@@ -497,21 +497,30 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     def site_meta(column: str, title: str, description: str, **extra: str) -> dict:
         return publish.site_page_meta(dataset, column, title, description, **extra)
 
+    def listing_key(parts: list[bytes]) -> str | None:
+        """key() of the parts, given encoded: a listing's rows are encoded once for the three
+        listings that show each (its unit's, its year's and its classification's)."""
+        return None if review is not None else hashlib.sha256(prefix + b"\0".join(parts)).hexdigest()
+
+    def text(*parts: object) -> bytes:
+        return "\0".join(map(str, parts)).encode("utf-8", "surrogateescape")
+
     # Asked once per unit: rows, unit pages and downloads of its projects name it.
     unit_keys = {uid: sources.unit_key(uid) for uid in units}
 
-    def listing_rows(views: tuple[Listed, ...]) -> dict[int, str]:
+    def listing_rows(views: tuple[Listed, ...]) -> dict[int, bytes]:
         """What a listing row shows of a project (its link, name, unit and total), not the
         project's whole key: editing a narrative does not re-render the listings. The unit's
         key, since a row names its unit: renaming a unit re-renders every page listing it."""
         return {id(v): f"{v.project.year}\0{v.project.id}\0{v.project.name.value}\0{v.unit.id}\0"
-                       f"{unit_keys[v.unit.id]}\0{v.total.yuan}\0{v.total.wan}" for v in views}
+                       f"{unit_keys[v.unit.id]}\0{v.total.yuan}\0{v.total.wan}".encode("utf-8", "surrogateescape")
+                for v in views}
 
     # Each project's row made once, by id(): every view a listing shows is one of ``portal``'s,
     # which keeps them all (so no other object can take their ids) until the jobs are made.
     row_text = {**listing_rows(portal.projects), **listing_rows(portal.unit_targets)}
 
-    def rows(views) -> list[str]:
+    def rows(views) -> list[bytes]:
         return list(map(row_text.__getitem__, map(id, views)))
 
     def paged_title(title: str, pager: Pager) -> str:
@@ -567,16 +576,16 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
 
     years_part = str(years)  # as key() writes it, once rather than for each unit page
     for unit_id, unit in sorted(units.items()):
-        unit_projects, totals = projects_by_unit[unit_id], totals_by_unit[unit_id]
+        unit_projects, totals, unit_key = projects_by_unit[unit_id], totals_by_unit[unit_id], unit_keys[unit_id]
         total_parts = [part for (year, _), row in sorted(totals.items())
                        for part in (year, row.count, row.total.yuan, row.total.wan)]
         # The disclosure block names the years of all the unit's projects, on every page.
-        tail = ("years", *sorted({v.project.year for v in unit_projects}),
-                "targets", *rows(targets_by_unit[unit_id]))
+        tail = [text("years", *sorted({v.project.year for v in unit_projects}), "targets"),
+                *rows(targets_by_unit[unit_id])]
         for pager, listed in paginate(tuple(unit_projects), lambda n: unit_page(unit_id, n)):
-            path = unit_page(unit_id, pager.number)
-            jobs.append(Job(path, key("unit", unit_keys[unit_id], years_part, pager, *total_parts, *rows(listed),
-                                      *tail),
+            path = pager.links[pager.number - 1][1]
+            jobs.append(Job(path, listing_key([text("unit", unit_key, years_part, pager, *total_parts),
+                                               *rows(listed), *tail]),
                             partial(make_unit, unit_id, unit, path, pager, listed, unit_projects, totals)))
 
     def make_project(listed: Listed, path: str, serial: int) -> dict[str, str | bytes]:
@@ -604,20 +613,25 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     project_keys = list(map(project_key, projects))
     project_unit_keys = [unit_keys[listed.unit.id] for listed in projects]
     previous_year, next_year = portal.previous_year, portal.next_year
-    sha256, page_prefix = hashlib.sha256, prefix.decode()
+    sha256, page_prefix, append = hashlib.sha256, prefix.decode(), jobs.append
+    earlier_key = later_key = ""
     for listed, project_key_, unit_key_, downloads_key_ in zip(
             projects, project_keys, project_unit_keys, downloads_keys(project_keys, project_unit_keys)):
         head = listed.project
-        path, serial = project_page(listed), serials[head.year, head.id]
+        year, project_id = head.year, head.id
+        # project_page() and download_dir(), written out: two calls for each of 10,000 projects
+        # (tests/test_render_jobs.py holds them to the same paths).
+        path, serial = f"projects/{year}/{project_id}.md", serials[year, project_id]
         page_key = None
         if review is None:  # as key("project", …): findings can be on any page of a review build
-            earlier, later = previous_year.get((head.year, head.id)), next_year.get((head.year, head.id))
-            page_key = sha256(
-                f"{page_prefix}project\0{project_key_}\0{unit_key_}\0{serial}\0"
-                f"{project_key(earlier) if earlier else ''}\0{project_key(later) if later else ''}"
-                .encode("utf-8", "surrogateescape")).hexdigest()
-        jobs.append(Job(path, page_key, partial(make_project, listed, path, serial)))
-        jobs.append(Job(f"{download_dir(head)}/", downloads_key_, partial(make_downloads, listed)))
+            if previous_year or next_year:  # else one year, or no project of two
+                earlier, later = previous_year.get((year, project_id)), next_year.get((year, project_id))
+                earlier_key = project_key(earlier) if earlier else ""
+                later_key = project_key(later) if later else ""
+            page_key = sha256(f"{page_prefix}project\0{project_key_}\0{unit_key_}\0{serial}\0{earlier_key}\0"
+                              f"{later_key}".encode("utf-8", "surrogateescape")).hexdigest()
+        append(Job(path, page_key, partial(make_project, listed, path, serial)))
+        append(Job(f"downloads/{year}/{project_id}/", downloads_key_, partial(make_downloads, listed)))
     year_rows = {row.key: row for row in portal.by_year}
     for year in years:
         unit_rows = [(uid, row) for (y, uid), row in sorted(portal.by_year_unit.items()) if y == year]
@@ -628,8 +642,8 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
         for pager, listed in paginate(portal.in_year(year), lambda number: year_page(year, number)):
             title = paged_title(f"{year}年项目预算", pager)
             jobs.append(page(year_page(year, pager.number),
-                             key("year", year, pager, total.count, total.total.yuan, *rows(listed),
-                                 *(unit_parts if pager.number == 1 else ())),
+                             listing_key([text("year", year, pager, total.count, total.total.yuan), *rows(listed),
+                                          *([text(*unit_parts)] if pager.number == 1 and unit_parts else [])]),
                              "year.md.j2", year=year, total=total, unit_rows=unit_rows, projects=listed,
                              pager=pager, units=year_units, common=local,
                              gov=site_meta("项目预算", title, f"{year}年各预算单位公开的项目预算。",
@@ -645,7 +659,8 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
                                           lambda number: classification_page(code, number)):
                 title = paged_title(f"{code} {name}", pager)
                 jobs.append(page(classification_page(code, pager.number),
-                                 key("classification", code, name, pager, *total_parts, *rows(listed)),
+                                 listing_key([text("classification", code, name, pager, *total_parts),
+                                              *rows(listed)]),
                                  "classification.md.j2", code=code, name=name, common=local, totals=totals,
                                  projects=listed, pager=pager,
                                  gov=site_meta("项目预算", title, f"支出功能分类科目 {code} {name} 的项目预算。")))
