@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import count, repeat
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -160,18 +161,18 @@ def _index_number(unit: Unit, category: str, year: int, serial: int) -> str | No
 
 def project_serials(views: Iterable[ProjectView]) -> dict[tuple[int, str], int]:
     """Serial of each project among its unit's projects of the same year, by project id."""
-    groups: dict[tuple[str, int], list[tuple[int, str]]] = {}
-    unit_id = year = keys = None
+    groups: dict[tuple[str, int], list[str]] = {}
+    unit_id = year = ids = None
     for view in views:  # 10,000 on every build, a unit's projects of a year mostly side by side
         project = view.project
         if view.unit.id != unit_id or project.year != year:
             unit_id, year = view.unit.id, project.year
-            keys = groups.setdefault((unit_id, year), [])
-        keys.append((year, project.id))
+            ids = groups.setdefault((unit_id, year), [])
+        ids.append(project.id)
     serials: dict[tuple[int, str], int] = {}
-    for keys in groups.values():
-        keys.sort()  # one year: by id
-        serials.update(zip(keys, range(1, len(keys) + 1)))
+    for (_, year), ids in groups.items():
+        ids.sort()
+        serials.update(zip(zip(repeat(year), ids), count(1)))
     return serials
 
 
