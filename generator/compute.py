@@ -360,6 +360,12 @@ def _exact_fen(values: list[Decimal]) -> int:
         return money.to_fen(sum(values, Decimal(0)))
 
 
+def _exact_fens(groups: dict) -> dict:
+    """_exact_fen of each group's values, with (count, 分) by the same keys."""
+    with localcontext(_EXACT):
+        return {key: (len(values), money.to_fen(sum(values, Decimal(0)))) for key, values in groups.items()}
+
+
 def _total_amount(fen: int) -> Amount:
     """amount(money.from_fen(fen)), its figures written from the integer: a build makes a
     thousand totals (one per unit and year), and Decimal's quantize and format cost five times
@@ -416,7 +422,7 @@ def portal_view(dataset: Dataset) -> PortalView:
             else:
                 found.append(value)
                 in_code[code].append(view)
-    year_unit_fen = {key: (len(values), _exact_fen(values)) for key, values in sorted(by_year_unit.items())}
+    year_unit_fen = _exact_fens(dict(sorted(by_year_unit.items())))
     by_year: dict[int, tuple[int, int]] = {}
     for (year, _), (count, fen) in year_unit_fen.items():
         earlier_count, earlier_fen = by_year.get(year, (0, 0))
@@ -442,8 +448,8 @@ def portal_view(dataset: Dataset) -> PortalView:
         else:
             by_unit.append(TotalRow(uid, row.count, row.total, str(latest)))
     return PortalView(
-        by_classification=tuple(TotalRow(code, len(values), _total_amount(_exact_fen(values)), str(year))
-                                for (code, year), values in sorted(by_code.items())),
+        by_classification=tuple(TotalRow(code, count, _total_amount(fen), str(year))
+                                for (code, year), (count, fen) in _exact_fens(dict(sorted(by_code.items()))).items()),
         classification_names=names,
         previous_year=previous_year,
         next_year=next_year,

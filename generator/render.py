@@ -170,11 +170,19 @@ class Pager:
     last: int
     links: tuple[tuple[int, str], ...]
 
+    def __repr__(self) -> str:
+        # What the dataclass's own would write (listing keys hold it: tests/test_render_jobs.py),
+        # without its recursion guard: a build writes one for each of 1,000 unit pages.
+        return (f"Pager(number={self.number!r}, count={self.count!r}, first={self.first!r}, "
+                f"last={self.last!r}, links={self.links!r})")
+
 
 def paginate(rows: tuple, path: Callable[[int], str]) -> list[tuple[Pager, tuple]]:
     """Rows split into listing pages of LIST_PAGE_ROWS; one page (and a pager of one) when
     they fit."""
-    count = max(1, -(-len(rows) // LIST_PAGE_ROWS))
+    if len(rows) <= LIST_PAGE_ROWS:  # most units' listings, one page each
+        return [(Pager(1, 1, 1, len(rows), ((1, path(1)),)), rows)]
+    count = -(-len(rows) // LIST_PAGE_ROWS)
     links = tuple((number, path(number)) for number in range(1, count + 1))
     pages = []
     for number in range(1, count + 1):
@@ -507,13 +515,14 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
 
     # Asked once per unit: rows, unit pages and downloads of its projects name it.
     unit_keys = {uid: sources.unit_key(uid) for uid in units}
+    row_units = {uid: f"{uid}\0{unit_key}" for uid, unit_key in unit_keys.items()}
 
     def listing_rows(views: tuple[Listed, ...]) -> dict[int, bytes]:
         """What a listing row shows of a project (its link, name, unit and total), not the
         project's whole key: editing a narrative does not re-render the listings. The unit's
         key, since a row names its unit: renaming a unit re-renders every page listing it."""
-        return {id(v): f"{v.project.year}\0{v.project.id}\0{v.project.name.value}\0{v.unit.id}\0"
-                       f"{unit_keys[v.unit.id]}\0{v.total.yuan}\0{v.total.wan}".encode("utf-8", "surrogateescape")
+        return {id(v): f"{(p := v.project).year}\0{p.id}\0{p.name.value}\0{row_units[v.unit.id]}\0"
+                       f"{(t := v.total).yuan}\0{t.wan}".encode("utf-8", "surrogateescape")
                 for v in views}
 
     # Each project's row made once, by id(): every view a listing shows is one of ``portal``'s,
@@ -577,11 +586,10 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     years_part = str(years)  # as key() writes it, once rather than for each unit page
     for unit_id, unit in sorted(units.items()):
         unit_projects, totals, unit_key = projects_by_unit[unit_id], totals_by_unit[unit_id], unit_keys[unit_id]
-        total_parts = [part for (year, _), row in sorted(totals.items())
-                       for part in (year, row.count, row.total.yuan, row.total.wan)]
+        by_year = sorted(totals.items())  # one for each year the unit has projects in
+        total_parts = [part for (year, _), row in by_year for part in (year, row.count, row.total.yuan, row.total.wan)]
         # The disclosure block names the years of all the unit's projects, on every page.
-        tail = [text("years", *sorted({v.project.year for v in unit_projects}), "targets"),
-                *rows(targets_by_unit[unit_id])]
+        tail = [text("years", *[year for (year, _), _ in by_year], "targets"), *rows(targets_by_unit[unit_id])]
         for pager, listed in paginate(tuple(unit_projects), lambda n: unit_page(unit_id, n)):
             path = pager.links[pager.number - 1][1]
             jobs.append(Job(path, listing_key([text("unit", unit_key, years_part, pager, *total_parts),
