@@ -433,6 +433,20 @@ class Job:
     make: Callable[[], dict[str, str | bytes]]
 
 
+class _Deferred(Job):
+    """A Job whose ``make`` is put together only when asked for: a build makes a page job and a
+    downloads job for each of 10,000 projects, and asks only the few made again."""
+
+    __slots__ = ("_maker", "_arguments")
+
+    def __init__(self, path: str, key: str | None, maker: Callable[..., dict[str, str | bytes]], *arguments):
+        self.path, self.key, self._maker, self._arguments = path, key, maker, arguments
+
+    @property
+    def make(self) -> Callable[[], dict[str, str | bytes]]:
+        return partial(self._maker, *self._arguments)
+
+
 class Sources(Protocol):
     """What page jobs need from the build beyond the dataset: cache keys and whole views."""
 
@@ -638,8 +652,8 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
                 later_key = project_key(later) if later else ""
             page_key = sha256(f"{page_prefix}project\0{project_key_}\0{unit_key_}\0{serial}\0{earlier_key}\0"
                               f"{later_key}".encode("utf-8", "surrogateescape")).hexdigest()
-        append(Job(path, page_key, partial(make_project, listed, path, serial)))
-        append(Job(f"downloads/{year}/{project_id}/", downloads_key_, partial(make_downloads, listed)))
+        append(_Deferred(path, page_key, make_project, listed, path, serial))
+        append(_Deferred(f"downloads/{year}/{project_id}/", downloads_key_, make_downloads, listed))
     year_rows = {row.key: row for row in portal.by_year}
     for year in years:
         unit_rows = [(uid, row) for (y, uid), row in sorted(portal.by_year_unit.items()) if y == year]
