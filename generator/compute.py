@@ -175,6 +175,12 @@ class PortalView:
     listed_by_year: dict[int, tuple[Listed, ...]] | None = field(default=None, repr=False, compare=False)
     listed_by_code: dict[str, tuple[Listed, ...]] | None = field(default=None, repr=False, compare=False)
 
+    def years(self) -> list[int]:
+        """The fiscal years of ``projects``, in order."""
+        if self.listed_by_year is not None:
+            return sorted(self.listed_by_year)
+        return sorted({v.project.year for v in self.projects})
+
     def in_year(self, year: int) -> tuple[Listed, ...]:
         if self.listed_by_year is not None:
             return self.listed_by_year.get(year, ())
