@@ -601,16 +601,24 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
                              unit_targets=targets_by_unit[unit_id], disclosure=disclosure, gov=gov, common=local)}
 
     years_part = str(years)  # as key() writes it, once rather than for each unit page
+    # The disclosure block names the years of all the unit's projects, on every page: most units
+    # have projects in the same years.
+    years_texts: dict[tuple[int, ...], bytes] = {}
     for unit_id, unit in sorted(units.items()):
         unit_projects, totals, unit_key = projects_by_unit[unit_id], totals_by_unit[unit_id], unit_keys[unit_id]
         by_year = sorted(totals.items())  # one for each year the unit has projects in
-        total_parts = [part for (year, _), row in by_year for part in (year, row.count, row.total.yuan, row.total.wan)]
-        # The disclosure block names the years of all the unit's projects, on every page.
-        tail = [text("years", *[year for (year, _), _ in by_year], "targets"), *rows(targets_by_unit[unit_id])]
+        total_text = "\0".join([str(part) for (year, _), row in by_year
+                                for part in (year, row.count, row.total.yuan, row.total.wan)])
+        unit_years = tuple([year for (year, _), _ in by_year])
+        years_text = years_texts.get(unit_years)
+        if years_text is None:
+            years_text = years_texts[unit_years] = text("years", *unit_years, "targets")
+        tail = [years_text, *rows(targets_by_unit[unit_id])]
         for pager, listed in paginate(tuple(unit_projects), lambda n: unit_page(unit_id, n)):
             path = pager.links[pager.number - 1][1]
-            jobs.append(Job(path, listing_key([text("unit", unit_key, years_part, pager, *total_parts),
-                                               *rows(listed), *tail]),
+            head = f"unit\0{unit_key}\0{years_part}\0{pager!r}\0{total_text}" if by_year else \
+                f"unit\0{unit_key}\0{years_part}\0{pager!r}"
+            jobs.append(Job(path, listing_key([head.encode("utf-8", "surrogateescape"), *rows(listed), *tail]),
                             partial(make_unit, unit_id, unit, path, pager, listed, unit_projects, totals)))
 
     def make_project(listed: Listed, path: str, serial: int) -> dict[str, str | bytes]:
