@@ -552,13 +552,16 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     def paged_title(title: str, pager: Pager) -> str:
         return title if pager.number == 1 else f"{title}（第{pager.number}页）"
 
-    shown_units = home_units(portal)
-    jobs = [
-        Job(HOME_PAGE, None, lambda: {HOME_PAGE: render(
+    def make_home() -> dict[str, str | bytes]:
+        shown_units = home_units(portal)  # here: ranking 1,000 units is the home page's work only
+        return {HOME_PAGE: render(
             "home.md.j2", HOME_PAGE, meta=_footer(dataset), charts=_home_charts(portal, units, shown_units),
             shown_units=shown_units,
             gov=site_meta("首页", dataset.portal.title.value, f"{dataset.portal.title.value}：各预算单位的项目预算公开。",
-                          column_type="首页"))}),
+                          column_type="首页"))}
+
+    jobs = [
+        Job(HOME_PAGE, None, make_home),
         page(UNITS_INDEX, None, "units_index.md.j2",
              gov=site_meta("预算单位", "预算单位", "公开项目预算的全部预算单位。")),
         page(PROJECTS_INDEX, None, "projects_index.md.j2",
@@ -700,9 +703,13 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     live_rules = [rule for code, rule in sorted(RULES.items()) if not rule.retired]
     jobs.append(page(RULES_INDEX, key("rules-index"), "rules_index.md.j2", rules=live_rules, common=local,
                      gov=site_meta("检查规则", "检查规则", "生成器对预算数据所做检查的规则说明。", column_type="网站说明")))
+
+    def make_rule(rule, path: str) -> dict[str, str | bytes]:
+        return {path: render("rule.md.j2", path, rule=rule, common=local,
+                             gov=site_meta("检查规则", f"{rule.code} {rule.name}", rule.what, column_type="网站说明"))}
+
     for rule in live_rules:
-        jobs.append(page(rule_page(rule.code), key("rule", rule.code), "rule.md.j2", rule=rule, common=local,
-                         gov=site_meta("检查规则", f"{rule.code} {rule.name}", rule.what, column_type="网站说明")))
+        jobs.append(Job(rule_page(rule.code), key("rule", rule.code), partial(make_rule, rule, rule_page(rule.code))))
     if review is not None:
         jobs.append(page(REVIEW_PAGE, None, "review.md.j2",
                          gov=site_meta("数据核查", "数据核查", "财政部门审核用的数据核查报告。", column_type="网站说明")))
