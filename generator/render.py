@@ -619,9 +619,9 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
         tail = [years_text, *rows(targets_by_unit[unit_id])]
         for pager, listed in paginate(tuple(unit_projects), lambda n: unit_page(unit_id, n)):
             path = pager.links[pager.number - 1][1]
-            head = f"unit\0{unit_key}\0{years_part}\0{pager!r}\0{total_text}" if by_year else \
+            opening = f"unit\0{unit_key}\0{years_part}\0{pager!r}\0{total_text}" if by_year else \
                 f"unit\0{unit_key}\0{years_part}\0{pager!r}"
-            jobs.append(Job(path, listing_key([head.encode("utf-8", "surrogateescape"), *rows(listed), *tail]),
+            jobs.append(Job(path, listing_key([opening.encode("utf-8", "surrogateescape"), *rows(listed), *tail]),
                             partial(make_unit, unit_id, unit, path, pager, listed, unit_projects, totals)))
 
     def make_project(listed: Listed, path: str, serial: int) -> dict[str, str | bytes]:
@@ -705,8 +705,8 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
                      gov=site_meta("检查规则", "检查规则", "生成器对预算数据所做检查的规则说明。", column_type="网站说明")))
 
     def make_rule(rule, path: str) -> dict[str, str | bytes]:
-        return {path: render("rule.md.j2", path, rule=rule, common=local,
-                             gov=site_meta("检查规则", f"{rule.code} {rule.name}", rule.what, column_type="网站说明"))}
+        gov = site_meta("检查规则", f"{rule.code} {rule.name}", rule.what, column_type="网站说明")
+        return {path: render("rule.md.j2", path, rule=rule, common=local, gov=gov)}
 
     for rule in live_rules:
         jobs.append(Job(rule_page(rule.code), key("rule", rule.code), partial(make_rule, rule, rule_page(rule.code))))
