@@ -362,13 +362,8 @@ _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact, Ro
 _INTEGER_FORMAT_LIMIT = 10 ** 20
 
 
-def _exact_fen(values: list[Decimal]) -> int:
-    with localcontext(_EXACT):
-        return money.to_fen(sum(values, Decimal(0)))
-
-
 def _exact_fens(groups: dict) -> dict:
-    """_exact_fen of each group's values, with (count, 分) by the same keys."""
+    """(count, exact sum in 分) of each group's amounts, by the same keys."""
     with localcontext(_EXACT):
         return {key: (len(values), money.to_fen(sum(values, Decimal(0)))) for key, values in groups.items()}
 
@@ -376,7 +371,7 @@ def _exact_fens(groups: dict) -> dict:
 def _total_amount(fen: int) -> Amount:
     """amount(money.from_fen(fen)), its figures written from the integer: a build makes a
     thousand totals (one per unit and year), and Decimal's quantize and format cost five times
-    as much. The same text (tests/test_compute.py compares them)."""
+    as much. The same text (tests/test_exact_money.py compares them)."""
     value = money.from_fen(fen)
     if not 0 <= fen < _INTEGER_FORMAT_LIMIT:
         return amount(value)
@@ -391,7 +386,7 @@ def portal_view(dataset: Dataset) -> PortalView:
     units = dataset.units
     views, unit_targets = [], []
     # Every group includes the year: budgets of different fiscal years are never added into one
-    # figure. Sums are exact (_exact_fen): neither int64 (pandas wrapped beyond 9.2e18 分) nor float.
+    # figure. Sums are exact (_exact_fens): neither int64 (pandas wrapped beyond 9.2e18 分) nor float.
     in_year: dict[int, list[Listed]] = {}
     by_year_unit: dict[tuple[int, str], list[Decimal]] = {}
     names: dict[str, str] = {}
