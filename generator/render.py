@@ -544,7 +544,8 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
 
     # Each project's row made once, by id(): every view a listing shows is one of ``portal``'s,
     # which keeps them all (so no other object can take their ids) until the jobs are made.
-    row_text = {**listing_rows(portal.projects), **listing_rows(portal.unit_targets)}
+    row_text = listing_rows(portal.projects)
+    row_text.update(listing_rows(portal.unit_targets))
 
     def rows(views) -> list[bytes]:
         return list(map(row_text.__getitem__, map(id, views)))
