@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import (MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, Inexact, InvalidOperation, Overflow, Rounded,
+                     localcontext)
 
 from . import money
 from .model import Acknowledgement, Classification, Dataset, Indicator, Project, Text, Unit
@@ -142,10 +143,14 @@ def project_head(project: Project | ProjectHead) -> ProjectHead:
                        project.is_unit_target)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Listed:
     """A project as listings show it: its head, its unit and its total (a ProjectView's fields
-    that listing templates read)."""
+    that listing templates read).
+
+    Not frozen, though nothing changes one once made (hashed by its fields all the same): every
+    build makes one per project, and a frozen dataclass sets each field through
+    object.__setattr__, three times the cost."""
 
     project: ProjectHead
     unit: Unit
@@ -166,11 +171,25 @@ class PortalView:
     previous_year: dict[tuple[int, str], Listed] = field(default_factory=dict)  # by the later project
     next_year: dict[tuple[int, str], Listed] = field(default_factory=dict)  # by the earlier project
     unit_targets: tuple[Listed, ...] = ()  # 部门整体支出绩效目标: never counted in any total
+    # ``projects`` by year and by 支出功能分类 code, in their order, as portal_view's one pass
+    # found them (each listing page would otherwise walk all 10,000); None: found on demand.
+    listed_by_year: dict[int, tuple[Listed, ...]] | None = field(default=None, repr=False, compare=False)
+    listed_by_code: dict[str, tuple[Listed, ...]] | None = field(default=None, repr=False, compare=False)
+
+    def years(self) -> list[int]:
+        """The fiscal years of ``projects``, in order."""
+        if self.listed_by_year is not None:
+            return sorted(self.listed_by_year)
+        return sorted({v.project.year for v in self.projects})
 
     def in_year(self, year: int) -> tuple[Listed, ...]:
+        if self.listed_by_year is not None:
+            return self.listed_by_year.get(year, ())
         return tuple(v for v in self.projects if v.project.year == year)
 
     def in_classification(self, code: str) -> tuple[Listed, ...]:
+        if self.listed_by_code is not None:
+            return self.listed_by_code.get(code, ())
         return tuple(v for v in self.projects if v.project.functional_classification
                      and v.project.functional_classification.code.value == code)
 
@@ -334,58 +353,114 @@ def compare(previous: ProjectView, current: ProjectView) -> Comparison:
     return Comparison(previous, total, items, tuple(indicators))
 
 
-def _add(totals: dict, key, fen: int) -> None:
-    count, total = totals.get(key, (0, 0))
-    totals[key] = (count + 1, total + fen)
+# Totals add Decimals in a context that cannot round: any digit lost would raise Inexact. Each
+# group's sum is then made exact integer 分 (money.to_fen, which refuses a sub-分 sum): one
+# Python call per group rather than per project, at 10,000 projects on every build.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact, Rounded, InvalidOperation, Overflow])
+# Below this many 分 a total's figures are written from the integer (_total_amount): far from
+# the 28 digits of Decimal's default context, where money.format_wan's division would round.
+_INTEGER_FORMAT_LIMIT = 10 ** 20
+
+
+def _exact_fens(groups: dict) -> dict:
+    """(count, exact sum in 分) of each group's amounts, by the same keys."""
+    with localcontext(_EXACT):
+        return {key: (len(values), money.to_fen(sum(values, Decimal(0)))) for key, values in groups.items()}
+
+
+def _total_amount(fen: int) -> Amount:
+    """amount(money.from_fen(fen)), its figures written from the integer: a build makes a
+    thousand totals (one per unit and year), and Decimal's quantize and format cost five times
+    as much. The same text (tests/test_exact_money.py compares them)."""
+    value = money.from_fen(fen)
+    if not 0 <= fen < _INTEGER_FORMAT_LIMIT:
+        return amount(value)
+    wan, rest = divmod(fen, 10000)
+    if rest >= 5000:  # ROUND_HALF_UP, as money.format_wan
+        wan += 1
+    return Amount(value, f"{fen // 100:,}.{fen % 100:02d}", f"{wan // 100:,}.{wan % 100:02d}")
 
 
 def portal_view(dataset: Dataset) -> PortalView:
     """Totals and listings from the projects' heads (a dataset may hold whole models or heads)."""
-    every = tuple(Listed(head, dataset.units[head.unit.value], head.total)
-                  for head in map(project_head, dataset.projects))
-    views = tuple(v for v in every if not v.project.is_unit_target)
-    unit_targets = tuple(v for v in every if v.project.is_unit_target)
-    # Aggregation on exact Python integers of 分: they never wrap (pandas' int64 did beyond
-    # 9.2e18 分) and never round (float would). Every group includes the year: budgets of
-    # different fiscal years are never added into one figure.
-    by_year: dict[int, tuple[int, int]] = {}
-    by_year_unit: dict[tuple[int, str], tuple[int, int]] = {}
-    names = {}
-    by_code: dict[tuple[str, int], list[int]] = {}
-    index = {}
-    for view in views:  # one pass: 10,000 projects on every build
-        project = view.project
-        year = project.year
-        fen = money.to_fen(view.total.value)
-        _add(by_year, year, fen)
-        _add(by_year_unit, (year, view.unit.id), fen)
-        classification = project.functional_classification
+    units = dataset.units
+    views, unit_targets = [], []
+    # Every group includes the year: budgets of different fiscal years are never added into one
+    # figure. Sums are exact (_exact_fens): neither int64 (pandas wrapped beyond 9.2e18 分) nor float.
+    in_year: dict[int, list[Listed]] = {}
+    by_year_unit: dict[tuple[int, str], list[Decimal]] = {}
+    names: dict[str, str] = {}
+    by_code: dict[tuple[str, int], list[Decimal]] = {}
+    in_code: dict[str, list[Listed]] = {}
+    # One pass: 10,000 projects on every build. Heads come sorted by (year, id), a unit's mostly
+    # together: a year's and a unit's list is looked up again only where the run changes.
+    year = unit_id = year_views = unit_values = None
+    for head in dataset.projects:
+        if type(head) is not ProjectHead:
+            head = project_head(head)
+        unit = units[head.unit.value]
+        view = Listed(head, unit, head.total)
+        if head.is_unit_target:
+            unit_targets.append(view)
+            continue
+        views.append(view)
+        value = head.total.value
+        if head.year != year or unit.id != unit_id:
+            if head.year != year:
+                year = head.year
+                year_views = in_year.setdefault(year, [])
+            unit_id = unit.id
+            unit_values = by_year_unit.setdefault((year, unit_id), [])
+        year_views.append(view)
+        unit_values.append(value)
+        classification = head.functional_classification
         if classification is not None:
-            names.setdefault(classification.code.value, classification.name.value)
-            by_code.setdefault((classification.code.value, year), []).append(fen)
-        index[year, project.id] = view
+            code = classification.code.value
+            found = by_code.get((code, year))
+            if found is None:
+                names.setdefault(code, classification.name.value)
+                by_code[code, year] = [value]
+                in_code.setdefault(code, []).append(view)
+            else:
+                found.append(value)
+                in_code[code].append(view)
+    year_unit_fen = _exact_fens(dict(sorted(by_year_unit.items())))
+    by_year: dict[int, tuple[int, int]] = {}
+    for (year, _), (count, fen) in year_unit_fen.items():
+        earlier_count, earlier_fen = by_year.get(year, (0, 0))
+        by_year[year] = (earlier_count + count, earlier_fen + fen)
     latest = max(by_year) if by_year else None
     previous_year, next_year = {}, {}
-    for view in views:
-        earlier = index.get((view.project.year - 1, view.project.id))
-        if earlier is not None and earlier.unit.id == view.unit.id:
-            previous_year[view.project.key] = earlier
-            next_year[earlier.project.key] = view
+    if len(in_year) > 1:  # a project's earlier year: the same id, one year before, the same unit
+        by_id = {year: {view.project.id: view for view in listed} for year, listed in in_year.items()}
+        for view in views:
+            earlier = by_id.get(view.project.year - 1, {}).get(view.project.id)
+            if earlier is not None and earlier.unit.id == view.unit.id:
+                previous_year[view.project.key] = earlier
+                next_year[earlier.project.key] = view
+    year_unit_rows = {key: TotalRow(f"{key[0]}", count, _total_amount(fen))
+                      for key, (count, fen) in year_unit_fen.items()}
+    nothing = None
+    by_unit = []
+    for uid in sorted(units):
+        row = year_unit_rows.get((latest, uid))
+        if row is None:
+            nothing = nothing or _total_amount(0)
+            by_unit.append(TotalRow(uid, 0, nothing, str(latest or "")))
+        else:
+            by_unit.append(TotalRow(uid, row.count, row.total, str(latest)))
     return PortalView(
-        by_classification=tuple(TotalRow(code, len(fens), amount(money.from_fen(sum(fens))), str(year))
-                                for (code, year), fens in sorted(by_code.items())),
+        by_classification=tuple(TotalRow(code, count, _total_amount(fen), str(year))
+                                for (code, year), (count, fen) in _exact_fens(dict(sorted(by_code.items()))).items()),
         classification_names=names,
         previous_year=previous_year,
         next_year=next_year,
-        projects=views,
-        unit_targets=unit_targets,
-        by_year=tuple(TotalRow(str(y), c, amount(money.from_fen(f))) for y, (c, f) in sorted(by_year.items())),
-        by_unit=tuple(
-            TotalRow(uid, by_year_unit.get((latest, uid), (0, 0))[0],
-                     amount(money.from_fen(by_year_unit.get((latest, uid), (0, 0))[1])), str(latest or ""))
-            for uid in sorted(dataset.units)
-        ),
-        by_year_unit={k: TotalRow(f"{k[0]}", c, amount(money.from_fen(f)))
-                      for k, (c, f) in sorted(by_year_unit.items())},
+        projects=tuple(views),
+        unit_targets=tuple(unit_targets),
+        by_year=tuple(TotalRow(str(y), c, _total_amount(f)) for y, (c, f) in sorted(by_year.items())),
+        by_unit=tuple(by_unit),
+        by_year_unit=year_unit_rows,
         latest_year=latest,
+        listed_by_year={year: tuple(listed) for year, listed in in_year.items()},
+        listed_by_code={code: tuple(listed) for code, listed in in_code.items()},
     )

@@ -338,6 +338,27 @@ def downloads_key(project_key: str, unit_key: str) -> str:
                                     project, len(unit).to_bytes(8, "big"), unit))).hexdigest()
 
 
+def downloads_keys(project_keys: list[str], unit_keys: list[str]) -> list[str]:
+    """downloads_key of each (project key, unit key) pair, the very values: a build asks for
+    10,000 at once, and each unit's part is encoded once, not once per project."""
+    head, sha256 = _downloads_prefix(cache.code_version()), hashlib.sha256
+    unit_parts: dict[str, bytes] = {}
+    heads: dict[int, bytes] = {}  # the prefix and a project key's length (all keys are digests: one)
+    found = []
+    append = found.append
+    for project_key, unit_key in zip(project_keys, unit_keys, strict=True):
+        unit = unit_parts.get(unit_key)
+        if unit is None:
+            encoded = unit_key.encode("utf-8", "surrogateescape")
+            unit = unit_parts[unit_key] = len(encoded).to_bytes(8, "big") + encoded
+        project = project_key.encode("utf-8", "surrogateescape")
+        start = heads.get(len(project))
+        if start is None:
+            start = heads[len(project)] = head + len(project).to_bytes(8, "big")
+        append(sha256(start + project + unit).hexdigest())
+    return found
+
+
 @lru_cache(maxsize=2)
 def _downloads_prefix(code: bytes) -> bytes:
     return b"downloads\0" + code

@@ -15,7 +15,7 @@ import gc
 import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -334,6 +334,10 @@ class _Sources:
 
     def project_key(self, listed: Listed) -> str:
         return self.collected.project_keys[listed.project.key]
+
+    def project_keys(self, listed: Sequence[Listed]) -> list[str]:
+        keys = self.collected.project_keys
+        return [keys[view.project.year, view.project.id] for view in listed]
 
     def unit_key(self, unit_id: str) -> str:
         return self.collected.unit_keys[unit_id]

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import count, repeat
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -161,11 +162,18 @@ def _index_number(unit: Unit, category: str, year: int, serial: int) -> str | No
 def project_serials(views: Iterable[ProjectView]) -> dict[tuple[int, str], int]:
     """Serial of each project among its unit's projects of the same year, by project id."""
     groups: dict[tuple[str, int], list[str]] = {}
-    for view in views:
-        groups.setdefault((view.unit.id, view.project.year), []).append(view.project.id)
-    return {(year, pid): index
-            for (_, year), ids in groups.items()
-            for index, pid in enumerate(sorted(ids), start=1)}
+    unit_id = year = ids = None
+    for view in views:  # 10,000 on every build, a unit's projects of a year mostly side by side
+        project = view.project
+        if view.unit.id != unit_id or project.year != year:
+            unit_id, year = view.unit.id, project.year
+            ids = groups.setdefault((unit_id, year), [])
+        ids.append(project.id)
+    serials: dict[tuple[int, str], int] = {}
+    for (_, year), ids in groups.items():
+        ids.sort()
+        serials.update(zip(zip(repeat(year), ids), count(1)))
+    return serials
 
 
 def project_disclosure(view: ProjectView, portal: Portal, serial: int) -> Disclosure:

@@ -15,8 +15,9 @@ import hashlib
 import json
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from xml.etree import ElementTree
@@ -29,7 +30,7 @@ from markupsafe import Markup, escape
 from . import cache, publish
 from .charts import Bar, bar_chart
 from .compute import Listed, PortalView, ProjectView, TotalRow, compare
-from .exports import DATA_PACKAGE_DIR, download_dir, downloads_key
+from .exports import DATA_PACKAGE_DIR, download_dir, downloads_keys
 from .model import Dataset
 from .rules import RULES
 
@@ -169,11 +170,19 @@ class Pager:
     last: int
     links: tuple[tuple[int, str], ...]
 
+    def __repr__(self) -> str:
+        # What the dataclass's own would write (listing keys hold it: tests/test_render_jobs.py),
+        # without its recursion guard: a build writes one for each of 1,000 unit pages.
+        return (f"Pager(number={self.number!r}, count={self.count!r}, first={self.first!r}, "
+                f"last={self.last!r}, links={self.links!r})")
+
 
 def paginate(rows: tuple, path: Callable[[int], str]) -> list[tuple[Pager, tuple]]:
     """Rows split into listing pages of LIST_PAGE_ROWS; one page (and a pager of one) when
     they fit."""
-    count = max(1, -(-len(rows) // LIST_PAGE_ROWS))
+    if len(rows) <= LIST_PAGE_ROWS:  # most units' listings, one page each
+        return [(Pager(1, 1, 1, len(rows), ((1, path(1)),)), rows)]
+    count = -(-len(rows) // LIST_PAGE_ROWS)
     links = tuple((number, path(number)) for number in range(1, count + 1))
     pages = []
     for number in range(1, count + 1):
@@ -424,10 +433,27 @@ class Job:
     make: Callable[[], dict[str, str | bytes]]
 
 
+class _Deferred(Job):
+    """A Job whose ``make`` is put together only when asked for: a build makes a page job and a
+    downloads job for each of 10,000 projects, and asks only the few made again."""
+
+    __slots__ = ("_maker", "_arguments")
+
+    def __init__(self, path: str, key: str | None, maker: Callable[..., dict[str, str | bytes]], *arguments):
+        self.path, self.key, self._maker, self._arguments = path, key, maker, arguments
+
+    @property
+    def make(self) -> Callable[[], dict[str, str | bytes]]:
+        return partial(self._maker, *self._arguments)
+
+
 class Sources(Protocol):
     """What page jobs need from the build beyond the dataset: cache keys and whole views."""
 
     def project_key(self, listed: Listed) -> str: ...
+
+    def project_keys(self, listed: Sequence[Listed]) -> list[str]:
+        """project_key of each, in one call: a build asks for 10,000."""
 
     def unit_key(self, unit_id: str) -> str: ...
 
@@ -456,7 +482,7 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     projects_by_unit: dict[str, list[Listed]] = {uid: [] for uid in units}
     for view in portal.projects:
         projects_by_unit[view.unit.id].append(view)
-    years = sorted({view.project.year for view in portal.projects})
+    years = portal.years()
     whole = {"portal": dataset.portal, "site": portal, "units": units, "years": years,
              "projects_by_unit": projects_by_unit, "review": review}
     local = {"portal": dataset.portal, "years": years, "review": review}
@@ -496,36 +522,47 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     def site_meta(column: str, title: str, description: str, **extra: str) -> dict:
         return publish.site_page_meta(dataset, column, title, description, **extra)
 
-    # By id(), with the view itself (so no other object can take its id): each project is listed
-    # by its unit, its year and its classification.
-    made_rows: dict[int, tuple[Listed, str]] = {}
+    def listing_key(parts: list[bytes]) -> str | None:
+        """key() of the parts, given encoded: a listing's rows are encoded once for the three
+        listings that show each (its unit's, its year's and its classification's)."""
+        return None if review is not None else hashlib.sha256(prefix + b"\0".join(parts)).hexdigest()
 
-    def listing_row(v: Listed) -> str:
-        return f"{v.project.year}\0{v.project.id}\0{v.project.name.value}\0{v.unit.id}\0" \
-               f"{sources.unit_key(v.unit.id)}\0{v.total.yuan}\0{v.total.wan}"
+    def text(*parts: object) -> bytes:
+        return "\0".join(map(str, parts)).encode("utf-8", "surrogateescape")
 
-    def rows(views) -> list[str]:
+    # Asked once per unit: rows, unit pages and downloads of its projects name it.
+    unit_keys = {uid: sources.unit_key(uid) for uid in units}
+    row_units = {uid: f"{uid}\0{unit_key}" for uid, unit_key in unit_keys.items()}
+
+    def listing_rows(views: tuple[Listed, ...]) -> dict[int, bytes]:
         """What a listing row shows of a project (its link, name, unit and total), not the
         project's whole key: editing a narrative does not re-render the listings. The unit's
         key, since a row names its unit: renaming a unit re-renders every page listing it."""
-        found = []
-        for v in views:
-            made = made_rows.get(id(v))
-            if made is None or made[0] is not v:
-                made = made_rows[id(v)] = (v, listing_row(v))
-            found.append(made[1])
-        return found
+        return {id(v): f"{(p := v.project).year}\0{p.id}\0{p.name.value}\0{row_units[v.unit.id]}\0"
+                       f"{(t := v.total).yuan}\0{t.wan}".encode("utf-8", "surrogateescape")
+                for v in views}
+
+    # Each project's row made once, by id(): every view a listing shows is one of ``portal``'s,
+    # which keeps them all (so no other object can take their ids) until the jobs are made.
+    row_text = listing_rows(portal.projects)
+    row_text.update(listing_rows(portal.unit_targets))
+
+    def rows(views) -> list[bytes]:
+        return list(map(row_text.__getitem__, map(id, views)))
 
     def paged_title(title: str, pager: Pager) -> str:
         return title if pager.number == 1 else f"{title}（第{pager.number}页）"
 
-    shown_units = home_units(portal)
-    jobs = [
-        Job(HOME_PAGE, None, lambda: {HOME_PAGE: render(
+    def make_home() -> dict[str, str | bytes]:
+        shown_units = home_units(portal)  # here: ranking 1,000 units is the home page's work only
+        return {HOME_PAGE: render(
             "home.md.j2", HOME_PAGE, meta=_footer(dataset), charts=_home_charts(portal, units, shown_units),
             shown_units=shown_units,
             gov=site_meta("首页", dataset.portal.title.value, f"{dataset.portal.title.value}：各预算单位的项目预算公开。",
-                          column_type="首页"))}),
+                          column_type="首页"))}
+
+    jobs = [
+        Job(HOME_PAGE, None, make_home),
         page(UNITS_INDEX, None, "units_index.md.j2",
              gov=site_meta("预算单位", "预算单位", "公开项目预算的全部预算单位。")),
         page(PROJECTS_INDEX, None, "projects_index.md.j2",
@@ -549,8 +586,7 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
             disclosure = publish.unit_target_disclosure(view, dataset.portal, serial)
             return {path: render("unit_target.md.j2", path, view=view, findings=findings, disclosure=disclosure,
                                  gov=publish.unit_target_meta(view, disclosure), wide=True, common=local)}
-        return Job(path, key("unit-target", sources.project_key(listed), sources.unit_key(listed.unit.id),
-                                serial), make)
+        return Job(path, key("unit-target", sources.project_key(listed), unit_keys[listed.unit.id], serial), make)
 
     for listed in portal.unit_targets:
         targets_by_unit[listed.unit.id].append(listed)
@@ -559,73 +595,92 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
     for (year, uid), row in portal.by_year_unit.items():
         totals_by_unit[uid][(year, uid)] = row
 
-    def unit_jobs(unit_id: str, unit) -> list[Job]:
-        unit_projects, unit_targets = tuple(projects_by_unit[unit_id]), targets_by_unit[unit_id]
-        totals = totals_by_unit[unit_id]
-        total_parts = [part for (year, _), row in sorted(totals.items())
-                       for part in (year, row.count, row.total.yuan, row.total.wan)]
+    def make_unit(unit_id: str, unit, path: str, pager: Pager, listed: tuple, unit_projects: list[Listed],
+                  totals: dict) -> dict[str, str | bytes]:
+        disclosure = publish.unit_disclosure(unit, (v.project.year for v in unit_projects), dataset.portal)
+        gov = publish.unit_meta(unit, disclosure)
+        if pager.number > 1:
+            gov = {**gov, "ArticleTitle": f"{gov['ArticleTitle']}（项目预算第{pager.number}页）"}
+        return {path: render("unit.md.j2", path, unit=unit, projects=listed, pager=pager, totals=totals,
+                             unit_targets=targets_by_unit[unit_id], disclosure=disclosure, gov=gov, common=local)}
 
-        def job(pager: Pager, listed: tuple) -> Job:
-            path = unit_page(unit_id, pager.number)
-
-            def make() -> dict[str, str | bytes]:
-                disclosure = publish.unit_disclosure(unit, (v.project.year for v in unit_projects), dataset.portal)
-                gov = publish.unit_meta(unit, disclosure)
-                if pager.number > 1:
-                    gov = {**gov, "ArticleTitle": f"{gov['ArticleTitle']}（项目预算第{pager.number}页）"}
-                return {path: render("unit.md.j2", path, unit=unit, projects=listed, pager=pager, totals=totals,
-                                     unit_targets=unit_targets, disclosure=disclosure, gov=gov, common=local)}
-            # The disclosure block names the years of all the unit's projects, on every page.
-            return Job(path, key("unit", sources.unit_key(unit_id), years, pager, *total_parts, *rows(listed),
-                                 "years", *sorted({v.project.year for v in unit_projects}),
-                                 "targets", *rows(unit_targets)), make)
-        return [job(pager, listed) for pager, listed in paginate(unit_projects, lambda n: unit_page(unit_id, n))]
-
+    years_part = str(years)  # as key() writes it, once rather than for each unit page
+    # The disclosure block names the years of all the unit's projects, on every page: most units
+    # have projects in the same years.
+    years_texts: dict[tuple[int, ...], bytes] = {}
     for unit_id, unit in sorted(units.items()):
-        jobs += unit_jobs(unit_id, unit)
+        unit_projects, totals, unit_key = projects_by_unit[unit_id], totals_by_unit[unit_id], unit_keys[unit_id]
+        by_year = sorted(totals.items())  # one for each year the unit has projects in
+        total_text = "\0".join([str(part) for (year, _), row in by_year
+                                for part in (year, row.count, row.total.yuan, row.total.wan)])
+        unit_years = tuple([year for (year, _), _ in by_year])
+        years_text = years_texts.get(unit_years)
+        if years_text is None:
+            years_text = years_texts[unit_years] = text("years", *unit_years, "targets")
+        tail = [years_text, *rows(targets_by_unit[unit_id])]
+        for pager, listed in paginate(tuple(unit_projects), lambda n: unit_page(unit_id, n)):
+            path = pager.links[pager.number - 1][1]
+            opening = f"unit\0{unit_key}\0{years_part}\0{pager!r}\0{total_text}" if by_year else \
+                f"unit\0{unit_key}\0{years_part}\0{pager!r}"
+            jobs.append(Job(path, listing_key([opening.encode("utf-8", "surrogateescape"), *rows(listed), *tail]),
+                            partial(make_unit, unit_id, unit, path, pager, listed, unit_projects, totals)))
 
-    def project_job(listed: Listed) -> Job:
-        project_key = listed.project.key
-        path, serial = project_page(listed), serials[project_key]
-        earlier = portal.previous_year.get(project_key)
-        later = portal.next_year.get(project_key)
-        folder = download_dir(listed.project)
+    def make_project(listed: Listed, path: str, serial: int) -> dict[str, str | bytes]:
+        view = sources.view(listed)
+        findings = review.by_project[view.project.key] if review else None
+        disclosure = publish.project_disclosure(view, dataset.portal, serial)
+        earlier = portal.previous_year.get(listed.project.key)
+        comparison = compare(sources.view(earlier), view) if earlier is not None else None
+        return {path: render("project.md.j2", path, view=view, findings=findings, chart=_project_chart(view),
+                             downloads=download_dir(listed.project), comparison=comparison,
+                             next_year=portal.next_year.get(listed.project.key), disclosure=disclosure,
+                             gov=publish.project_meta(view, disclosure), wide=True, common=local)}
 
-        def make() -> dict[str, str | bytes]:
-            view = sources.view(listed)
-            findings = review.by_project[view.project.key] if review else None
-            disclosure = publish.project_disclosure(view, dataset.portal, serial)
-            comparison = compare(sources.view(earlier), view) if earlier is not None else None
-            return {path: render("project.md.j2", path, view=view, findings=findings, chart=_project_chart(view),
-                                 downloads=folder, comparison=comparison, next_year=later, disclosure=disclosure,
-                                 gov=publish.project_meta(view, disclosure), wide=True, common=local)}
-        return Job(path,
-                   key("project", sources.project_key(listed), sources.unit_key(listed.unit.id), serial,
-                       sources.project_key(earlier) if earlier else "", sources.project_key(later) if later else ""),
-                   make)
-
-    def downloads_job(listed: Listed) -> Job:
-        """A project's downloads, a job of their own: they are made from the project and its unit
-        only, so editing a template or portal.yaml, or a review build, does not make them again.
-        Named by their folder (with a slash, which no page path ends with)."""
-        return Job(f"{download_dir(listed.project)}/",
-                   downloads_key(sources.project_key(listed), sources.unit_key(listed.unit.id)),
-                   lambda: dict(sources.downloads(sources.view(listed))))
+    def make_downloads(listed: Listed) -> dict[str, str | bytes]:
+        return dict(sources.downloads(sources.view(listed)))
 
     # A project's two jobs side by side: the downloads job finds the view its page just used.
-    jobs += [job for listed in portal.projects for job in (project_job(listed), downloads_job(listed))]
+    # The downloads are a job of their own: they are made from the project and its unit only, so
+    # editing a template or portal.yaml, or a review build, does not make them again. Named by
+    # their folder (with a slash, which no page path ends with). Only the jobs made again call
+    # make_*: what only they need (the comparison, the downloads' folder) is found there.
+    # 10,000 projects: their keys' parts are gathered here, each hashed in one piece.
+    projects = portal.projects
+    project_key = sources.project_key
+    project_keys = sources.project_keys(projects)
+    project_unit_keys = [unit_keys[listed.unit.id] for listed in projects]
+    previous_year, next_year = portal.previous_year, portal.next_year
+    sha256, page_prefix, append = hashlib.sha256, prefix.decode(), jobs.append
+    earlier_key = later_key = ""
+    for listed, project_key_, unit_key_, downloads_key_ in zip(
+            projects, project_keys, project_unit_keys, downloads_keys(project_keys, project_unit_keys)):
+        head = listed.project
+        year, project_id = head.year, head.id
+        # project_page() and download_dir(), written out: two calls for each of 10,000 projects
+        # (tests/test_render_jobs.py holds them to the same paths).
+        path, serial = f"projects/{year}/{project_id}.md", serials[year, project_id]
+        page_key = None
+        if review is None:  # as key("project", …): findings can be on any page of a review build
+            if previous_year or next_year:  # else one year, or no project of two
+                earlier, later = previous_year.get((year, project_id)), next_year.get((year, project_id))
+                earlier_key = project_key(earlier) if earlier else ""
+                later_key = project_key(later) if later else ""
+            page_key = sha256(f"{page_prefix}project\0{project_key_}\0{unit_key_}\0{serial}\0{earlier_key}\0"
+                              f"{later_key}".encode("utf-8", "surrogateescape")).hexdigest()
+        append(_Deferred(path, page_key, make_project, listed, path, serial))
+        append(_Deferred(f"downloads/{year}/{project_id}/", downloads_key_, make_downloads, listed))
     year_rows = {row.key: row for row in portal.by_year}
     for year in years:
         unit_rows = [(uid, row) for (y, uid), row in sorted(portal.by_year_unit.items()) if y == year]
         year_units = {uid: units[uid] for uid, _ in unit_rows}
         unit_parts = [part for uid, row in unit_rows
-                      for part in (uid, sources.unit_key(uid), row.count, row.total.yuan, row.total.wan)]
+                      for part in (uid, unit_keys[uid], row.count, row.total.yuan, row.total.wan)]
         total = year_rows[str(year)]
         for pager, listed in paginate(portal.in_year(year), lambda number: year_page(year, number)):
             title = paged_title(f"{year}年项目预算", pager)
             jobs.append(page(year_page(year, pager.number),
-                             key("year", year, pager, total.count, total.total.yuan, *rows(listed),
-                                 *(unit_parts if pager.number == 1 else ())),
+                             listing_key([text("year", year, pager, total.count, total.total.yuan), *rows(listed),
+                                          *([text(*unit_parts)] if pager.number == 1 and unit_parts else [])]),
                              "year.md.j2", year=year, total=total, unit_rows=unit_rows, projects=listed,
                              pager=pager, units=year_units, common=local,
                              gov=site_meta("项目预算", title, f"{year}年各预算单位公开的项目预算。",
@@ -641,16 +696,21 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
                                           lambda number: classification_page(code, number)):
                 title = paged_title(f"{code} {name}", pager)
                 jobs.append(page(classification_page(code, pager.number),
-                                 key("classification", code, name, pager, *total_parts, *rows(listed)),
+                                 listing_key([text("classification", code, name, pager, *total_parts),
+                                              *rows(listed)]),
                                  "classification.md.j2", code=code, name=name, common=local, totals=totals,
                                  projects=listed, pager=pager,
                                  gov=site_meta("项目预算", title, f"支出功能分类科目 {code} {name} 的项目预算。")))
     live_rules = [rule for code, rule in sorted(RULES.items()) if not rule.retired]
     jobs.append(page(RULES_INDEX, key("rules-index"), "rules_index.md.j2", rules=live_rules, common=local,
                      gov=site_meta("检查规则", "检查规则", "生成器对预算数据所做检查的规则说明。", column_type="网站说明")))
+
+    def make_rule(rule, path: str) -> dict[str, str | bytes]:
+        gov = site_meta("检查规则", f"{rule.code} {rule.name}", rule.what, column_type="网站说明")
+        return {path: render("rule.md.j2", path, rule=rule, common=local, gov=gov)}
+
     for rule in live_rules:
-        jobs.append(page(rule_page(rule.code), key("rule", rule.code), "rule.md.j2", rule=rule, common=local,
-                         gov=site_meta("检查规则", f"{rule.code} {rule.name}", rule.what, column_type="网站说明")))
+        jobs.append(Job(rule_page(rule.code), key("rule", rule.code), partial(make_rule, rule, rule_page(rule.code))))
     if review is not None:
         jobs.append(page(REVIEW_PAGE, None, "review.md.j2",
                          gov=site_meta("数据核查", "数据核查", "财政部门审核用的数据核查报告。", column_type="网站说明")))

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
 
-from generator import schema
-from generator.compute import portal_view
+from generator import money, schema
+from generator.compute import _exact_fens, _total_amount, amount, portal_view
 from generator.csvsource import parse_csv
 from generator.pipeline import gather
 
@@ -78,3 +79,28 @@ def test_pandas_is_never_used_to_parse_amounts():
         assert "float(" not in text, path
         assert "astype(float" not in text and "float64" not in text, path
 
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.integers(min_value=0, max_value=10**22),
+                 st.sampled_from([0, 1, 4999, 5000, 5001, 9999, 10**6 - 5000, 10**6 + 4999, 10**20 - 1, 10**20])))
+def test_totals_are_written_as_money_writes_them(fen):
+    """compute writes a total's figures from its integer 分: the very text money's Decimal
+    formatting gives, rounding of 万元 half up included."""
+    made, expected = _total_amount(fen), amount(money.from_fen(fen))
+    assert (made.value, str(made.value), made.yuan, made.wan) == (
+        expected.value, str(expected.value), expected.yuan, expected.wan)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.integers(min_value=0, max_value=10**12 * 100 - 1), min_size=1, max_size=30))
+def test_group_sums_are_exact_integer_fen(fens):
+    """Totals beyond Decimal's default 28 digits still add exactly."""
+    # 10^40 元 and more: 43 digits (Decimal() of a string is exact in any context)
+    big = [Decimal(f"{(10**42 + f) // 100}.{(10**42 + f) % 100:02d}") for f in fens]
+    assert _exact_fens({"group": big}) == {"group": (len(fens), sum(fens) + len(fens) * 10**42)}
+
+
+def test_a_sub_fen_total_is_refused():
+    with pytest.raises(ValueError):
+        _exact_fens({"group": [Decimal("1.00"), Decimal("0.001")]})
