@@ -15,7 +15,6 @@ import re
 import struct
 import sys
 import weakref
-import zipfile
 import zlib
 from decimal import Decimal
 from functools import lru_cache
@@ -136,6 +135,8 @@ def _deterministic_zip(data: bytes) -> bytes:
     openpyxl stamps docProps/core.xml with the time of saving; that stamp is fixed too.
     Used for the authoring template (generator/scaffold.py, written with openpyxl).
     """
+    import zipfile  # the authoring template and the reference workbook only: not every build
+
     source = zipfile.ZipFile(io.BytesIO(data))
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
@@ -392,6 +393,8 @@ def _checked_reference(value, width: int) -> dict | None:
 def _make_xlsx_reference(sheet: str, width: int) -> dict:
     sample = [[f"h{c}" for c in range(width)], [f"d{c}" for c in range(width)]]
     book = _xlsxwriter_xlsx(_TITLE_MARK, sheet, sample)
+    import zipfile
+
     with zipfile.ZipFile(io.BytesIO(book)) as archive:
         entries = [(info.filename, archive.read(info.filename)) for info in archive.infolist()]
     parts = dict(entries)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
-from xml.etree import ElementTree
 
 from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.bccache import Bucket
@@ -35,6 +34,8 @@ from .model import Dataset
 from .rules import RULES
 
 if TYPE_CHECKING:  # a review build's report: imported by the pipeline only for `build --review`
+    from xml.etree import ElementTree  # the data-format page's only, imported when it is made
+
     from .report import ReviewView
 
 GENERATED_NOTE = "本页由 python -m generator build 根据 budget_data/ 生成，请勿手工修改。"
@@ -357,6 +358,8 @@ _SAFE_STYLE = re.compile(r"text-align: (?:left|right|center);\Z")
 
 def _sanitise(element: ElementTree.Element) -> None:
     """Keep only the tags and attributes of a plain document; images become their alt text."""
+    from xml.etree import ElementTree  # the data-format page only: not after a change to a project
+
     for child in list(element):
         if child.tag == "img":
             replacement = ElementTree.Element("span")

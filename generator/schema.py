@@ -6,7 +6,6 @@ pipeline can keep going and report everything in one run.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -42,6 +41,8 @@ _KIND_NAMES = {"bool": "布尔值（是/否）", "timestamp": "日期", "int": "
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    import difflib  # only for a misspelt name: not imported by every build
+
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"是不是要写“{match[0]}”？" if match else None
 

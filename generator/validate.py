@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Collection, Iterator
 
@@ -36,6 +35,8 @@ def check_year(name: str, location: Location) -> Iterator[Diagnostic]:
 
 def check_unit_reference(unit: Text, units: Collection[str]) -> Iterator[Diagnostic]:
     if unit.value not in units:
+        import difflib  # only for an unknown name
+
         match = difflib.get_close_matches(unit.value, sorted(units), n=1, cutoff=0.5)
         hint = f"是不是要写“{match[0]}”？" if match else None
         yield rules.make("X301", unit.location, hint=hint, unit=unit.value)
@@ -55,6 +56,8 @@ def check_parents_exist(items: tuple[BudgetItem, ...]) -> Iterator[Diagnostic]:
     names = {item.name for item in items}
     for item in items:
         if item.parent is not None and item.parent not in names:
+            import difflib
+
             match = difflib.get_close_matches(item.parent, sorted(names), n=1, cutoff=0.5)
             hint = f"是不是要写“{match[0]}”？" if match else None
             yield rules.make("X303", item.cells["parent"], hint=hint, parent=item.parent)
