@@ -181,7 +181,7 @@ class Store:
             self._discard(path)
         return value
 
-    def _put_slot(self, key: str, value) -> None:
+    def _put_slot(self, key: str, value) -> bool:
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         path = self._slot_path(key)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -193,6 +193,8 @@ class Store:
             os.replace(temporary, path)
         except OSError:
             self._discard(temporary)  # without the slot the next build redoes this work
+            return False
+        return True
 
     # Entries: records in packs.
 
@@ -248,13 +250,14 @@ class Store:
     def keep_all(self, keys) -> None:
         self.used.update(keys)
 
-    def put(self, key: str, value) -> None:
+    def put(self, key: str, value) -> bool:
+        """Whether a slot was written (an entry's write is not reported: a lost entry is redone)."""
         self.used.add(key)
         if key.startswith("slot:"):
-            self._put_slot(key, value)
-            return
+            return self._put_slot(key, value)
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         self._append(key, key.encode() + len(payload).to_bytes(8, "big") + _seal(key, payload) + payload)
+        return True
 
     def _append(self, key: str, record: bytes) -> None:
         if self._pid != os.getpid():

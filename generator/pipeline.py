@@ -488,7 +488,7 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     if paused:
         gc.disable()
     stages("import the pipeline")  # the CLI imports it after the no-op check (jinja2, yaml, ...)
-    records = state.load_records(store) if prior is not None else None
+    records = state.load_records(store, prior) if prior is not None else None
     stages("load records")
     in_place, recorded = begun.in_place, None
     if in_place is not None:

@@ -634,20 +634,34 @@ def _changes(fd: int, paths: list[str], stats: array) -> list[tuple[int, tuple[i
 class Records:
     """What a build with changes reuses: loaded only then.
 
-    Every entry is keyed by the content it was made from (a project's or a unit's key), so
-    records from any earlier build are valid, and a lost slot only means more work. They are
-    kept in 16 slots by the key's first digit, and a build saves only the slots whose entries
-    changed: one changed project rewrites 1/16 of them, not all 10,000.
+    Every project's and unit's entry is keyed by the content it was made from, so records from
+    any earlier build are valid, and a lost slot only means more work. They are kept in 16
+    slots by the key's first digit, and the entries a build made since those were last written
+    in one more, the delta (``slot:records-delta``): a build after one change writes a few
+    kilobytes, not 1/16 of the records. The delta is folded into the slots when it holds more
+    than FOLD_AFTER entries (and by a build that loaded no records).
+
+    A project's data package lines (``rows``) depend on its unit's name as well as on its key:
+    the rows of the slots count only under the delta saved with them, which names the state it
+    was saved with (as the folder keys do). A delta that is lost, damaged or of another state
+    means no row is reused (each is made again from its model), never an older row.
     """
 
     projects: dict[str, ProjectRecord] = field(default_factory=dict)
     units: dict[str, UnitRecord] = field(default_factory=dict)
     rows: dict[str, bytes] = field(default_factory=dict)  # a project's data package lines, by project key
+    # Loaded only: the entries the delta gave (they hide the slots' entries of the same key).
+    delta_projects: dict[str, ProjectRecord] = field(default_factory=dict, repr=False)
+    delta_rows: dict[str, bytes] = field(default_factory=dict, repr=False)
 
 
 # The store is already one per output folder (cache.store_for).
 STATE_SLOT = "slot:state"
+DELTA_SLOT = "slot:records-delta"
 _BUCKETS = "0123456789abcdef"
+# A delta of more entries than this is folded into the slots: each build after a change loads
+# and writes the delta, a fold writes the slots its entries fall in (1/16 of the records each).
+FOLD_AFTER = 64
 
 
 def _bucket_slot(bucket: str) -> str:
@@ -659,24 +673,38 @@ def load(store: cache.Store) -> BuildState | None:
     return found if isinstance(found, BuildState) else None
 
 
-def load_records(store: cache.Store) -> Records:
+def load_records(store: cache.Store, prior: BuildState) -> Records:
+    """The records saved with ``prior`` (the state loaded), as far as they can be read."""
     records = Records()
     for bucket in _BUCKETS:
         found = store.get(_bucket_slot(bucket))
         if isinstance(found, tuple) and len(found) == 2 and all(isinstance(part, dict) for part in found):
             records.projects.update(found[0])
             records.rows.update(found[1])
+    delta = store.get(DELTA_SLOT)
+    if isinstance(delta, tuple) and len(delta) == 3 and delta[0] == prior.scanned_ns and \
+            isinstance(delta[1], dict) and isinstance(delta[2], dict):
+        records.delta_projects, records.delta_rows = delta[1], delta[2]
+        records.projects.update(delta[1])
+        records.rows.update(delta[2])
+    else:
+        records.rows = {}  # the slots' rows may be older than the state's pages: none is reused
     units = store.get(_bucket_slot("units"))
     if isinstance(units, dict):
         records.units.update(units)
     return records
 
 
+def _fresh(new: dict, old: dict) -> list[str]:
+    """The keys of ``new`` whose entry is not the very object ``old`` holds (no entry is None):
+    the entries made by this build, as loaded ones are reused as they are."""
+    return list(compress(new, map(is_not, map(old.get, new), new.values())))
+
+
 def _touched(new: dict, old: dict) -> set[str]:
     """The slots (a key's first digit) with an entry added, removed or replaced: entries reused from
     the loaded records are the very same objects. One pass over the entries, not a split of them."""
-    replaced = map(is_not, map(old.get, new), new.values())  # no entry is None
-    touched = {key[0] for key in compress(new, replaced)}
+    touched = {key[0] for key in _fresh(new, old)}
     touched.update(key[0] for key in old.keys() - new.keys())
     return touched
 
@@ -704,16 +732,33 @@ def _share_strings(records) -> None:
         record.packed_unit, record.segments = shared(record.packed_unit), shared(record.segments)
 
 
+def _still(delta: dict, current: dict) -> dict:
+    """The entries of a loaded delta that are still current (the very same objects)."""
+    return {key: value for key, value in delta.items() if current.get(key) is value}
+
+
 def save(store: cache.Store, state: BuildState, records: Records, loaded: Records | None) -> None:
-    """Records first (only the slots that changed), then the state."""
+    """Records first (the delta, or the slots it is folded into), then the state."""
     loaded = loaded or Records()
-    touched = _touched(records.projects, loaded.projects) | _touched(records.rows, loaded.rows)
-    for bucket in sorted(touched):
-        projects = _bucket(records.projects, bucket)
-        # Records loaded from the slot share their strings already (pickle kept them shared):
-        # only those made by this build are walked, one after a change, not the slot's 600.
-        _share_strings([record for key, record in projects.items() if loaded.projects.get(key) is not record])
-        store.put(_bucket_slot(bucket), (projects, _bucket(records.rows, bucket)))
+    fresh = _fresh(records.projects, loaded.projects)
+    # Records loaded share their strings already (pickle kept them shared): only those made by
+    # this build are walked, one after a change, not the slot's 600.
+    _share_strings(map(records.projects.__getitem__, fresh))
+    delta_projects = _still(loaded.delta_projects, records.projects)
+    delta_projects.update(zip(fresh, map(records.projects.__getitem__, fresh)))
+    delta_rows = _still(loaded.delta_rows, records.rows)
+    fresh_rows = _fresh(records.rows, loaded.rows)
+    delta_rows.update(zip(fresh_rows, map(records.rows.__getitem__, fresh_rows)))
+    if len(delta_projects) + len(delta_rows) > FOLD_AFTER or not loaded.projects:
+        # The slots of the delta's entries, and of the entries gone, written whole.
+        touched = {key[0] for key in chain(delta_projects, delta_rows)}
+        touched.update(key[0] for key in loaded.projects.keys() - records.projects.keys())
+        touched.update(key[0] for key in loaded.rows.keys() - records.rows.keys())
+        written = [store.put(_bucket_slot(bucket), (_bucket(records.projects, bucket), _bucket(records.rows, bucket)))
+                   for bucket in sorted(touched)]
+        if all(written):  # else the delta keeps what a slot lost
+            delta_projects, delta_rows = {}, {}
+    store.put(DELTA_SLOT, (state.scanned_ns, delta_projects, delta_rows))
     if _touched(records.units, loaded.units):
         store.put(_bucket_slot("units"), records.units)
     store.put(STATE_SLOT, state)

@@ -569,19 +569,82 @@ def test_a_new_build_date_rewrites_the_home_page_only(workspace, monkeypatch):
     assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
 
 
-def test_one_changed_project_rewrites_at_most_two_record_slots(workspace):
-    """The per-project records are kept in 16 slots by key: a change saves the slot of the
-    project's old key and of its new one, not every project's record again."""
+def test_one_changed_project_rewrites_the_records_delta_only(workspace):
+    """The per-project records are kept in 16 slots by key, and what builds made since in a
+    delta: a change saves the delta, not a slot of 1/16 of every project's record."""
     for n in range(12):
         shutil.copytree(workspace.path(PROJECT_DIR), workspace.path(f"budget_data/projects/2026/copy-{n}"))
     assert workspace.build().code == 0
     slots = sorted(workspace.path(".cache/generator").glob("store-*/records-*.slot"))
-    assert len(slots) >= 5  # 13 projects spread over several slots (and the units' slot)
+    delta = [slot for slot in slots if slot.name == "records-delta.slot"]
+    assert len(slots) >= 6 and len(delta) == 1  # 13 projects spread over several slots, the units', the delta
     before = {slot: slot.stat().st_mtime_ns for slot in slots}
     workspace.replace("budget_data/projects/2026/copy-4/project.yaml", "- 2、开展", "- 2、开展（改）")
     assert workspace.build().code == 0
     rewritten = [slot for slot in slots if slot.stat().st_mtime_ns != before[slot]]
-    assert 1 <= len(rewritten) <= 2
+    assert rewritten == delta
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+
+
+def _delta(workspace) -> tuple:
+    from generator import state
+
+    return _store(workspace).get(state.DELTA_SLOT)
+
+
+def test_the_records_delta_is_folded_into_the_slots_when_it_grows(workspace, monkeypatch):
+    """A delta of more than FOLD_AFTER entries is written into the slots its entries fall in and
+    starts again empty; the output equals a clean build's all along."""
+    from generator import state
+
+    monkeypatch.setattr(state, "FOLD_AFTER", 6)
+    _settled_copies(workspace, monkeypatch)
+    _, projects, rows = _delta(workspace)
+    assert (len(projects), len(rows)) == (1, 1)  # copy-1 changed (record and lines)
+    slots = sorted(workspace.path(".cache/generator").glob("store-*/records-[0-9a-f].slot"))
+    before = {slot: slot.stat().st_mtime_ns for slot in slots}
+    for n in (2, 3):
+        workspace.replace(f"budget_data/projects/2026/copy-{n}/project.yaml", "- 2、开展", "- 2、开展（改）")
+        assert workspace.build().code == 0
+    _, projects, rows = _delta(workspace)
+    assert (len(projects), len(rows)) == (3, 3) and all(slot.stat().st_mtime_ns == before[slot] for slot in slots)
+    workspace.replace("budget_data/projects/2026/copy-5/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
+    assert _delta(workspace)[1:] == ({}, {})
+    assert any(slot.stat().st_mtime_ns != before[slot] for slot in slots)
+    records = state.load_records(_store(workspace), state.load(_store(workspace)))
+    assert len(records.projects) >= 13 and len(records.rows) >= 13
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+
+
+@pytest.mark.parametrize("damage", ["lost", "garbage", "truncated", "of-another-state"])
+def test_a_lost_damaged_or_stale_records_delta_never_changes_the_output(workspace, monkeypatch, damage):
+    """The slots' data package lines of a unit's projects are older than its new name, which
+    only the delta holds: without a delta saved with the state, no line is reused."""
+    from generator import state
+
+    _settled_copies(workspace, monkeypatch)
+    workspace.replace(UNIT_FILE, "name: 昆明市呈贡区", "name: 昆明市呈贡区改")
+    assert workspace.build().code == 0
+    store = _store(workspace)
+    scanned_ns, projects, rows = store.get(state.DELTA_SLOT)
+    assert len(rows) == 13  # every project's lines made again with the unit's new name
+    path = store.folder / "records-delta.slot"
+    if damage == "lost":
+        path.unlink()
+    elif damage == "garbage":
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0x40
+        path.write_bytes(bytes(data))
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:-10])
+    else:
+        store.put(state.DELTA_SLOT, (scanned_ns - 1, projects, rows))
+    assert state.load_records(store, state.load(store)).rows == {}
+    workspace.replace("budget_data/projects/2026/copy-4/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
     clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
     assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
 
@@ -758,7 +821,7 @@ def _project_and_unit_keys(workspace) -> list[tuple[str, str]]:
 
     store = _store(workspace)
     _, folder_keys = store.get(pipeline.FOLDER_KEYS_SLOT)
-    records = state.load_records(store)
+    records = state.load_records(store, state.load(store))
     unit_keys = {record.unit.id: key for key, record in records.units.items() if record.unit is not None}
     return [(key, unit_keys[records.projects[key].head.unit.value]) for key in folder_keys.values()
             if not records.projects[key].head.is_unit_target]
