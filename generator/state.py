@@ -29,7 +29,7 @@ import pickle
 import sys
 from array import array
 from itertools import accumulate, chain, compress, count
-from operator import attrgetter, is_not, itemgetter
+from operator import attrgetter, is_, is_not, itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -261,7 +261,7 @@ class BuildState:
     pickle) by a no-op.
     """
 
-    __slots__ = ("options", "scanned_ns", "_folders", "_inputs", "_jobs", "_result", "_compact")
+    __slots__ = ("options", "scanned_ns", "_folders", "_inputs", "_jobs", "_result", "_compact", "_pending")
 
     def __init__(self, options: str, scanned_ns: int, inputs: dict[str, tuple[int, int, bytes]] | None,
                  jobs: dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]] | Jobs | None = None,
@@ -276,6 +276,7 @@ class BuildState:
         # the files the build read (see compare_in_place); None otherwise.
         self._folders = folders
         self._compact: _Compact | None = None
+        self._pending: str | None = None  # restored: the token of the path tables it was saved with
 
     @property
     def settled_ns(self) -> int:
@@ -315,7 +316,8 @@ class BuildState:
         return self._compact
 
     def __reduce__(self):
-        return _restore, (_FORMAT, self.options, self.scanned_ns, self.compact())
+        compact = self.compact()
+        return _restore, (_FORMAT, self.options, self.scanned_ns, compact.fields(_MAIN_FIELDS), compact.paths_form())
 
     def __setstate__(self, state) -> None:  # a state pickled by earlier code: never trusted
         raise ValueError("a build state of an earlier format")
@@ -323,7 +325,7 @@ class BuildState:
 
 # Stats are native integers (array "q"): a state copied to a machine of the other byte order is
 # refused rather than misread.
-_FORMAT = f"build-state-5/{sys.byteorder}"
+_FORMAT = f"build-state-6/{sys.byteorder}"
 
 
 def _joined(paths) -> str:
@@ -352,7 +354,8 @@ class _Compact:
 
     _FIELDS = ("data_paths", "template_paths", "input_stats", "digests", "digest_ends", "folder_paths",
                "folder_stats", "job_paths", "job_keys", "job_counts", "output_paths", "output_stats", "result")
-    __slots__ = (*_FIELDS, "_output_paths", "_offsets", "_index", "_table", "_digests", "_inputs")
+    __slots__ = (*_FIELDS, "_output_paths", "_offsets", "_index", "_table", "_digests", "_inputs", "_base",
+                 "_paths_saved")
 
     def __init__(self, *fields):
         (self.data_paths, self.template_paths, self.input_stats, self.digests, self.digest_ends, self.folder_paths,
@@ -360,9 +363,22 @@ class _Compact:
          self.result) = fields
         # unpacked once, for whoever asks first
         self._output_paths = self._offsets = self._index = self._table = self._digests = self._inputs = None
+        self._base: _Compact | None = None  # the last state's, which this one was made from (of)
+        # (token, the path tables) as saved in their own slot (save, load): pickled by the token
+        self._paths_saved: tuple[str, tuple] | None = None
 
     def __reduce__(self):
-        return _Compact, tuple(getattr(self, name) for name in self._FIELDS)
+        return _Compact, self.fields(self._FIELDS)
+
+    def fields(self, names: tuple[str, ...]) -> tuple:
+        return tuple(getattr(self, name) for name in names)
+
+    def paths_form(self) -> tuple | str:
+        """The path tables, or the token of their slot when they are those saved there."""
+        saved, paths = self._paths_saved, self.fields(_PATH_FIELDS)
+        if saved is not None and all(map(is_, saved[1], paths)):
+            return saved[0]
+        return paths
 
     def output_path_list(self) -> list[str]:
         if self._output_paths is None:
@@ -410,13 +426,15 @@ class _Compact:
         # A build after a change: the job paths (and counts, and files) the last state's.
         same_jobs = base is not None and jobs.paths is base.job_table().paths and \
             jobs.counts is base.job_table().counts
-        return cls(*input_fields,
+        made = cls(*input_fields,
                    None if folders is None else _joined(folders),
                    None if folders is None else _numbers(folders.values()),
                    base.job_paths if same_jobs else _joined(jobs.paths),
                    _joined([key or "" for key in jobs.keys]),
                    base.job_counts if same_jobs else array("q", jobs.counts).tobytes(),
                    jobs.output_paths, jobs.output_stats, _packed_result(result))
+        made._base = base
+        return made
 
     def input_paths(self) -> list[str]:
         return _paths(self.data_paths) + _paths(self.template_paths)
@@ -503,11 +521,30 @@ def _well_formed(compact: _Compact) -> bool:
                                             and len(c.folder_stats) == 16 * _count(c.folder_paths))))
 
 
-def _restore(form: str, options: str, scanned_ns: int, compact: _Compact) -> BuildState:
-    if form != _FORMAT or not isinstance(compact, _Compact) or not _well_formed(compact):
+# The state's tables in two slots: the paths (of inputs, folders, jobs and outputs; where each
+# input's digest ends and how many files each job has), which a build after a change leaves as
+# they were (6 of 12 MB at 10,000 projects), in their own slot, written only when they change;
+# the rest (stats, digests, job keys, the result) with the options in the state's slot.
+_PATH_FIELDS = ("data_paths", "template_paths", "digest_ends", "folder_paths", "job_paths", "job_counts",
+                "output_paths")
+_MAIN_FIELDS = tuple(name for name in _Compact._FIELDS if name not in _PATH_FIELDS)
+PATHS_SLOT = "slot:state-paths"
+
+
+def _restore(form: str, options: str, scanned_ns: int, main: tuple, paths: tuple | str) -> BuildState:
+    """The state as pickled; with the token of its path tables, completed by load (from their slot)."""
+    if form != _FORMAT or type(main) is not tuple or len(main) != len(_MAIN_FIELDS) or \
+            not (type(paths) is str or (type(paths) is tuple and len(paths) == len(_PATH_FIELDS))):
         raise ValueError("a build state of another format")  # the store then drops it: a full build
+    values = dict(zip(_MAIN_FIELDS, main))
+    values.update(zip(_PATH_FIELDS, paths if type(paths) is tuple else (None,) * len(_PATH_FIELDS)))
+    compact = _Compact(*map(values.__getitem__, _Compact._FIELDS))
     restored = BuildState(options, scanned_ns, None)
     restored._jobs, restored._compact = None, compact  # all but the options: unpacked when asked for
+    if type(paths) is str:
+        restored._pending = paths
+    elif not _well_formed(compact):
+        raise ValueError("a build state of another format")
     return restored
 
 
@@ -670,7 +707,21 @@ def _bucket_slot(bucket: str) -> str:
 
 def load(store: cache.Store) -> BuildState | None:
     found = store.get(STATE_SLOT)
-    return found if isinstance(found, BuildState) else None
+    if not isinstance(found, BuildState):
+        return None
+    token, found._pending = found._pending, None
+    if token is not None:  # its path tables, from their slot: those saved with it, or no state
+        paths = store.get(PATHS_SLOT)
+        if not (isinstance(paths, tuple) and len(paths) == 2 and paths[0] == token and type(paths[1]) is tuple
+                and len(paths[1]) == len(_PATH_FIELDS)):
+            return None
+        compact = found._compact
+        for name, value in zip(_PATH_FIELDS, paths[1]):
+            setattr(compact, name, value)
+        if not _well_formed(compact):
+            return None
+        compact._paths_saved = paths
+    return found
 
 
 def load_records(store: cache.Store, prior: BuildState) -> Records:
@@ -761,7 +812,21 @@ def save(store: cache.Store, state: BuildState, records: Records, loaded: Record
     store.put(DELTA_SLOT, (state.scanned_ns, delta_projects, delta_rows))
     if _touched(records.units, loaded.units):
         store.put(_bucket_slot("units"), records.units)
+    _save_paths(store, state.compact())
     store.put(STATE_SLOT, state)
+
+
+def _save_paths(store: cache.Store, compact: _Compact) -> None:
+    """The state's path tables in their slot, unless they are those of the last state's (then the
+    state names that slot's token): equal strings compare at the speed of memory."""
+    paths, base = compact.fields(_PATH_FIELDS), compact._base
+    saved = base._paths_saved if base is not None else None
+    if saved is not None and saved[1] == paths:
+        compact._paths_saved = (saved[0], paths)
+        return
+    token = os.urandom(8).hex()  # names these tables; never published
+    if store.put(PATHS_SLOT, (token, paths)):
+        compact._paths_saved = (token, paths)
 
 
 def ignored(name: str) -> bool:
