@@ -740,7 +740,7 @@ def load_records(store: cache.Store, prior: BuildState) -> Records:
         records.rows.update(delta[2])
     else:
         records.rows = {}  # the slots' rows may be older than the state's pages: none is reused
-    units = store.get(_bucket_slot("units"))
+    units = _loaded_units(store.get(_bucket_slot("units")))
     if isinstance(units, dict):
         records.units.update(units)
     return records
@@ -811,7 +811,7 @@ def save(store: cache.Store, state: BuildState, records: Records, loaded: Record
             delta_projects, delta_rows = {}, {}
     store.put(DELTA_SLOT, (state.scanned_ns, delta_projects, delta_rows))
     if _touched(records.units, loaded.units):
-        store.put(_bucket_slot("units"), records.units)
+        store.put(_bucket_slot("units"), _dumped_units(records.units))
     _save_paths(store, state.compact())
     store.put(STATE_SLOT, state)
 
@@ -827,6 +827,71 @@ def _save_paths(store: cache.Store, compact: _Compact) -> None:
     token = os.urandom(8).hex()  # names these tables; never published
     if store.put(PATHS_SLOT, (token, paths)):
         compact._paths_saved = (token, paths)
+
+
+# The units' records: 1,000 units at 10,000 projects are 28,000 frozen dataclasses (mostly the
+# Texts of their duties and the Locations of those), each made by its __init__ when unpickled,
+# which sets every field through object.__setattr__: 0.02 s. Pickled by this module's makers
+# (_make) instead, a quarter faster; a class not named here is pickled as it always is.
+_UNIT_CLASSES = ("Unit", "CreditCode", "Text", "Location")
+
+
+def _unit_class(name: str):
+    if name == "Location":
+        return Location
+    from . import model
+    return getattr(model, name)
+
+
+def __getattr__(name: str):
+    """``_make_<class>``: the maker of a unit record's class, as pickle finds it by name."""
+    if name.startswith("_make_") and name[len("_make_"):] in _UNIT_CLASSES:
+        maker = _make(_unit_class(name[len("_make_"):]))
+        if maker is not _unit_class(name[len("_make_"):]):
+            maker.__module__, maker.__qualname__, maker.__name__ = __name__, name, name
+            globals()[name] = maker
+            return maker
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _UnitsPickler(pickle.Pickler):
+    def __init__(self, file):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        from dataclasses import fields
+
+        self._makers = {}
+        for name in _UNIT_CLASSES:
+            cls = _unit_class(name)
+            try:
+                maker = getattr(sys.modules[__name__], f"_make_{name}")
+            except AttributeError:
+                continue  # made by its class: checks of its own to run
+            self._makers[cls] = (maker, attrgetter(*(f.name for f in fields(cls))))
+
+    def reducer_override(self, obj):
+        found = self._makers.get(type(obj))
+        if found is None:
+            return NotImplemented
+        maker, values = found
+        made = values(obj)
+        return maker, made if type(made) is tuple else (made,)
+
+
+def _dumped_units(units: dict[str, UnitRecord]) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    _UnitsPickler(buffer).dump(units)
+    return buffer.getvalue()
+
+
+def _loaded_units(found) -> dict | None:
+    if type(found) is not bytes:
+        return None
+    try:
+        return pickle.loads(found)
+    except Exception:  # verified by the store, yet not what this code pickles: made again
+        return None
 
 
 def ignored(name: str) -> bool:

@@ -815,6 +815,43 @@ def test_a_build_keeps_every_projects_downloads_copy_from_pruning(workspace, mon
     assert made == [] and workspace.path("docs_src/downloads/2026/copy-2/indicators.csv").is_file()
 
 
+@pytest.mark.parametrize("fold", [False, True])
+def test_a_build_after_one_change_journals_the_index(workspace, monkeypatch, fold):
+    """A build after one change writes what it added to and dropped from the index in a small
+    journal, read back with the index; past JOURNAL_FOLD changes the index is written whole."""
+    from generator import cache
+
+    _settled_copies(workspace, monkeypatch)
+    if fold:
+        monkeypatch.setattr(cache, "JOURNAL_FOLD", 0)
+    folder = _store(workspace).folder
+    before = (folder / "index.slot").stat().st_mtime_ns
+    old = set(_store(workspace)._entries())
+    _edit_copy_and_build(workspace, monkeypatch)
+    store = _store(workspace)
+    entries = store._entries()
+    added, dropped = store._added, store._dropped
+    assert set(entries) != old and all(key in entries for key in added) and not dropped & set(entries)
+    if fold:
+        assert (folder / "index.slot").stat().st_mtime_ns != before and (added, dropped) == ({}, set())
+    else:
+        assert (folder / "index.slot").stat().st_mtime_ns == before
+        assert set(entries) - old <= set(added) and old - set(entries) <= dropped  # since the index was written
+    assert _records(workspace).keys() == entries.keys()  # every entry reads back whole
+
+
+def test_a_lost_index_journal_never_changes_the_output(workspace, monkeypatch):
+    """Without its journal the index names the entries of the build before: a miss each for
+    what that build added (made again), never another value."""
+    _settled_copies(workspace, monkeypatch)
+    _store(workspace).folder.joinpath("index-journal.slot").unlink()
+    _edit_copy_and_build(workspace, monkeypatch)  # the output checked against a clean build's
+    workspace.path("docs_src/downloads/2026/copy-2/indicators.csv").unlink()
+    assert workspace.build().code == 0
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+
+
 def _project_and_unit_keys(workspace) -> list[tuple[str, str]]:
     """(project key, unit key) of every project budget, from the folder keys and the records."""
     from generator import pipeline, state
