@@ -291,8 +291,8 @@ def test_a_state_without_its_path_tables_means_a_full_build(settled, damage):
         data[len(data) // 3] ^= 0x01
         slot.write_bytes(bytes(data))
     else:
-        token, paths = store.get(state.PATHS_SLOT)
-        store.put(state.PATHS_SLOT, (token[::-1], paths))
+        token, *paths = store.get(state.PATHS_SLOT)
+        store.put(state.PATHS_SLOT, (token[::-1], *paths))
     assert state.load(cache.store_for(settled.root.resolve(), settled.path("docs_src").resolve())) is None
     assert not _is_noop(settled)
     assert settled.build().code == 0
