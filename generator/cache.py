@@ -18,7 +18,8 @@ Entries are appended to pack files, one per build and process, instead of one fi
 creating a file is what an entry cost on the build machines (a first build at 10,000
 projects made 20,000 of them), and reading one back from a pack costs the same as from its
 own file. The index (key → pack, offset, length) is a slot, saved by ``close`` at the end of
-every build, failed builds included, so that the work a failed build did is not lost. A pack
+every build, failed builds included, so that the work a failed build did is not lost; what a
+build changed in it goes to a small journal slot until the journal grows past JOURNAL_FOLD. A pack
 the index does not name (a killed build's, a worker's not yet adopted) is adopted or removed;
 packs that are mostly garbage are compacted when the store is pruned.
 

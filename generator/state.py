@@ -11,14 +11,19 @@ state slot (BuildState, read first, small enough for a no-op build) holds:
 - ``folders``: every folder of the data and templates with its modification and change time, so
   that a no-op build (noop.py) stats each folder and input instead of listing 10,000 folders.
 
+The state's path tables (of inputs, folders, jobs and outputs), which a build after a change
+leaves as they were, are a slot of their own, written only when they change; the state names
+them by a token, and a state whose path tables are missing or of another token is absent.
+
 The record slots (Records, read only when something changed) hold each project's head (what
 listings and totals need), diagnostics and unit reference, by the key of its content, so that
 unchanged projects are never parsed, checked or loaded whole; each unit's model and
 diagnostics, by the key of its file's content; and each project's lines of the data package.
+What a build made since they were written is in one small slot, the delta (see Records).
 
 A state that is missing, damaged, from other code, of another format or of the wrong shape is
-simply absent (the store verifies every entry, _restore the format and the tables' lengths): the
-build is then a full one. Output files are
+simply absent (the store verifies every entry, _restore and load the format and the tables'
+lengths): the build is then a full one. Output files are
 checked by size and modification time, so an output edited or deleted by hand is made again.
 """
 
