@@ -51,7 +51,7 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
-MAGIC = b"BDGCACHE4\n"
+MAGIC = b"BDGCACHE5\n"
 _DIGEST = 32
 _KEY = 64  # a key's hex digest
 _HEADER = _KEY + 8 + _DIGEST
@@ -134,9 +134,12 @@ def _seal(key: str, payload: bytes) -> bytes:
     return digest.digest()
 
 
-def _slot_check(key: str, payload) -> bytes:
-    """A slot's length and CRC-32 of its key and payload (see the module's docstring)."""
-    return len(payload).to_bytes(8, "big") + zlib.crc32(payload, zlib.crc32(key.encode() + b"\0")).to_bytes(4, "big")
+def _slot_check(key: str, parts) -> bytes:
+    """A slot's length and CRC-32 of its key and payload, given in parts (see the module's docstring)."""
+    crc, length = zlib.crc32(key.encode() + b"\0"), 0
+    for part in parts:
+        crc, length = zlib.crc32(part, crc), length + len(part)
+    return length.to_bytes(8, "big") + crc.to_bytes(4, "big")
 
 
 _SLOT_HEADER = len(MAGIC) + 8 + 4
@@ -156,9 +159,9 @@ def _mapped(file) -> mmap.mmap | None:
     return mmap.mmap(file.fileno(), 0, flags=_MAP_FLAGS, prot=mmap.PROT_READ)
 
 
-def _loads(payload: bytes):
+def _loads(payload: bytes, buffers=()):
     try:
-        return pickle.loads(payload)
+        return pickle.loads(payload, buffers=buffers)
     except Exception:  # a verified entry from an incompatible model: redo the work
         return None
 
@@ -206,32 +209,57 @@ class Store:
                     data = file.read()
                 except OSError:
                     return None
-                return self._unsealed(key, path, memoryview(data))
-            with mapped, memoryview(mapped) as data:  # released before the map is closed
-                return self._unsealed(key, path, data)
-
-    def _unsealed(self, key: str, path: Path, data: memoryview):
-        """The value of a slot's bytes, checked (a damaged slot is removed: None)."""
-        header = _SLOT_HEADER
-        with data[header:] as payload:  # not copied: the build state's is megabytes
-            if len(data) < header or data[:len(MAGIC)] != MAGIC or \
-                    _slot_check(key, payload) != data[len(MAGIC):header]:
-                self._discard(path)
-                return None
-            value = _loads(payload)
-        if value is None:
-            self._discard(path)
+                return self._unsealed(key, path, memoryview(data))[0]
+        data = memoryview(mapped)
+        value, held = self._unsealed(key, path, data)
+        if not held:  # else the value holds views of the map, which closes when they are gone
+            data.release()
+            mapped.close()
         return value
 
+    def _unsealed(self, key: str, path: Path, data: memoryview) -> tuple[object, bool]:
+        """The value of a slot's bytes, checked (a damaged slot is removed: None), and whether it
+        holds views of ``data`` (its buffers, pickled out of band: see _put_slot)."""
+        header = _SLOT_HEADER
+        body = data[header:]  # not copied: the build state's is megabytes
+        parts, value, held = [body], None, False
+        try:
+            if len(data) >= header + 8 and data[:len(MAGIC)] == MAGIC and \
+                    _slot_check(key, (body,)) == data[len(MAGIC):header]:
+                end = 8 + int.from_bytes(body[:8], "big")
+                at = end
+                while at + 8 <= len(body):
+                    size = int.from_bytes(body[at:at + 8], "big")
+                    parts.append(body[at + 8:at + 8 + size])
+                    at += 8 + size
+                if end <= len(body) and at == len(body):
+                    value = _loads(body[8:end], parts[1:])
+            held = value is not None and len(parts) > 1
+        finally:
+            if not held:
+                for part in parts:
+                    part.release()
+        if value is None:
+            self._discard(path)
+        return value, held
+
     def _put_slot(self, key: str, value) -> bool:
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        """``value`` pickled, with the buffers it gives as pickle.PickleBuffer (bytes of megabytes)
+        after the pickle, out of band: read back as views of the slot's map, neither copied nor
+        paged in one page at a time."""
+        buffers: list[pickle.PickleBuffer] = []
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL, buffer_callback=buffers.append)
+        parts = [len(payload).to_bytes(8, "big"), payload]
+        for buffer in buffers:
+            raw = buffer.raw()
+            parts += (len(raw).to_bytes(8, "big"), raw)
         path = self._slot_path(key)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(temporary, "wb") as file:
-                file.write(MAGIC + _slot_check(key, payload))
-                file.write(payload)
+                file.write(MAGIC + _slot_check(key, parts))
+                file.writelines(parts)
             os.replace(temporary, path)
         except OSError:
             self._discard(temporary)  # without the slot the next build redoes this work

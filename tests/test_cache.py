@@ -852,6 +852,36 @@ def test_a_lost_index_journal_never_changes_the_output(workspace, monkeypatch):
     assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
 
 
+def test_a_slot_keeps_its_buffers_apart_and_checked(tmp_path):
+    """Bytes given as pickle.PickleBuffer are written after a slot's pickle and read back as views
+    of the slot's map, with the same value; a byte of them flipped, or the slot cut short, and the
+    slot is dropped."""
+    import pickle
+
+    from generator import cache
+
+    store = cache.Store(tmp_path / "store")
+    lines = b"".join(f"line {n}\n".encode() for n in range(5000))
+    assert store.put("slot:test", ("head", pickle.PickleBuffer(lines), pickle.PickleBuffer(b"tail")))
+    head, found, tail = cache.Store(tmp_path / "store").get("slot:test")
+    assert (head, bytes(found), bytes(tail)) == ("head", lines, b"tail")
+    path = tmp_path / "store" / "test.slot"
+    good = path.read_bytes()
+    for damaged in (good[:-1] + bytes([good[-1] ^ 1]), good[:-3], good[:len(good) // 2]):
+        path.write_bytes(damaged)
+        assert cache.Store(tmp_path / "store").get("slot:test") is None and not path.exists()
+
+
+def test_record_slots_with_damaged_package_lines_never_change_the_output(workspace, monkeypatch):
+    """The package lines are the end of each record slot: a byte flipped there drops the slot."""
+    _settled_copies(workspace, monkeypatch)
+    for slot in _store(workspace).folder.glob("records-[0-9a-f].slot"):
+        data = bytearray(slot.read_bytes())
+        data[-2] ^= 0x20
+        slot.write_bytes(bytes(data))
+    _edit_copy_and_build(workspace, monkeypatch)  # the output checked against a clean build's
+
+
 def _project_and_unit_keys(workspace) -> list[tuple[str, str]]:
     """(project key, unit key) of every project budget, from the folder keys and the records."""
     from generator import pipeline, state
