@@ -40,7 +40,6 @@ trusted as much as the installed code.
 from __future__ import annotations
 
 import hashlib
-import mmap
 import os
 import pickle
 import platform
@@ -145,20 +144,6 @@ def _slot_check(key: str, parts) -> bytes:
 _SLOT_HEADER = len(MAGIC) + 8 + 4
 
 
-# Reading a slot of megabytes into a new buffer took four times as long as mapping its pages
-# at once (the buffer's pages are faulted in one by one): 12 MB, the build state at 10,000
-# projects, 8 ms against 1.5 ms. Slots are replaced by renaming, never rewritten in place, so a
-# slot mapped stays whole; the map is closed once the value is unpickled (a copy).
-_MAP_FLAGS = getattr(mmap, "MAP_SHARED", 0) | getattr(mmap, "MAP_POPULATE", 0)
-
-
-def _mapped(file) -> mmap.mmap | None:
-    """The file's pages mapped read-only, all faulted in at once; None where that cannot be said."""
-    if not hasattr(mmap, "MAP_POPULATE"):
-        return None  # not Linux: read as any file
-    return mmap.mmap(file.fileno(), 0, flags=_MAP_FLAGS, prot=mmap.PROT_READ)
-
-
 def _loads(payload: bytes, buffers=()):
     try:
         return pickle.loads(payload, buffers=buffers)
@@ -196,57 +181,34 @@ class Store:
     def _get_slot(self, key: str):
         path = self._slot_path(key)
         try:
-            file = open(path, "rb")
+            data = path.read_bytes()
         except OSError:
             return None
-        with file:
-            try:
-                mapped = _mapped(file)
-            except (OSError, ValueError):  # an empty file cannot be mapped
-                mapped = None
-            if mapped is None:
-                try:
-                    data = file.read()
-                except OSError:
-                    return None
-                return self._unsealed(key, path, memoryview(data))[0]
-        data = memoryview(mapped)
-        value, held = self._unsealed(key, path, data)
-        if not held:  # else the value holds views of the map, which closes when they are gone
-            data.release()
-            mapped.close()
-        return value
+        return self._unsealed(key, path, memoryview(data))
 
-    def _unsealed(self, key: str, path: Path, data: memoryview) -> tuple[object, bool]:
-        """The value of a slot's bytes, checked (a damaged slot is removed: None), and whether it
-        holds views of ``data`` (its buffers, pickled out of band: see _put_slot)."""
+    def _unsealed(self, key: str, path: Path, data: memoryview):
+        """The value of a slot's bytes, checked (a damaged slot is removed: None); the buffers it
+        was given out of band (see _put_slot) are views of ``data``."""
         header = _SLOT_HEADER
         body = data[header:]  # not copied: the build state's is megabytes
-        parts, value, held = [body], None, False
-        try:
-            if len(data) >= header + 8 and data[:len(MAGIC)] == MAGIC and \
-                    _slot_check(key, (body,)) == data[len(MAGIC):header]:
-                end = 8 + int.from_bytes(body[:8], "big")
-                at = end
-                while at + 8 <= len(body):
-                    size = int.from_bytes(body[at:at + 8], "big")
-                    parts.append(body[at + 8:at + 8 + size])
-                    at += 8 + size
-                if end <= len(body) and at == len(body):
-                    value = _loads(body[8:end], parts[1:])
-            held = value is not None and len(parts) > 1
-        finally:
-            if not held:
-                for part in parts:
-                    part.release()
+        value = None
+        if len(data) >= header + 8 and data[:len(MAGIC)] == MAGIC and \
+                _slot_check(key, (body,)) == data[len(MAGIC):header]:
+            end = 8 + int.from_bytes(body[:8], "big")
+            buffers, at = [], end
+            while at + 8 <= len(body):
+                size = int.from_bytes(body[at:at + 8], "big")
+                buffers.append(body[at + 8:at + 8 + size])
+                at += 8 + size
+            if end <= len(body) and at == len(body):
+                value = _loads(body[8:end], buffers)
         if value is None:
             self._discard(path)
-        return value, held
+        return value
 
     def _put_slot(self, key: str, value) -> bool:
         """``value`` pickled, with the buffers it gives as pickle.PickleBuffer (bytes of megabytes)
-        after the pickle, out of band: read back as views of the slot's map, neither copied nor
-        paged in one page at a time."""
+        after the pickle, out of band: read back as views of the slot's bytes, not copied again."""
         buffers: list[pickle.PickleBuffer] = []
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL, buffer_callback=buffers.append)
         parts = [len(payload).to_bytes(8, "big"), payload]

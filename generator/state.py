@@ -323,7 +323,7 @@ class BuildState:
     def __reduce__(self):
         compact = self.compact()
         # The last result (2 MB at 10,000 projects) out of band (cache._put_slot): a build with
-        # changes never reads it, and a view of the slot's map is neither copied nor paged in.
+        # changes never reads it, and a view of the slot's bytes is not copied again.
         main = tuple(pickle.PickleBuffer(value) if name == "result" and value is not None else value
                      for name, value in zip(_MAIN_FIELDS, compact.fields(_MAIN_FIELDS)))
         return _restore, (_FORMAT, self.options, self.scanned_ns, main, compact.paths_form())
@@ -759,8 +759,8 @@ def load_records(store: cache.Store, prior: BuildState) -> Records:
             if len(ends) != len(keys) or (ends[-1] if ends else 0) != len(lines):
                 continue  # never: the store verifies the slot
             records.projects.update(projects)
-            # Each project's lines a view of the slot's, which the store maps (cache._put_slot): 625
-            # bytes objects of 1.4 KB each, copied and paged in one page at a time, were a third of
+            # Each project's lines a view of the slot's bytes (out of band, cache._put_slot): 625
+            # bytes objects of 1.4 KB each, copied again, were a third of
             # the slot's load; the package joins views as it joins bytes.
             records.rows.update(zip(keys, map(memoryview(lines).__getitem__, map(slice, chain((0,), ends), ends))))
     delta = store.get(DELTA_SLOT)
@@ -924,7 +924,7 @@ def _dumped_units(units: dict[str, UnitRecord]) -> pickle.PickleBuffer:
 
     buffer = io.BytesIO()
     _UnitsPickler(buffer).dump(units)
-    return pickle.PickleBuffer(buffer.getvalue())  # read back as a view of the slot's map (cache._put_slot)
+    return pickle.PickleBuffer(buffer.getvalue())  # read back as a view of the slot's bytes (cache._put_slot)
 
 
 def _loaded_units(found) -> dict | None:

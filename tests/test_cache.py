@@ -854,7 +854,7 @@ def test_a_lost_index_journal_never_changes_the_output(workspace, monkeypatch):
 
 def test_a_slot_keeps_its_buffers_apart_and_checked(tmp_path):
     """Bytes given as pickle.PickleBuffer are written after a slot's pickle and read back as views
-    of the slot's map, with the same value; a byte of them flipped, or the slot cut short, and the
+    of the slot's bytes, with the same value; a byte of them flipped, or the slot cut short, and the
     slot is dropped."""
     import pickle
 
