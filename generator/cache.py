@@ -179,29 +179,33 @@ class Store:
         return self.folder / f"{key[5:]}.slot"
 
     def _get_slot(self, key: str):
+        """A slot's value, its buffers (see _put_slot) each read into bytes of its own: a value
+        holding one keeps no more of the slot alive than that buffer."""
         path = self._slot_path(key)
+        value = None
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as file:
+                head = file.read(_SLOT_HEADER + 8)
+                length = int.from_bytes(head[len(MAGIC):len(MAGIC) + 8], "big")
+                # Every length read is checked against the file's before reading by it.
+                if len(head) == _SLOT_HEADER + 8 and head.startswith(MAGIC) and \
+                        length == os.fstat(file.fileno()).st_size - _SLOT_HEADER:
+                    end = 8 + int.from_bytes(head[_SLOT_HEADER:], "big")
+                    parts = [head[_SLOT_HEADER:], file.read(end - 8)] if end <= length else []
+                    at, buffers = end, []
+                    while parts and at + 8 <= length:
+                        size = file.read(8)
+                        if int.from_bytes(size, "big") > length - at - 8:
+                            break
+                        buffer = file.read(int.from_bytes(size, "big"))
+                        parts += (size, buffer)
+                        buffers.append(buffer)
+                        at += 8 + len(buffer)
+                    if parts and at == length and not file.read(1) and \
+                            _slot_check(key, parts) == head[len(MAGIC):_SLOT_HEADER]:
+                        value = _loads(parts[1], buffers)
         except OSError:
             return None
-        return self._unsealed(key, path, memoryview(data))
-
-    def _unsealed(self, key: str, path: Path, data: memoryview):
-        """The value of a slot's bytes, checked (a damaged slot is removed: None); the buffers it
-        was given out of band (see _put_slot) are views of ``data``."""
-        header = _SLOT_HEADER
-        body = data[header:]  # not copied: the build state's is megabytes
-        value = None
-        if len(data) >= header + 8 and data[:len(MAGIC)] == MAGIC and \
-                _slot_check(key, (body,)) == data[len(MAGIC):header]:
-            end = 8 + int.from_bytes(body[:8], "big")
-            buffers, at = [], end
-            while at + 8 <= len(body):
-                size = int.from_bytes(body[at:at + 8], "big")
-                buffers.append(body[at + 8:at + 8 + size])
-                at += 8 + size
-            if end <= len(body) and at == len(body):
-                value = _loads(body[8:end], buffers)
         if value is None:
             self._discard(path)
         return value

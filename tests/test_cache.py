@@ -867,7 +867,11 @@ def test_a_slot_keeps_its_buffers_apart_and_checked(tmp_path):
     assert (head, bytes(found), bytes(tail)) == ("head", lines, b"tail")
     path = tmp_path / "store" / "test.slot"
     good = path.read_bytes()
-    for damaged in (good[:-1] + bytes([good[-1] ^ 1]), good[:-3], good[:len(good) // 2]):
+    huge = (1 << 62).to_bytes(8, "big")
+    header = len(cache.MAGIC) + 12
+    for damaged in (good[:-1] + bytes([good[-1] ^ 1]), good[:-3], good[:len(good) // 2], good + b"\0",
+                    good[:len(cache.MAGIC)] + huge + good[len(cache.MAGIC) + 8:],  # lengths past the file's
+                    good[:header] + huge + good[header + 8:], good[:-12] + huge + good[-4:]):
         path.write_bytes(damaged)
         assert cache.Store(tmp_path / "store").get("slot:test") is None and not path.exists()
 
