@@ -24,7 +24,9 @@ the index does not name (a killed build's, a worker's not yet adopted) is adopte
 packs that are mostly garbage are compacted when the store is pruned.
 
 A record is ``key + length + sha256(key, payload) + payload``; a slot is ``MAGIC + length +
-crc32(key, payload) + payload`` in its own file. Reading checks all of it; a record or slot
+crc32(key, payload) + payload`` in its own file, its payload a pickle's length, the pickle and
+the buffers it was given out of band (pickle.PickleBuffer: bytes of megabytes, read back each
+into bytes of its own, not copied again), each after its length. Reading checks all of it; a record or slot
 that is truncated, corrupt, stored under another key or from another format is dropped and
 the work is redone: a damaged cache costs time, never correctness. A slot's check is a CRC
 (with its length and key) rather than a SHA-256: slots are megabytes read and written by every
