@@ -214,7 +214,7 @@ class Store:
 
     def _put_slot(self, key: str, value) -> bool:
         """``value`` pickled, with the buffers it gives as pickle.PickleBuffer (bytes of megabytes)
-        after the pickle, out of band: read back as views of the slot's bytes, not copied again."""
+        after the pickle, out of band: each read back as bytes of its own, not copied again."""
         buffers: list[pickle.PickleBuffer] = []
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL, buffer_callback=buffers.append)
         parts = [len(payload).to_bytes(8, "big"), payload]

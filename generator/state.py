@@ -323,7 +323,7 @@ class BuildState:
     def __reduce__(self):
         compact = self.compact()
         # The last result (2 MB at 10,000 projects) out of band (cache._put_slot): a build with
-        # changes never reads it, and a view of the slot's bytes is not copied again.
+        # changes never reads it, and it is read as bytes of its own, not copied again.
         main = tuple(pickle.PickleBuffer(value) if name == "result" and value is not None else value
                      for name, value in zip(_MAIN_FIELDS, compact.fields(_MAIN_FIELDS)))
         return _restore, (_FORMAT, self.options, self.scanned_ns, main, compact.paths_form())
@@ -535,7 +535,8 @@ def _well_formed(compact: _Compact, shape: tuple | None = None) -> bool:
     shape = shape if shape is not None else _path_shape(c)
     if shape is None or type(c.job_keys) is not str or \
             not all(type(data) is bytes for data in (c.input_stats, c.digests, c.output_stats)) or \
-            (c.folder_paths is None) != (c.folder_stats is None) or (c.result is not None and type(c.result) not in (bytes, memoryview)):
+            (c.folder_paths is None) != (c.folder_stats is None) or \
+            (c.result is not None and type(c.result) not in (bytes, memoryview)):
         return False
     inputs, jobs, outputs, folders, digest_count, digests_end, job_count, least, files = shape
     return (len(c.input_stats) == 16 * inputs and digest_count == inputs and digests_end == len(c.digests)
@@ -759,9 +760,9 @@ def load_records(store: cache.Store, prior: BuildState) -> Records:
             if len(ends) != len(keys) or (ends[-1] if ends else 0) != len(lines):
                 continue  # never: the store verifies the slot
             records.projects.update(projects)
-            # Each project's lines a view of the slot's bytes (out of band, cache._put_slot): 625
-            # bytes objects of 1.4 KB each, copied again, were a third of
-            # the slot's load; the package joins views as it joins bytes.
+            # Each project's lines a view of the slot's (read as bytes of their own, cache._put_slot):
+            # 625 bytes objects of 1.4 KB each were a third of the slot's load; the package joins
+            # views as it joins bytes.
             records.rows.update(zip(keys, map(memoryview(lines).__getitem__, map(slice, chain((0,), ends), ends))))
     delta = store.get(DELTA_SLOT)
     if isinstance(delta, tuple) and len(delta) == 3 and delta[0] == prior.scanned_ns and \
@@ -859,6 +860,7 @@ def _save_paths(store: cache.Store, compact: _Compact) -> None:
     """The state's path tables in their slot, unless they are those of the last state's (then the
     state names that slot's token): equal strings compare at the speed of memory."""
     paths, base = compact.fields(_PATH_FIELDS), compact._base
+    compact._base = None  # not kept: a process building again and again would keep every state
     saved = base._paths_saved if base is not None else None
     if saved is not None and saved[1] == paths:
         compact._paths_saved = (saved[0], paths)
@@ -924,7 +926,7 @@ def _dumped_units(units: dict[str, UnitRecord]) -> pickle.PickleBuffer:
 
     buffer = io.BytesIO()
     _UnitsPickler(buffer).dump(units)
-    return pickle.PickleBuffer(buffer.getvalue())  # read back as a view of the slot's bytes (cache._put_slot)
+    return pickle.PickleBuffer(buffer.getvalue())  # read back as bytes of its own (cache._put_slot)
 
 
 def _loaded_units(found) -> dict | None:
