@@ -11,14 +11,19 @@ state slot (BuildState, read first, small enough for a no-op build) holds:
 - ``folders``: every folder of the data and templates with its modification and change time, so
   that a no-op build (noop.py) stats each folder and input instead of listing 10,000 folders.
 
+The state's path tables (of inputs, folders, jobs and outputs), which a build after a change
+leaves as they were, are a slot of their own, written only when they change; the state names
+them by a token, and a state whose path tables are missing or of another token is absent.
+
 The record slots (Records, read only when something changed) hold each project's head (what
 listings and totals need), diagnostics and unit reference, by the key of its content, so that
 unchanged projects are never parsed, checked or loaded whole; each unit's model and
 diagnostics, by the key of its file's content; and each project's lines of the data package.
+What a build made since they were written is in one small slot, the delta (see Records).
 
 A state that is missing, damaged, from other code, of another format or of the wrong shape is
-simply absent (the store verifies every entry, _restore the format and the tables' lengths): the
-build is then a full one. Output files are
+simply absent (the store verifies every entry, _restore and load the format and the tables'
+lengths): the build is then a full one. Output files are
 checked by size and modification time, so an output edited or deleted by hand is made again.
 """
 
@@ -29,7 +34,7 @@ import pickle
 import sys
 from array import array
 from itertools import accumulate, chain, compress, count
-from operator import attrgetter, is_not, itemgetter
+from operator import attrgetter, is_, is_not, itemgetter, ne
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -261,7 +266,7 @@ class BuildState:
     pickle) by a no-op.
     """
 
-    __slots__ = ("options", "scanned_ns", "_folders", "_inputs", "_jobs", "_result", "_compact")
+    __slots__ = ("options", "scanned_ns", "_folders", "_inputs", "_jobs", "_result", "_compact", "_pending")
 
     def __init__(self, options: str, scanned_ns: int, inputs: dict[str, tuple[int, int, bytes]] | None,
                  jobs: dict[str, tuple[str | None, tuple[tuple[str, int, int], ...]]] | Jobs | None = None,
@@ -276,6 +281,7 @@ class BuildState:
         # the files the build read (see compare_in_place); None otherwise.
         self._folders = folders
         self._compact: _Compact | None = None
+        self._pending: str | None = None  # restored: the token of the path tables it was saved with
 
     @property
     def settled_ns(self) -> int:
@@ -315,7 +321,12 @@ class BuildState:
         return self._compact
 
     def __reduce__(self):
-        return _restore, (_FORMAT, self.options, self.scanned_ns, self.compact())
+        compact = self.compact()
+        # The last result (2 MB at 10,000 projects) out of band (cache._put_slot): a build with
+        # changes never reads it, and it is read as bytes of its own, not copied again.
+        main = tuple(pickle.PickleBuffer(value) if name == "result" and value is not None else value
+                     for name, value in zip(_MAIN_FIELDS, compact.fields(_MAIN_FIELDS)))
+        return _restore, (_FORMAT, self.options, self.scanned_ns, main, compact.paths_form())
 
     def __setstate__(self, state) -> None:  # a state pickled by earlier code: never trusted
         raise ValueError("a build state of an earlier format")
@@ -323,7 +334,7 @@ class BuildState:
 
 # Stats are native integers (array "q"): a state copied to a machine of the other byte order is
 # refused rather than misread.
-_FORMAT = f"build-state-5/{sys.byteorder}"
+_FORMAT = f"build-state-6/{sys.byteorder}"
 
 
 def _joined(paths) -> str:
@@ -352,7 +363,8 @@ class _Compact:
 
     _FIELDS = ("data_paths", "template_paths", "input_stats", "digests", "digest_ends", "folder_paths",
                "folder_stats", "job_paths", "job_keys", "job_counts", "output_paths", "output_stats", "result")
-    __slots__ = (*_FIELDS, "_output_paths", "_offsets", "_index", "_table", "_digests", "_inputs")
+    __slots__ = (*_FIELDS, "_output_paths", "_offsets", "_index", "_table", "_digests", "_inputs", "_base",
+                 "_paths_saved")
 
     def __init__(self, *fields):
         (self.data_paths, self.template_paths, self.input_stats, self.digests, self.digest_ends, self.folder_paths,
@@ -360,9 +372,22 @@ class _Compact:
          self.result) = fields
         # unpacked once, for whoever asks first
         self._output_paths = self._offsets = self._index = self._table = self._digests = self._inputs = None
+        self._base: _Compact | None = None  # the last state's, which this one was made from (of)
+        # (token, the path tables) as saved in their own slot (save, load): pickled by the token
+        self._paths_saved: tuple[str, tuple] | None = None
 
     def __reduce__(self):
-        return _Compact, tuple(getattr(self, name) for name in self._FIELDS)
+        return _Compact, self.fields(self._FIELDS)
+
+    def fields(self, names: tuple[str, ...]) -> tuple:
+        return tuple(getattr(self, name) for name in names)
+
+    def paths_form(self) -> tuple | str:
+        """The path tables, or the token of their slot when they are those saved there."""
+        saved, paths = self._paths_saved, self.fields(_PATH_FIELDS)
+        if saved is not None and all(map(is_, saved[1], paths)):
+            return saved[0]
+        return paths
 
     def output_path_list(self) -> list[str]:
         if self._output_paths is None:
@@ -410,13 +435,15 @@ class _Compact:
         # A build after a change: the job paths (and counts, and files) the last state's.
         same_jobs = base is not None and jobs.paths is base.job_table().paths and \
             jobs.counts is base.job_table().counts
-        return cls(*input_fields,
+        made = cls(*input_fields,
                    None if folders is None else _joined(folders),
                    None if folders is None else _numbers(folders.values()),
                    base.job_paths if same_jobs else _joined(jobs.paths),
                    _joined([key or "" for key in jobs.keys]),
                    base.job_counts if same_jobs else array("q", jobs.counts).tobytes(),
                    jobs.output_paths, jobs.output_stats, _packed_result(result))
+        made._base = base
+        return made
 
     def input_paths(self) -> list[str]:
         return _paths(self.data_paths) + _paths(self.template_paths)
@@ -436,20 +463,22 @@ class _Compact:
         after an edit: the paths, and all but a few of the stats and digests, this state's); None
         otherwise."""
         old = self._inputs
-        if old is None or len(old) != len(inputs) or list(old) != list(inputs):
+        if old is None or len(old) != len(inputs) or any(map(ne, old, inputs)):
             return None
         fields = (self.data_paths, self.template_paths, self.input_stats, self.digests, self.digest_ends)
-        before, now = list(old.values()), list(inputs.values())
-        if now == before:
+        changed = list(compress(count(), map(ne, inputs.values(), old.values())))  # one C loop, not 31,000 steps
+        if not changed:
             return fields
-        stats, digests = array("q", self.input_stats), list(self.digest_list())
-        for at, value, was in zip(count(), now, before):
-            if value != was:
-                if len(value[2]) != len(was[2]):
-                    return None  # a digest of another length: every later one moves
-                stats[2 * at], stats[2 * at + 1] = value[0], value[1]
-                digests[at] = value[2]
-        return fields[0], fields[1], stats.tobytes(), b"".join(digests), self.digest_ends
+        now, ends = list(inputs.values()), array("q", self.digest_ends)
+        stats, digests = array("q", self.input_stats), bytearray(self.digests)
+        for at in changed:
+            size, mtime, digest = now[at]
+            start, end = ends[at - 1] if at else 0, ends[at]
+            if len(digest) != end - start:
+                return None  # a digest of another length: every later one moves
+            stats[2 * at], stats[2 * at + 1] = size, mtime
+            digests[start:end] = digest
+        return fields[0], fields[1], stats.tobytes(), bytes(digests), self.digest_ends
 
 
 _REPEATED_COLUMNS = (0, 2, 8)  # a packed diagnostic's code, path and hint (see pack)
@@ -484,30 +513,62 @@ def _count(paths: str) -> int:
     return paths.count("\0") + 1 if paths else 0
 
 
-def _well_formed(compact: _Compact) -> bool:
-    """Every table as long as its paths say, and every job's files among the outputs: counted, not
-    split (a few milliseconds at 10,000 projects). The store verifies what it read; this is what a
-    state written by a bug would fail, which then means a full build rather than a misread."""
-    c = compact
-    texts = (c.data_paths, c.template_paths, c.job_paths, c.job_keys, c.output_paths)
-    numbers = (c.input_stats, c.digests, c.digest_ends, c.job_counts, c.output_stats)
-    if not (all(type(text) is str for text in texts) and all(type(data) is bytes for data in numbers)
-            and (c.folder_paths is None) == (c.folder_stats is None) and (c.result is None or type(c.result) is bytes)):
-        return False
-    inputs, jobs, outputs = _count(c.data_paths) + _count(c.template_paths), _count(c.job_paths), _count(c.output_paths)
+def _path_shape(c: _Compact) -> tuple | None:
+    """What the path tables say of the other tables' lengths, counted, not split (a few
+    milliseconds at 10,000 projects): when the path tables are saved apart, once, then kept
+    with them. None: a path table of the wrong type."""
+    if not (all(type(text) is str for text in (c.data_paths, c.template_paths, c.job_paths, c.output_paths))
+            and type(c.digest_ends) is bytes and type(c.job_counts) is bytes
+            and (c.folder_paths is None or type(c.folder_paths) is str)):
+        return None
     ends, counts = array("q", c.digest_ends), array("q", c.job_counts)
-    return (len(c.input_stats) == 16 * inputs and len(ends) == inputs and (ends[-1] if ends else 0) == len(c.digests)
-            and len(counts) == jobs and c.job_keys.count("\0") + 1 == max(jobs, 1) and min(counts, default=0) >= 0
-            and sum(counts) == outputs and len(c.output_stats) == 16 * outputs
-            and (c.folder_paths is None or (type(c.folder_paths) is str and type(c.folder_stats) is bytes
-                                            and len(c.folder_stats) == 16 * _count(c.folder_paths))))
+    return (_count(c.data_paths) + _count(c.template_paths), _count(c.job_paths), _count(c.output_paths),
+            None if c.folder_paths is None else _count(c.folder_paths), len(ends), ends[-1] if ends else 0,
+            len(counts), min(counts, default=0), sum(counts))
 
 
-def _restore(form: str, options: str, scanned_ns: int, compact: _Compact) -> BuildState:
-    if form != _FORMAT or not isinstance(compact, _Compact) or not _well_formed(compact):
+def _well_formed(compact: _Compact, shape: tuple | None = None) -> bool:
+    """Every table as long as its paths say (``shape``: as _path_shape gives it, counted when they
+    were saved), and every job's files among the outputs. The store verifies what it read; this
+    is what a state written by a bug would fail, which then means a full build, not a misread."""
+    c = compact
+    shape = shape if shape is not None else _path_shape(c)
+    if shape is None or type(c.job_keys) is not str or \
+            not all(type(data) is bytes for data in (c.input_stats, c.digests, c.output_stats)) or \
+            (c.folder_paths is None) != (c.folder_stats is None) or \
+            (c.result is not None and type(c.result) not in (bytes, memoryview)):
+        return False
+    inputs, jobs, outputs, folders, digest_count, digests_end, job_count, least, files = shape
+    return (len(c.input_stats) == 16 * inputs and digest_count == inputs and digests_end == len(c.digests)
+            and job_count == jobs and c.job_keys.count("\0") + 1 == max(jobs, 1) and least >= 0
+            and files == outputs and len(c.output_stats) == 16 * outputs
+            and (folders is None or (type(c.folder_stats) is bytes and len(c.folder_stats) == 16 * folders)))
+
+
+# The state's tables in two slots: the paths (of inputs, folders, jobs and outputs; where each
+# input's digest ends and how many files each job has), which a build after a change leaves as
+# they were (6 of 12 MB at 10,000 projects), in their own slot, written only when they change;
+# the rest (stats, digests, job keys, the result) with the options in the state's slot.
+_PATH_FIELDS = ("data_paths", "template_paths", "digest_ends", "folder_paths", "job_paths", "job_counts",
+                "output_paths")
+_MAIN_FIELDS = tuple(name for name in _Compact._FIELDS if name not in _PATH_FIELDS)
+PATHS_SLOT = "slot:state-paths"
+
+
+def _restore(form: str, options: str, scanned_ns: int, main: tuple, paths: tuple | str) -> BuildState:
+    """The state as pickled; with the token of its path tables, completed by load (from their slot)."""
+    if form != _FORMAT or type(main) is not tuple or len(main) != len(_MAIN_FIELDS) or \
+            not (type(paths) is str or (type(paths) is tuple and len(paths) == len(_PATH_FIELDS))):
         raise ValueError("a build state of another format")  # the store then drops it: a full build
+    values = dict(zip(_MAIN_FIELDS, main))
+    values.update(zip(_PATH_FIELDS, paths if type(paths) is tuple else (None,) * len(_PATH_FIELDS)))
+    compact = _Compact(*map(values.__getitem__, _Compact._FIELDS))
     restored = BuildState(options, scanned_ns, None)
     restored._jobs, restored._compact = None, compact  # all but the options: unpacked when asked for
+    if type(paths) is str:
+        restored._pending = paths
+    elif not _well_formed(compact):
+        raise ValueError("a build state of another format")
     return restored
 
 
@@ -634,20 +695,34 @@ def _changes(fd: int, paths: list[str], stats: array) -> list[tuple[int, tuple[i
 class Records:
     """What a build with changes reuses: loaded only then.
 
-    Every entry is keyed by the content it was made from (a project's or a unit's key), so
-    records from any earlier build are valid, and a lost slot only means more work. They are
-    kept in 16 slots by the key's first digit, and a build saves only the slots whose entries
-    changed: one changed project rewrites 1/16 of them, not all 10,000.
+    Every project's and unit's entry is keyed by the content it was made from, so records from
+    any earlier build are valid, and a lost slot only means more work. They are kept in 16
+    slots by the key's first digit, and the entries a build made since those were last written
+    in one more, the delta (``slot:records-delta``): a build after one change writes a few
+    kilobytes, not 1/16 of the records. The delta is folded into the slots when it holds more
+    than FOLD_AFTER entries (and by a build that loaded no records).
+
+    A project's data package lines (``rows``) depend on its unit's name as well as on its key:
+    the rows of the slots count only under the delta saved with them, which names the state it
+    was saved with (as the folder keys do). A delta that is lost, damaged or of another state
+    means no row is reused (each is made again from its model), never an older row.
     """
 
     projects: dict[str, ProjectRecord] = field(default_factory=dict)
     units: dict[str, UnitRecord] = field(default_factory=dict)
-    rows: dict[str, bytes] = field(default_factory=dict)  # a project's data package lines, by project key
+    rows: dict[str, bytes | memoryview] = field(default_factory=dict)  # a project's data package lines, by key
+    # Loaded only: the entries the delta gave (they hide the slots' entries of the same key).
+    delta_projects: dict[str, ProjectRecord] = field(default_factory=dict, repr=False)
+    delta_rows: dict[str, bytes] = field(default_factory=dict, repr=False)
 
 
 # The store is already one per output folder (cache.store_for).
 STATE_SLOT = "slot:state"
+DELTA_SLOT = "slot:records-delta"
 _BUCKETS = "0123456789abcdef"
+# A delta of more entries than this is folded into the slots: each build after a change loads
+# and writes the delta, a fold writes the slots its entries fall in (1/16 of the records each).
+FOLD_AFTER = 64
 
 
 def _bucket_slot(bucket: str) -> str:
@@ -656,33 +731,77 @@ def _bucket_slot(bucket: str) -> str:
 
 def load(store: cache.Store) -> BuildState | None:
     found = store.get(STATE_SLOT)
-    return found if isinstance(found, BuildState) else None
+    if not isinstance(found, BuildState):
+        return None
+    token, found._pending = found._pending, None
+    if token is not None:  # its path tables, from their slot: those saved with it, or no state
+        paths = store.get(PATHS_SLOT)
+        if not (isinstance(paths, tuple) and len(paths) == 3 and paths[0] == token and type(paths[1]) is tuple
+                and len(paths[1]) == len(_PATH_FIELDS) and type(paths[2]) is tuple and len(paths[2]) == 9):
+            return None
+        compact = found._compact
+        for name, value in zip(_PATH_FIELDS, paths[1]):
+            setattr(compact, name, value)
+        if not _well_formed(compact, paths[2]):
+            return None
+        compact._paths_saved = paths[:2]
+    return found
 
 
-def load_records(store: cache.Store) -> Records:
+def load_records(store: cache.Store, prior: BuildState) -> Records:
+    """The records saved with ``prior`` (the state loaded), as far as they can be read."""
     records = Records()
     for bucket in _BUCKETS:
         found = store.get(_bucket_slot(bucket))
-        if isinstance(found, tuple) and len(found) == 2 and all(isinstance(part, dict) for part in found):
-            records.projects.update(found[0])
-            records.rows.update(found[1])
-    units = store.get(_bucket_slot("units"))
+        if isinstance(found, tuple) and len(found) == 4 and isinstance(found[0], dict) and type(found[1]) is tuple \
+                and type(found[2]) is bytes and type(found[3]) in (bytes, memoryview):
+            projects, keys, ends, lines = found
+            ends = array("q", ends)
+            if len(ends) != len(keys) or (ends[-1] if ends else 0) != len(lines):
+                continue  # never: the store verifies the slot
+            records.projects.update(projects)
+            # Each project's lines a view of the slot's (read as bytes of their own, cache._put_slot):
+            # 625 bytes objects of 1.4 KB each were a third of the slot's load; the package joins
+            # views as it joins bytes.
+            records.rows.update(zip(keys, map(memoryview(lines).__getitem__, map(slice, chain((0,), ends), ends))))
+    delta = store.get(DELTA_SLOT)
+    if isinstance(delta, tuple) and len(delta) == 3 and delta[0] == prior.scanned_ns and \
+            isinstance(delta[1], dict) and isinstance(delta[2], dict):
+        records.delta_projects, records.delta_rows = delta[1], delta[2]
+        records.projects.update(delta[1])
+        records.rows.update(delta[2])
+    else:
+        records.rows = {}  # the slots' rows may be older than the state's pages: none is reused
+    units = _loaded_units(store.get(_bucket_slot("units")))
     if isinstance(units, dict):
         records.units.update(units)
     return records
 
 
+def _fresh(new: dict, old: dict) -> list[str]:
+    """The keys of ``new`` whose entry is not the very object ``old`` holds (no entry is None):
+    the entries made by this build, as loaded ones are reused as they are."""
+    return list(compress(new, map(is_not, map(old.get, new), new.values())))
+
+
 def _touched(new: dict, old: dict) -> set[str]:
     """The slots (a key's first digit) with an entry added, removed or replaced: entries reused from
     the loaded records are the very same objects. One pass over the entries, not a split of them."""
-    replaced = map(is_not, map(old.get, new), new.values())  # no entry is None
-    touched = {key[0] for key in compress(new, replaced)}
+    touched = {key[0] for key in _fresh(new, old)}
     touched.update(key[0] for key in old.keys() - new.keys())
     return touched
 
 
 def _bucket(entries: dict, bucket: str) -> dict:
     return {key: value for key, value in entries.items() if key[0] == bucket}  # keys are SHA-256 hex digests
+
+
+def _bucket_value(records: Records, bucket: str) -> tuple:
+    """A slot's records, and its projects' package lines as keys, where each one's lines end, and
+    the lines end to end (bytes, or views of a loaded slot's)."""
+    rows = _bucket(records.rows, bucket)
+    return (_bucket(records.projects, bucket), tuple(rows), array("q", accumulate(map(len, rows.values()))).tobytes(),
+            pickle.PickleBuffer(b"".join(rows.values())))
 
 
 def _share_strings(records) -> None:
@@ -704,19 +823,119 @@ def _share_strings(records) -> None:
         record.packed_unit, record.segments = shared(record.packed_unit), shared(record.segments)
 
 
+def _still(delta: dict, current: dict) -> dict:
+    """The entries of a loaded delta that are still current (the very same objects)."""
+    return {key: value for key, value in delta.items() if current.get(key) is value}
+
+
 def save(store: cache.Store, state: BuildState, records: Records, loaded: Records | None) -> None:
-    """Records first (only the slots that changed), then the state."""
+    """Records first (the delta, or the slots it is folded into), then the state."""
     loaded = loaded or Records()
-    touched = _touched(records.projects, loaded.projects) | _touched(records.rows, loaded.rows)
-    for bucket in sorted(touched):
-        projects = _bucket(records.projects, bucket)
-        # Records loaded from the slot share their strings already (pickle kept them shared):
-        # only those made by this build are walked, one after a change, not the slot's 600.
-        _share_strings([record for key, record in projects.items() if loaded.projects.get(key) is not record])
-        store.put(_bucket_slot(bucket), (projects, _bucket(records.rows, bucket)))
+    fresh = _fresh(records.projects, loaded.projects)
+    # Records loaded share their strings already (pickle kept them shared): only those made by
+    # this build are walked, one after a change, not the slot's 600.
+    _share_strings(map(records.projects.__getitem__, fresh))
+    delta_projects = _still(loaded.delta_projects, records.projects)
+    delta_projects.update(zip(fresh, map(records.projects.__getitem__, fresh)))
+    delta_rows = _still(loaded.delta_rows, records.rows)
+    fresh_rows = _fresh(records.rows, loaded.rows)
+    delta_rows.update(zip(fresh_rows, map(records.rows.__getitem__, fresh_rows)))
+    if len(delta_projects) + len(delta_rows) > FOLD_AFTER or not loaded.projects:
+        # The slots of the delta's entries, and of the entries gone, written whole.
+        touched = {key[0] for key in chain(delta_projects, delta_rows)}
+        touched.update(key[0] for key in loaded.projects.keys() - records.projects.keys())
+        touched.update(key[0] for key in loaded.rows.keys() - records.rows.keys())
+        written = [store.put(_bucket_slot(bucket), _bucket_value(records, bucket)) for bucket in sorted(touched)]
+        if all(written):  # else the delta keeps what a slot lost
+            delta_projects, delta_rows = {}, {}
+    store.put(DELTA_SLOT, (state.scanned_ns, delta_projects,
+                           {key: bytes(lines) for key, lines in delta_rows.items()}))  # never views
     if _touched(records.units, loaded.units):
-        store.put(_bucket_slot("units"), records.units)
+        store.put(_bucket_slot("units"), _dumped_units(records.units))
+    _save_paths(store, state.compact())
     store.put(STATE_SLOT, state)
+
+
+def _save_paths(store: cache.Store, compact: _Compact) -> None:
+    """The state's path tables in their slot, unless they are those of the last state's (then the
+    state names that slot's token): equal strings compare at the speed of memory."""
+    paths, base = compact.fields(_PATH_FIELDS), compact._base
+    compact._base = None  # not kept: a process building again and again would keep every state
+    saved = base._paths_saved if base is not None else None
+    if saved is not None and saved[1] == paths:
+        compact._paths_saved = (saved[0], paths)
+        return
+    shape = _path_shape(compact)
+    if shape is None:
+        return  # never: then the state holds them, and is refused when read
+    token = os.urandom(8).hex()  # names these tables; never published
+    if store.put(PATHS_SLOT, (token, paths, shape)):
+        compact._paths_saved = (token, paths)
+
+
+# The units' records: 1,000 units at 10,000 projects are 28,000 frozen dataclasses (mostly the
+# Texts of their duties and the Locations of those), each made by its __init__ when unpickled,
+# which sets every field through object.__setattr__: 0.02 s. Pickled by this module's makers
+# (_make) instead, a quarter faster; a class not named here is pickled as it always is.
+_UNIT_CLASSES = ("Unit", "CreditCode", "Text", "Location")
+
+
+def _unit_class(name: str):
+    if name == "Location":
+        return Location
+    from . import model
+    return getattr(model, name)
+
+
+def __getattr__(name: str):
+    """``_make_<class>``: the maker of a unit record's class, as pickle finds it by name."""
+    if name.startswith("_make_") and name[len("_make_"):] in _UNIT_CLASSES:
+        maker = _make(_unit_class(name[len("_make_"):]))
+        if maker is not _unit_class(name[len("_make_"):]):
+            maker.__module__, maker.__qualname__, maker.__name__ = __name__, name, name
+            globals()[name] = maker
+            return maker
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _UnitsPickler(pickle.Pickler):
+    def __init__(self, file):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        from dataclasses import fields
+
+        self._makers = {}
+        for name in _UNIT_CLASSES:
+            cls = _unit_class(name)
+            try:
+                maker = getattr(sys.modules[__name__], f"_make_{name}")
+            except AttributeError:
+                continue  # made by its class: checks of its own to run
+            self._makers[cls] = (maker, attrgetter(*(f.name for f in fields(cls))))
+
+    def reducer_override(self, obj):
+        found = self._makers.get(type(obj))
+        if found is None:
+            return NotImplemented
+        maker, values = found
+        made = values(obj)
+        return maker, made if type(made) is tuple else (made,)
+
+
+def _dumped_units(units: dict[str, UnitRecord]) -> pickle.PickleBuffer:
+    import io
+
+    buffer = io.BytesIO()
+    _UnitsPickler(buffer).dump(units)
+    return pickle.PickleBuffer(buffer.getvalue())  # read back as bytes of its own (cache._put_slot)
+
+
+def _loaded_units(found) -> dict | None:
+    if type(found) not in (bytes, memoryview):
+        return None
+    try:
+        return pickle.loads(found)
+    except Exception:  # verified by the store, yet not what this code pickles: made again
+        return None
 
 
 def ignored(name: str) -> bool:

@@ -569,19 +569,82 @@ def test_a_new_build_date_rewrites_the_home_page_only(workspace, monkeypatch):
     assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
 
 
-def test_one_changed_project_rewrites_at_most_two_record_slots(workspace):
-    """The per-project records are kept in 16 slots by key: a change saves the slot of the
-    project's old key and of its new one, not every project's record again."""
+def test_one_changed_project_rewrites_the_records_delta_only(workspace):
+    """The per-project records are kept in 16 slots by key, and what builds made since in a
+    delta: a change saves the delta, not a slot of 1/16 of every project's record."""
     for n in range(12):
         shutil.copytree(workspace.path(PROJECT_DIR), workspace.path(f"budget_data/projects/2026/copy-{n}"))
     assert workspace.build().code == 0
     slots = sorted(workspace.path(".cache/generator").glob("store-*/records-*.slot"))
-    assert len(slots) >= 5  # 13 projects spread over several slots (and the units' slot)
+    delta = [slot for slot in slots if slot.name == "records-delta.slot"]
+    assert len(slots) >= 6 and len(delta) == 1  # 13 projects spread over several slots, the units', the delta
     before = {slot: slot.stat().st_mtime_ns for slot in slots}
     workspace.replace("budget_data/projects/2026/copy-4/project.yaml", "- 2、开展", "- 2、开展（改）")
     assert workspace.build().code == 0
     rewritten = [slot for slot in slots if slot.stat().st_mtime_ns != before[slot]]
-    assert 1 <= len(rewritten) <= 2
+    assert rewritten == delta
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+
+
+def _delta(workspace) -> tuple:
+    from generator import state
+
+    return _store(workspace).get(state.DELTA_SLOT)
+
+
+def test_the_records_delta_is_folded_into_the_slots_when_it_grows(workspace, monkeypatch):
+    """A delta of more than FOLD_AFTER entries is written into the slots its entries fall in and
+    starts again empty; the output equals a clean build's all along."""
+    from generator import state
+
+    monkeypatch.setattr(state, "FOLD_AFTER", 6)
+    _settled_copies(workspace, monkeypatch)
+    _, projects, rows = _delta(workspace)
+    assert (len(projects), len(rows)) == (1, 1)  # copy-1 changed (record and lines)
+    slots = sorted(workspace.path(".cache/generator").glob("store-*/records-[0-9a-f].slot"))
+    before = {slot: slot.stat().st_mtime_ns for slot in slots}
+    for n in (2, 3):
+        workspace.replace(f"budget_data/projects/2026/copy-{n}/project.yaml", "- 2、开展", "- 2、开展（改）")
+        assert workspace.build().code == 0
+    _, projects, rows = _delta(workspace)
+    assert (len(projects), len(rows)) == (3, 3) and all(slot.stat().st_mtime_ns == before[slot] for slot in slots)
+    workspace.replace("budget_data/projects/2026/copy-5/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
+    assert _delta(workspace)[1:] == ({}, {})
+    assert any(slot.stat().st_mtime_ns != before[slot] for slot in slots)
+    records = state.load_records(_store(workspace), state.load(_store(workspace)))
+    assert len(records.projects) >= 13 and len(records.rows) >= 13
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+
+
+@pytest.mark.parametrize("damage", ["lost", "garbage", "truncated", "of-another-state"])
+def test_a_lost_damaged_or_stale_records_delta_never_changes_the_output(workspace, monkeypatch, damage):
+    """The slots' data package lines of a unit's projects are older than its new name, which
+    only the delta holds: without a delta saved with the state, no line is reused."""
+    from generator import state
+
+    _settled_copies(workspace, monkeypatch)
+    workspace.replace(UNIT_FILE, "name: 昆明市呈贡区", "name: 昆明市呈贡区改")
+    assert workspace.build().code == 0
+    store = _store(workspace)
+    scanned_ns, projects, rows = store.get(state.DELTA_SLOT)
+    assert len(rows) == 13  # every project's lines made again with the unit's new name
+    path = store.folder / "records-delta.slot"
+    if damage == "lost":
+        path.unlink()
+    elif damage == "garbage":
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0x40
+        path.write_bytes(bytes(data))
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:-10])
+    else:
+        store.put(state.DELTA_SLOT, (scanned_ns - 1, projects, rows))
+    assert state.load_records(store, state.load(store)).rows == {}
+    workspace.replace("budget_data/projects/2026/copy-4/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
     clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
     assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
 
@@ -752,13 +815,84 @@ def test_a_build_keeps_every_projects_downloads_copy_from_pruning(workspace, mon
     assert made == [] and workspace.path("docs_src/downloads/2026/copy-2/indicators.csv").is_file()
 
 
+@pytest.mark.parametrize("fold", [False, True])
+def test_a_build_after_one_change_journals_the_index(workspace, monkeypatch, fold):
+    """A build after one change writes what it added to and dropped from the index in a small
+    journal, read back with the index; past JOURNAL_FOLD changes the index is written whole."""
+    from generator import cache
+
+    _settled_copies(workspace, monkeypatch)
+    if fold:
+        monkeypatch.setattr(cache, "JOURNAL_FOLD", 0)
+    folder = _store(workspace).folder
+    before = (folder / "index.slot").stat().st_mtime_ns
+    old = set(_store(workspace)._entries())
+    _edit_copy_and_build(workspace, monkeypatch)
+    store = _store(workspace)
+    entries = store._entries()
+    added, dropped = store._added, store._dropped
+    assert set(entries) != old and all(key in entries for key in added) and not dropped & set(entries)
+    if fold:
+        assert (folder / "index.slot").stat().st_mtime_ns != before and (added, dropped) == ({}, set())
+    else:
+        assert (folder / "index.slot").stat().st_mtime_ns == before
+        assert set(entries) - old <= set(added) and old - set(entries) <= dropped  # since the index was written
+    assert _records(workspace).keys() == entries.keys()  # every entry reads back whole
+
+
+def test_a_lost_index_journal_never_changes_the_output(workspace, monkeypatch):
+    """Without its journal the index names the entries of the build before: a miss each for
+    what that build added (made again), never another value."""
+    _settled_copies(workspace, monkeypatch)
+    _store(workspace).folder.joinpath("index-journal.slot").unlink()
+    _edit_copy_and_build(workspace, monkeypatch)  # the output checked against a clean build's
+    workspace.path("docs_src/downloads/2026/copy-2/indicators.csv").unlink()
+    assert workspace.build().code == 0
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+
+
+def test_a_slot_keeps_its_buffers_apart_and_checked(tmp_path):
+    """Bytes given as pickle.PickleBuffer are written after a slot's pickle and read back as views
+    of the slot's bytes, with the same value; a byte of them flipped, or the slot cut short, and the
+    slot is dropped."""
+    import pickle
+
+    from generator import cache
+
+    store = cache.Store(tmp_path / "store")
+    lines = b"".join(f"line {n}\n".encode() for n in range(5000))
+    assert store.put("slot:test", ("head", pickle.PickleBuffer(lines), pickle.PickleBuffer(b"tail")))
+    head, found, tail = cache.Store(tmp_path / "store").get("slot:test")
+    assert (head, bytes(found), bytes(tail)) == ("head", lines, b"tail")
+    path = tmp_path / "store" / "test.slot"
+    good = path.read_bytes()
+    huge = (1 << 62).to_bytes(8, "big")
+    header = len(cache.MAGIC) + 12
+    for damaged in (good[:-1] + bytes([good[-1] ^ 1]), good[:-3], good[:len(good) // 2], good + b"\0",
+                    good[:len(cache.MAGIC)] + huge + good[len(cache.MAGIC) + 8:],  # lengths past the file's
+                    good[:header] + huge + good[header + 8:], good[:-12] + huge + good[-4:]):
+        path.write_bytes(damaged)
+        assert cache.Store(tmp_path / "store").get("slot:test") is None and not path.exists()
+
+
+def test_record_slots_with_damaged_package_lines_never_change_the_output(workspace, monkeypatch):
+    """The package lines are the end of each record slot: a byte flipped there drops the slot."""
+    _settled_copies(workspace, monkeypatch)
+    for slot in _store(workspace).folder.glob("records-[0-9a-f].slot"):
+        data = bytearray(slot.read_bytes())
+        data[-2] ^= 0x20
+        slot.write_bytes(bytes(data))
+    _edit_copy_and_build(workspace, monkeypatch)  # the output checked against a clean build's
+
+
 def _project_and_unit_keys(workspace) -> list[tuple[str, str]]:
     """(project key, unit key) of every project budget, from the folder keys and the records."""
     from generator import pipeline, state
 
     store = _store(workspace)
     _, folder_keys = store.get(pipeline.FOLDER_KEYS_SLOT)
-    records = state.load_records(store)
+    records = state.load_records(store, state.load(store))
     unit_keys = {record.unit.id: key for key, record in records.units.items() if record.unit is not None}
     return [(key, unit_keys[records.projects[key].head.unit.value]) for key in folder_keys.values()
             if not records.projects[key].head.is_unit_target]

@@ -277,6 +277,44 @@ def test_the_result_round_trips_through_its_columns():
                                                                           for row in packed]
 
 
+@pytest.mark.parametrize("damage", ["lost", "flipped-byte", "of-another-state"])
+def test_a_state_without_its_path_tables_means_a_full_build(settled, damage):
+    """The state's path tables live in a slot of their own: lost, damaged or saved with another
+    state, they never complete the state (then no state: a full build, with the same pages)."""
+    expected = {path: data for path, (data, _) in settled.snapshot().items()}
+    store = cache.store_for(settled.root.resolve(), settled.path("docs_src").resolve())
+    slot = store.folder / "state-paths.slot"
+    if damage == "lost":
+        slot.unlink()
+    elif damage == "flipped-byte":
+        data = bytearray(slot.read_bytes())
+        data[len(data) // 3] ^= 0x01
+        slot.write_bytes(bytes(data))
+    else:
+        token, *paths = store.get(state.PATHS_SLOT)
+        store.put(state.PATHS_SLOT, (token[::-1], *paths))
+    assert state.load(cache.store_for(settled.root.resolve(), settled.path("docs_src").resolve())) is None
+    assert not _is_noop(settled)
+    assert settled.build().code == 0
+    assert {path: data for path, (data, _) in settled.snapshot().items()} == expected
+    _settles_to_a_noop(settled)
+
+
+def test_a_build_after_an_edit_leaves_the_path_tables_as_they_were(settled):
+    """An edited file changes stats, digests, keys and the result, not a path: the path tables'
+    slot is not written again, and the state names it still."""
+    store = cache.store_for(settled.root.resolve(), settled.path("docs_src").resolve())
+    slot = store.folder / "state-paths.slot"
+    settled.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")
+    _settles_to_a_noop(settled)  # paths as the state before the edit had them, if they were new then
+    before = slot.stat().st_mtime_ns
+    settled.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展（改）", "- 2、开展（再改）")
+    _settles_to_a_noop(settled)
+    assert slot.stat().st_mtime_ns == before
+    loaded = state.load(store)
+    assert loaded is not None and loaded.compact()._paths_saved[0] == store.get(state.PATHS_SLOT)[0]
+
+
 @pytest.mark.parametrize("field", ["output_stats", "job_counts", "digest_ends", "input_stats", "job_keys"])
 def test_a_sealed_state_of_the_wrong_shape_means_a_full_build(settled, field):
     """A state the store verifies but whose tables disagree (what a bug could write) is dropped when
