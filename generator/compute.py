@@ -114,25 +114,88 @@ class Comparison:
     indicators: tuple[ChangeRow, ...]
 
 
-@dataclass(frozen=True, slots=True)
+_LATER = object()  # a head's located field not made yet from its packed form (state.unpack_head)
+
+
 class ProjectHead:
     """What listings, totals, links and the review report need of a project: small enough that
-    the build state keeps one per project, so aggregate pages never need the whole model."""
+    the build state keeps one per project, so aggregate pages never need the whole model.
 
-    id: str
-    year: int
-    folder: str
-    name: Text
-    unit: Text
-    kind: str
-    total: Amount
-    functional_classification: Classification | None = None
-    acknowledgements: tuple[Acknowledgement, ...] = ()
-    is_unit_target: bool = False
+    A build after a change makes 10,000 of these from the build state (state.unpack_head), and
+    its totals and listings read plain values only: ``unit_id``, ``name_value`` and the
+    classification's code and name. The located fields (name, unit, classification,
+    acknowledgements: eight objects a head, two thirds of the cost of making one) are made from
+    the packed head when first asked for, by the few pages rendered again or the review report.
+    Equal, hashed, shown and pickled as the frozen dataclass it replaces (its fields, in order)."""
+
+    __slots__ = ("id", "year", "folder", "kind", "total", "is_unit_target", "unit_id", "name_value",
+                 "classification_code", "classification_name", "_name", "_unit", "_classification",
+                 "_acknowledgements", "_packed")
+
+    def __init__(self, id: str, year: int, folder: str, name: Text, unit: Text, kind: str, total: Amount,
+                 functional_classification: Classification | None = None,
+                 acknowledgements: tuple[Acknowledgement, ...] = (), is_unit_target: bool = False):
+        self.id, self.year, self.folder, self.kind, self.total = id, year, folder, kind, total
+        self.is_unit_target = is_unit_target
+        self._name, self._unit, self._classification = name, unit, functional_classification
+        self._acknowledgements, self._packed = acknowledgements, None
+        self.name_value, self.unit_id = name.value, unit.value
+        classification = functional_classification
+        self.classification_code = classification.code.value if classification is not None else None
+        self.classification_name = classification.name.value if classification is not None else None
+
+    def _made(self, index: int):
+        from .state import head_field  # the build state packs heads; it imports this module
+
+        return head_field(self._packed, index)
+
+    @property
+    def name(self) -> Text:
+        if self._name is _LATER:
+            self._name = self._made(3)
+        return self._name
+
+    @property
+    def unit(self) -> Text:
+        if self._unit is _LATER:
+            self._unit = self._made(4)
+        return self._unit
+
+    @property
+    def functional_classification(self) -> Classification | None:
+        if self._classification is _LATER:
+            self._classification = self._made(7)
+        return self._classification
+
+    @property
+    def acknowledgements(self) -> tuple[Acknowledgement, ...]:
+        if self._acknowledgements is _LATER:
+            self._acknowledgements = self._made(8)
+        return self._acknowledgements
 
     @property
     def key(self) -> tuple[int, str]:
         return (self.year, self.id)
+
+    def _fields(self) -> tuple:
+        return (self.id, self.year, self.folder, self.name, self.unit, self.kind, self.total,
+                self.functional_classification, self.acknowledgements, self.is_unit_target)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        names = ("id", "year", "folder", "name", "unit", "kind", "total", "functional_classification",
+                 "acknowledgements", "is_unit_target")
+        return f"ProjectHead({', '.join(f'{n}={v!r}' for n, v in zip(names, self._fields()))})"
+
+    def __reduce__(self):
+        return ProjectHead, self._fields()
 
 
 def project_head(project: Project | ProjectHead) -> ProjectHead:
@@ -398,7 +461,7 @@ def portal_view(dataset: Dataset) -> PortalView:
     for head in dataset.projects:
         if type(head) is not ProjectHead:
             head = project_head(head)
-        unit = units[head.unit.value]
+        unit = units[head.unit_id]
         view = Listed(head, unit, head.total)
         if head.is_unit_target:
             unit_targets.append(view)
@@ -413,12 +476,11 @@ def portal_view(dataset: Dataset) -> PortalView:
             unit_values = by_year_unit.setdefault((year, unit_id), [])
         year_views.append(view)
         unit_values.append(value)
-        classification = head.functional_classification
-        if classification is not None:
-            code = classification.code.value
+        code = head.classification_code
+        if code is not None:
             found = by_code.get((code, year))
             if found is None:
-                names.setdefault(code, classification.name.value)
+                names.setdefault(code, head.classification_name)
                 by_code[code, year] = [value]
                 in_code.setdefault(code, []).append(view)
             else:

@@ -541,7 +541,7 @@ def site_jobs(dataset: Dataset, portal: PortalView, templates: Path, sources: So
         """What a listing row shows of a project (its link, name, unit and total), not the
         project's whole key: editing a narrative does not re-render the listings. The unit's
         key, since a row names its unit: renaming a unit re-renders every page listing it."""
-        return {id(v): f"{(p := v.project).year}\0{p.id}\0{p.name.value}\0{row_units[v.unit.id]}\0"
+        return {id(v): f"{(p := v.project).year}\0{p.id}\0{p.name_value}\0{row_units[v.unit.id]}\0"
                        f"{(t := v.total).yuan}\0{t.wan}".encode("utf-8", "surrogateescape")
                 for v in views}
 

@@ -138,32 +138,47 @@ def _head_makers() -> tuple:
     if made is None:
         from decimal import Decimal
 
-        from .compute import Amount, ProjectHead
-        from .model import Acknowledgement, Classification, Text
-        made = _makers["head"] = (_make(ProjectHead), _make(Amount), Decimal, _make(Classification),
-                                  _make(Acknowledgement), _make(Text), _make(Location))
+        from .compute import _LATER, Amount, ProjectHead
+        from .model import Acknowledgement, Classification
+        made = _makers["head"] = (ProjectHead, _make(Amount), Decimal, _LATER, _make(Classification),
+                                  _make(Acknowledgement))
     return made
 
 
 def unpack_head(packed: tuple | None) -> ProjectHead | None:
+    """A head with its plain values; its located fields are made from ``packed`` when first asked
+    for (head_field): a build after a change unpacks 10,000 heads and shows a few."""
     if packed is None:
         return None
-    head, amount, decimal, classified, acknowledgement, text, location = _head_makers()
+    cls, amount, decimal, later, _, _ = _head_makers()
+    head = object.__new__(cls)
+    (head.id, head.year, head.folder, name, unit, head.kind, (value, yuan, wan, capitals), classification,
+     acknowledgements, head.is_unit_target) = packed
+    head.name_value, head.unit_id = name[0], unit[0]
+    head.total = amount(decimal(value), yuan, wan, capitals)
+    if classification:
+        code, called = classification
+        head.classification_code = code[0] if code is not None else None
+        head.classification_name = called[0] if called is not None else None
+        head._classification = later
+    else:
+        head.classification_code = head.classification_name = head._classification = None
+    head._name = head._unit = later
+    head._acknowledgements = later if acknowledgements else ()
+    head._packed = packed
+    return head
 
-    def untext(packed: tuple | None) -> Text | None:
-        if packed is None:
-            return None
-        return text(packed[0], location(packed[1], packed[2], packed[3], packed[4], packed[5]))
-    (project_id, year, folder, name, unit, kind, (value, yuan, wan, capitals), classification, acknowledgements,
-     is_unit_target) = packed
-    # The name and unit are never None: made here rather than through untext (10,000 heads).
-    return head(project_id, year, folder, text(name[0], location(name[1], name[2], name[3], name[4], name[5])),
-                text(unit[0], location(unit[1], unit[2], unit[3], unit[4], unit[5])), kind,
-                amount(decimal(value), yuan, wan, capitals),
-                classified(untext(classification[0]), untext(classification[1])) if classification else None,
-                tuple(acknowledgement(untext(r), untext(w), untext(why)) for r, w, why in acknowledgements)
-                if acknowledgements else (),
-                is_unit_target)
+
+def head_field(packed: tuple, index: int):
+    """The located field at ``index`` of a packed head (see pack_head): the name or unit (3, 4),
+    the classification (7) or the acknowledgements (8)."""
+    _, _, _, _, classified, acknowledgement = _head_makers()
+    value = packed[index]
+    if index == 7:
+        return classified(_untext(value[0]), _untext(value[1])) if value else None
+    if index == 8:
+        return tuple(acknowledgement(_untext(r), _untext(w), _untext(why)) for r, w, why in value)
+    return _untext(value)
 
 
 class ProjectRecord:
