@@ -836,10 +836,33 @@ def package_rows(view: ProjectView) -> bytes:
                          for row, item in _items_in_page_order(view)])
 
 
+PACKAGE_TABLE = f"{DATA_PACKAGE_DIR}/budget_items.csv"
+PACKAGE_DESCRIPTOR = f"{DATA_PACKAGE_DIR}/datapackage.json"
+
+
 def fiscal_data_package(project_rows: list[bytes], years: list[int], title: str, publisher: str,
                         version: str) -> dict[str, bytes]:
     """All line items of all projects as one Fiscal Data Package (measures in CNY, phase proposed).
     ``project_rows`` are package_rows() of every project, in page order."""
+    return {PACKAGE_TABLE: package_table(project_rows),
+            PACKAGE_DESCRIPTOR: package_descriptor(years, title, publisher, version)}
+
+
+def package_table(project_rows: list[bytes]) -> bytes:
+    """The package's table: its header, then every project's lines (package_rows), in page order."""
+    return b"".join([_package_csv([_PACKAGE_HEADER]), *project_rows])
+
+
+def package_table_key(project_rows: list[bytes]) -> str:
+    """The SHA-256 of package_table(project_rows), without joining them."""
+    digest = hashlib.sha256(_package_csv([_PACKAGE_HEADER]))
+    for rows in project_rows:
+        digest.update(rows)
+    return digest.hexdigest()
+
+
+def package_descriptor(years: list[int], title: str, publisher: str, version: str) -> bytes:
+    """The package's datapackage.json."""
     descriptor = {
         "profile": "tabular-data-package",
         "name": "budget-disclosure",
@@ -892,8 +915,4 @@ def fiscal_data_package(project_rows: list[bytes], years: list[int], title: str,
         },
         "fiscalPeriod": {"start": f"{years[0]}-01-01", "end": f"{years[-1]}-12-31"} if years else {},
     }
-    return {
-        f"{DATA_PACKAGE_DIR}/budget_items.csv": b"".join([_package_csv([_PACKAGE_HEADER]), *project_rows]),
-        f"{DATA_PACKAGE_DIR}/datapackage.json":
-            (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
-    }
+    return (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

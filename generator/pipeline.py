@@ -473,6 +473,12 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
 # ones after one change at 10,000 projects) walked the tables of kept jobs and the new state.
 _FEW_JOBS = 100
 
+# The data package's jobs in the build state: its table, keyed by its content
+# (exports.package_table_key), and its descriptor, made by every build (it names the data version).
+PACKAGE_JOB = "[package]"
+PACKAGE_DESCRIPTOR_JOB = "[package-descriptor]"
+
+
 # What the last publish knew of the spare tree (output.spare_record): the store is one per output folder.
 SPARE_SLOT = "slot:spare"
 # Every project's key by its shown folder, with the scan time of the state it was saved with.
@@ -582,9 +588,17 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
                 return made[key]
         return exports.package_rows(sources.view(listed))
     rows = [package_rows(listed, key) for listed, key in zip(portal.projects, row_keys)]
-    package = exports.fiscal_data_package(rows, sorted({listed.project.year for listed in portal.projects}),
-                                          dataset.portal.title.value, dataset.portal.publisher.value,
-                                          dataset.data_version)
+    package = {exports.PACKAGE_DESCRIPTOR: exports.package_descriptor(
+        sorted({listed.project.year for listed in portal.projects}), dataset.portal.title.value,
+        dataset.portal.publisher.value, dataset.data_version)}
+    # The package's table (13 MB at 10,000 projects), keyed by its content: joined, compared with
+    # the live file and written only when it differs from the one the last build left.
+    table_key = exports.package_table_key(rows)
+    kept_table = state.kept_job(prior, out_dir, PACKAGE_JOB, table_key)
+    if kept_table is None:
+        package[exports.PACKAGE_TABLE] = exports.package_table(rows)
+    else:
+        publisher.keep(exports.PACKAGE_TABLE)
     for path, content in sorted(package.items()):
         problem = collision(path, out_dir, root, publisher.previous, seen)
         if problem is not None:
@@ -605,7 +619,8 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     counts = {"project_count": len(portal.projects), "unit_target_count": len(portal.unit_targets)}
 
     made_jobs = {main: (key, state.output_stats(out_dir, paths)) for main, (key, paths) in done_jobs.items()}
-    made_jobs["[package]"] = (None, state.output_stats(out_dir, sorted(package)))
+    made_jobs[PACKAGE_DESCRIPTOR_JOB] = (None, state.output_stats(out_dir, [exports.PACKAGE_DESCRIPTOR]))
+    made_jobs[PACKAGE_JOB] = (table_key, kept_table or state.output_stats(out_dir, [exports.PACKAGE_TABLE]))
     jobs_state = kept.state(made_jobs)
     inputs = {**collected.raw.stats, **template_inputs}
     new_state = state.BuildState(

@@ -646,6 +646,22 @@ class KeptJobs:
         return Jobs.of(jobs, base)
 
 
+def kept_job(prior: BuildState | None, out_dir: Path, path: str, key: str) -> tuple | None:
+    """The files (with their size and mtime) of the last build's job ``path`` when its key was
+    ``key`` and every one of them is as it left them; None otherwise. For a job whose key is known
+    only once the others are made (the data package's table)."""
+    if prior is None:
+        return None
+    base = prior.compact()
+    at = base.job_index().get(path)
+    if at is None or base.job_table().keys[at] != key:
+        return None
+    offsets, stats = base.offsets(), array("q", base.output_stats)
+    start, end = offsets[at], offsets[at + 1]
+    files = tuple(zip(base.output_path_list()[start:end], stats[2 * start:2 * end:2], stats[2 * start + 1:2 * end:2]))
+    return files if files and output_stats(out_dir, [name for name, _, _ in files]) == files else None
+
+
 def kept_jobs(prior: BuildState | None, out_dir: Path, jobs) -> tuple[KeptJobs, list]:
     """The jobs of the last build to keep (the same key, and every file it wrote with the size
     and mtime it left: an output edited or deleted by hand is made again), and the jobs to make.
