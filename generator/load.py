@@ -10,6 +10,7 @@ import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from . import limits, money, rules
@@ -617,10 +618,16 @@ def _reusable_folders(reader: _Reader, reuse: dict[str, str] | None, changed_inp
                 changed.add(shown.rpartition("/")[0])
     data_shown, stats = reader._data_display, reader.stats
     skip = len(data_shown)
-    # Not over the portal's and units' files, read already; the project files read later replace these.
-    data = {shown: before for shown, before in known.items() if shown.startswith(data_shown) and shown not in stats}
-    stats.update(data)
-    reader.contents.update({shown[skip:]: before[2] for shown, before in data.items()})
+    # Every data file the last build knew, in its order, with what this build read already in place
+    # (the portal's and units' files); the project files read later replace theirs. Copies and
+    # updates of 31,000 entries, not a step for each.
+    merged = dict(known)
+    for shown in [shown for shown in merged if not shown.startswith(data_shown)]:
+        del merged[shown]  # the templates: the build adds those it finds
+    merged.update(stats)
+    stats.clear()
+    stats.update(merged)
+    reader.contents.update(zip(map(itemgetter(slice(skip, None)), merged), map(itemgetter(2), merged.values())))
     return {folder: key for folder, key in reuse.items() if folder not in changed}
 
 
