@@ -198,7 +198,10 @@ def run(argv: list[str] | None = None, *, exiting: bool = False) -> int:
                            years=years)
         result = begun.answer
         if result is None:
-            from . import pipeline
+            from . import classcode
+
+            with classcode.kept(begun.store):
+                from . import pipeline
     finally:
         if collecting:
             gc.enable()

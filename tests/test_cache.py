@@ -1019,3 +1019,57 @@ def test_the_package_table_is_made_again_only_when_a_row_may_differ(workspace, m
         text = workspace.read(table)
         rows = text.count("\n") - 1  # every row names its unit; the edited line is one project's
         assert text.count(new.removeprefix("name: ")) == (rows if path == UNIT_FILE else int(remade))
+
+
+def _point_class():
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True, slots=True, order=True)
+    class Point:
+        x: int
+        y: int = 2
+    return Point
+
+
+def _compiles(monkeypatch) -> list[str]:
+    import builtins
+
+    from generator import classcode
+
+    compiled = []
+    monkeypatch.setattr(classcode, "compile", lambda source, *rest, **options: compiled.append(source) or
+                        builtins.compile(source, *rest, **options), raising=False)
+    return compiled
+
+
+@pytest.mark.parametrize("stored", ["kept", "damaged", "another interpreter"])
+def test_dataclass_methods_are_compiled_once_per_store(tmp_path, monkeypatch, stored):
+    """The methods dataclasses writes are compiled once and taken from the store after that; a
+    damaged entry, or one of another interpreter, is compiled again. The classes behave alike."""
+    import dataclasses
+
+    from generator import cache, classcode
+
+    compiled = _compiles(monkeypatch)
+    store = cache.Store(tmp_path / "store")
+    with classcode.kept(store):
+        first = _point_class()
+    store.close()
+    made = list(compiled)
+    assert made and not hasattr(dataclasses, "exec")  # the builtin again once the block ends
+    store = cache.Store(tmp_path / "store")
+    if stored == "damaged":
+        tag, entries = store.get(classcode.SLOT)
+        store.put(classcode.SLOT, (tag, {source: b"\x00not code" for source in entries}))
+    elif stored == "another interpreter":
+        store.put(classcode.SLOT, ("cpython-0 0.0", store.get(classcode.SLOT)[1]))
+    compiled.clear()
+    with classcode.kept(store):
+        second = _point_class()
+    assert compiled == ([] if stored == "kept" else made)
+    for point in (first, second):
+        a, b = point(1), point(1, 2)
+        assert (a.x, a.y, a == b, hash(a) == hash(b), a < point(2), repr(a)) == \
+            (1, 2, True, True, True, "_point_class.<locals>.Point(x=1, y=2)")
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            a.x = 3
