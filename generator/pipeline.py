@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from operator import attrgetter
 from pathlib import Path
 
 from . import cache, checks, exports, noop, review, rules, schema, state, validate, workers
@@ -199,6 +200,9 @@ def _collect(data_dir: Path, root: Path, progress: Progress, years: frozenset[st
                       folder_keys, models, diagnostics)
 
 
+_YEAR_AND_ID = attrgetter("year", "id")  # a project's key (Project.key, ProjectHead.key), without a call each
+
+
 def _finish(collected: _Collected, projects) -> tuple[Dataset | None, list[Diagnostic]]:
     """Portal settings and acknowledgements over every diagnostic; the dataset when nothing fails."""
     diagnostics, portal = collected.diagnostics, collected.portal
@@ -208,7 +212,7 @@ def _finish(collected: _Collected, projects) -> tuple[Dataset | None, list[Diagn
     diagnostics = sort_diagnostics(diagnostics)
     if portal is None or has_failures(diagnostics, strict=False):
         return None, diagnostics
-    dataset = Dataset(portal=portal, units=collected.units, projects=tuple(sorted(projects, key=lambda p: p.key)),
+    dataset = Dataset(portal=portal, units=collected.units, projects=tuple(sorted(projects, key=_YEAR_AND_ID)),
                       format_doc=collected.raw.format_doc, data_version=collected.raw.data_version,
                       build_date=_build_date())
     return dataset, diagnostics
