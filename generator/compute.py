@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import (MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, Inexact, InvalidOperation, Overflow, Rounded,
                      localcontext)
+from operator import attrgetter
 
 from . import money
 from .model import Acknowledgement, Classification, Dataset, Indicator, Project, Text, Unit
@@ -115,6 +116,10 @@ class Comparison:
 
 
 _LATER = object()  # a head's located field not made yet from its packed form (state.unpack_head)
+# A head's fields in the order of its __init__ (and of the frozen dataclass it replaces).
+_HEAD_FIELDS = ("id", "year", "folder", "name", "unit", "kind", "total", "functional_classification",
+                "acknowledgements", "is_unit_target")
+_HEAD_FIELD_VALUES = attrgetter(*_HEAD_FIELDS)
 
 
 class ProjectHead:
@@ -178,8 +183,7 @@ class ProjectHead:
         return (self.year, self.id)
 
     def _fields(self) -> tuple:
-        return (self.id, self.year, self.folder, self.name, self.unit, self.kind, self.total,
-                self.functional_classification, self.acknowledgements, self.is_unit_target)
+        return _HEAD_FIELD_VALUES(self)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -190,9 +194,7 @@ class ProjectHead:
         return hash(self._fields())
 
     def __repr__(self) -> str:
-        names = ("id", "year", "folder", "name", "unit", "kind", "total", "functional_classification",
-                 "acknowledgements", "is_unit_target")
-        return f"ProjectHead({', '.join(f'{n}={v!r}' for n, v in zip(names, self._fields()))})"
+        return f"ProjectHead({', '.join(f'{n}={v!r}' for n, v in zip(_HEAD_FIELDS, self._fields()))})"
 
     def __reduce__(self):
         return ProjectHead, self._fields()

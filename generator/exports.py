@@ -840,16 +840,9 @@ PACKAGE_TABLE = f"{DATA_PACKAGE_DIR}/budget_items.csv"
 PACKAGE_DESCRIPTOR = f"{DATA_PACKAGE_DIR}/datapackage.json"
 
 
-def fiscal_data_package(project_rows: list[bytes], years: list[int], title: str, publisher: str,
-                        version: str) -> dict[str, bytes]:
-    """All line items of all projects as one Fiscal Data Package (measures in CNY, phase proposed).
-    ``project_rows`` are package_rows() of every project, in page order."""
-    return {PACKAGE_TABLE: package_table(project_rows),
-            PACKAGE_DESCRIPTOR: package_descriptor(years, title, publisher, version)}
-
-
 def package_table(project_rows: list[bytes]) -> bytes:
-    """The package's table: its header, then every project's lines (package_rows), in page order."""
+    """All line items of all projects, the Fiscal Data Package's table (measures in CNY, phase
+    proposed; package_descriptor): its header, then package_rows() of every project, in page order."""
     return b"".join([_package_csv([_PACKAGE_HEADER]), *project_rows])
 
 

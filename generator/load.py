@@ -468,15 +468,15 @@ def _mib(size: int) -> str:
 def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] | None = None,
               known: dict[str, tuple[int, int, bytes]] | None = None, settled_ns: int = 0,
               scanned: dict[str, tuple[int, int]] | None = None,
-              recorded: tuple[RecordedTree, dict[str, tuple[int, int]], list[str], list[str] | None] | None = None,
+              recorded: tuple[RecordedTree, dict[str, tuple[int, int]], list[str], list[str]] | None = None,
               reuse: dict[str, str] | None = None) -> RawData:
     """Read everything; with ``years``, only the projects of those fiscal years (a split portal).
 
     With ``known`` (the last build's file stats, see _Reader.unchanged), a project file that has
     not changed is not read: only its recorded digest is kept, which is all a cached project needs.
     With ``scanned``, the files' stats are those the caller took. With ``recorded`` (recorded_tree(),
-    the folder record it was checked against, the files it names, and the inputs whose stats changed
-    when known: state.InPlace.changed), no folder is listed.
+    the folder record it was checked against, the files it names, and the inputs whose stats changed:
+    state.InPlace.changed), no folder is listed.
     With ``recorded``, ``known`` and ``scanned`` also, ``reuse`` (the last build's project keys by
     shown folder) makes a ReusedProject of every project folder none of whose files changed.
     """
@@ -539,8 +539,9 @@ def load_tree(data_dir: Path, root: Path, progress=None, years: frozenset[str] |
             if not year_entry.is_dir(follow_symlinks=False):
                 reader.unrecognized(year_entry)
                 continue
-            if reusable:
-                folders += _reused_projects(reader, reusable, year_entry.name, year_entry.path)
+            reused = _reused_projects(reader, reusable, year_entry.name, year_entry.path) if reusable else None
+            if reused is not None:
+                folders += reused
                 continue
             for project_entry in reader.listing(Path(year_entry.path)):
                 if not project_entry.is_dir(follow_symlinks=False):
@@ -596,32 +597,24 @@ def _settled_same(current: tuple[int, int], known: tuple[int, int, bytes], settl
     return current[0] == known[0] and current[1] == known[1] and current[1] < settled_ns
 
 
-def _reusable_folders(reader: _Reader, reuse: dict[str, str] | None, changed_inputs: list[str] | None
+def _reusable_folders(reader: _Reader, reuse: dict[str, str] | None, changed_inputs: list[str]
                       ) -> dict[str, str] | None:
     """``reuse`` without the folders holding a file whose stats differ from the last build's (or
-    changed too close before it looked: see _Reader.unchanged). One pass over the stats the
-    no-op check took, instead of three lookups per file in every project folder.
+    changed too close before it looked: see _Reader.unchanged), as the no-op check found them
+    (state.InPlace.changed): no lookup per file in every project folder.
 
     The stats and digests of every data file the last build knew and this one has not read yet
     are taken over at once: with a recorded tree they are this build's files too, and what this
     build reads of them replaces them."""
     if not reuse:
         return None
-    known, settled = reader.known, reader.settled_ns
-    if changed_inputs is not None:  # the no-op check compared every stat already
-        changed = {shown.rpartition("/")[0] for shown in changed_inputs}
-    else:
-        changed = set()
-        for shown, current in reader.scanned.items():
-            before = known.get(shown)
-            if before is None or not _settled_same(current, before, settled):
-                changed.add(shown.rpartition("/")[0])
+    changed = {shown.rpartition("/")[0] for shown in changed_inputs}
     data_shown, stats = reader._data_display, reader.stats
     skip = len(data_shown)
     # Every data file the last build knew, in its order, with what this build read already in place
     # (the portal's and units' files); the project files read later replace theirs. Copies and
     # updates of 31,000 entries, not a step for each.
-    merged = dict(known)
+    merged = dict(reader.known)
     for shown in [shown for shown in merged if not shown.startswith(data_shown)]:
         del merged[shown]  # the templates: the build adds those it finds
     merged.update(stats)
@@ -632,20 +625,16 @@ def _reusable_folders(reader: _Reader, reuse: dict[str, str] | None, changed_inp
 
 
 def _reused_projects(reader: _Reader, reusable: dict[str, str], year_name: str, year_path: str
-                     ) -> list[tuple[str, str] | ReusedProject]:
+                     ) -> list[tuple[str, str] | ReusedProject] | None:
     """A year folder's project folders as load_tree's listing would give them: a ReusedProject for
-    each folder that is reusable, else (year, path) to load. ``reusable`` holds only folders whose
-    listing the last build found complete (RawProject.clean), and a recorded tree only folders
-    with the times that build saw, so their listings are the same: neither listed nor looked at."""
+    each folder that is reusable, else (year, path) to load; None when the recorded tree does not
+    list the year folder (load_tree lists it then). ``reusable`` holds only folders whose listing
+    the last build found complete (RawProject.clean), and a recorded tree only folders with the
+    times that build saw, so their listings are the same: neither listed nor looked at."""
     names = reader.tree.names(year_path)
+    if names is None:
+        return None
     found: list[tuple[str, str] | ReusedProject] = []
-    if names is None:  # never with a recorded tree that lists the year folder; as load_tree would
-        for entry in reader.listing(Path(year_path)):
-            if entry.is_dir(follow_symlinks=False):
-                found.append((year_name, entry.path))
-            else:
-                reader.unrecognized(entry)
-        return found
     shown_year = reader.display(year_path) + "/"
     for name, is_folder in names:
         path = f"{year_path}/{name}"

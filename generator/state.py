@@ -637,11 +637,7 @@ class KeptJobs:
             else:
                 return Jobs(table.paths, tuple(keys), table.counts, base.output_paths, stats.tobytes(), base)
         stats = array("q", base.output_stats)
-        jobs = {}
-        for at in self.kept:
-            start, end = offsets[at], offsets[at + 1]
-            jobs[table.paths[at]] = (table.keys[at], tuple(zip(files[start:end], stats[2 * start:2 * end:2],
-                                                               stats[2 * start + 1:2 * end:2])))
+        jobs = {table.paths[at]: (table.keys[at], _job_files(files, offsets, stats, at)) for at in self.kept}
         jobs.update(made)
         return Jobs.of(jobs, base)
 
@@ -656,10 +652,14 @@ def kept_job(prior: BuildState | None, out_dir: Path, path: str, key: str) -> tu
     at = base.job_index().get(path)
     if at is None or base.job_table().keys[at] != key:
         return None
-    offsets, stats = base.offsets(), array("q", base.output_stats)
-    start, end = offsets[at], offsets[at + 1]
-    files = tuple(zip(base.output_path_list()[start:end], stats[2 * start:2 * end:2], stats[2 * start + 1:2 * end:2]))
+    files = _job_files(base.output_path_list(), base.offsets(), array("q", base.output_stats), at)
     return files if files and output_stats(out_dir, [name for name, _, _ in files]) == files else None
+
+
+def _job_files(files: list[str], offsets: list[int], stats: array, at: int) -> tuple[tuple[str, int, int], ...]:
+    """The files of the job at place ``at`` of a state's tables, each with its size and mtime."""
+    start, end = offsets[at], offsets[at + 1]
+    return tuple(zip(files[start:end], stats[2 * start:2 * end:2], stats[2 * start + 1:2 * end:2]))
 
 
 def kept_jobs(prior: BuildState | None, out_dir: Path, jobs) -> tuple[KeptJobs, list]:
@@ -1034,7 +1034,7 @@ class InPlace:
     folders: dict[str, tuple[int, int]]  # the folder record, (mtime_ns, ctime_ns) by path
     # The inputs whose stats differ from the last build's (or are gone), and those modified too
     # close before that build looked at them (read again whatever their stats), by shown path.
-    changed: list[str] | None = None
+    changed: list[str]
 
 
 def compare_in_place(prior: BuildState, data_dir: Path, data_shown: str, templates: Path) -> InPlace | None:
