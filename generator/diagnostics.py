@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import operator
+from collections import Counter
 from dataclasses import dataclass, fields
 from enum import Enum
 
@@ -72,37 +73,74 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-@compact
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    code: str
-    severity: Severity
-    location: Location
-    message: str
-    hint: str = ""
-    acknowledged: str | None = None  # the author's reason, when the finding is acknowledged
+class Diagnostic(tuple):
+    """A finding: (code, severity, path, line, column, sheet, cell, message, hint, acknowledged).
+
+    A tuple underneath, made from a Location like the other fields: the build state keeps
+    20,000 of them as plain tuples (state.pack), and a tuple becomes a Diagnostic again in one
+    C call (state.unpack), where a dataclass holding a Location took two objects and a Python
+    call each (a no-op at 10,000 projects shows them all). ``location`` is made when asked for.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, code: str, severity: Severity, location: Location, message: str, hint: str = "",
+                acknowledged: str | None = None):
+        return tuple.__new__(cls, (code, severity, location.path, location.line, location.column,
+                                   location.sheet, location.cell, message, hint, acknowledged))
+
+    code = property(operator.itemgetter(0))
+    severity = property(operator.itemgetter(1))
+    message = property(operator.itemgetter(7))
+    hint = property(operator.itemgetter(8))
+    acknowledged = property(operator.itemgetter(9))  # the author's reason, when the finding is acknowledged
+
+    @property
+    def location(self) -> Location:
+        return Location(*self[2:7])
+
+    def replace(self, *, severity: Severity | None = None, acknowledged: str | None = None) -> Diagnostic:
+        """This finding with another severity (the portal's rule settings) or acknowledged."""
+        fields = list(self)
+        if severity is not None:
+            fields[1] = severity
+        if acknowledged is not None:
+            fields[9] = acknowledged
+        return tuple.__new__(Diagnostic, fields)
+
+    def __reduce__(self):
+        return from_row, (tuple(self),)
+
+    def __repr__(self) -> str:
+        return (f"Diagnostic(code={self.code!r}, severity={self.severity!r}, location={self.location!r}, "
+                f"message={self.message!r}, hint={self.hint!r}, acknowledged={self.acknowledged!r})")
 
     @property
     def sort_key(self) -> tuple:
-        loc = self.location
-        return (loc.path, loc.line or 0, loc.column or 0, loc.sheet or "", loc.cell or "", self.code, self.message)
+        return (self[2], self[3] or 0, self[4] or 0, self[5] or "", self[6] or "", self[0], self[7])
 
     def as_dict(self) -> dict:
         from .rules import RULES  # rules imports this module
 
+        code, severity, path, line, column, sheet, cell, message, hint, acknowledged = self
         return {
-            "code": self.code,
-            "rule": RULES[self.code].name,
-            "severity": self.severity.value,
-            "path": self.location.path,
-            "line": self.location.line,
-            "column": self.location.column,
-            **({"sheet": self.location.sheet} if self.location.sheet is not None else {}),
-            **({"cell": self.location.cell} if self.location.cell is not None else {}),
-            "message": self.message,
-            "hint": self.hint,
-            "acknowledged": self.acknowledged,
+            "code": code,
+            "rule": RULES[code].name,
+            "severity": severity.value,
+            "path": path,
+            "line": line,
+            "column": column,
+            **({"sheet": sheet} if sheet is not None else {}),
+            **({"cell": cell} if cell is not None else {}),
+            "message": message,
+            "hint": hint,
+            "acknowledged": acknowledged,
         }
+
+
+def from_row(row: tuple) -> Diagnostic:
+    """The Diagnostic of a row of its fields (its severity a Severity member, as pack keeps it)."""
+    return tuple.__new__(Diagnostic, row)
 
 
 def sort_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -131,6 +169,7 @@ def has_failures(diagnostics: list[Diagnostic], *, strict: bool) -> bool:
 
 
 GROUP_THRESHOLD = 3  # a rule firing this often gets one header instead of repeated hints
+_CODE = operator.attrgetter("code")
 
 
 def _line(d: Diagnostic) -> str:
@@ -142,9 +181,9 @@ def _lines(diagnostics: list[Diagnostic]) -> list[str]:
     labels = {severity: severity.label for severity in Severity}
     found = []
     for d in diagnostics:
-        where = d.location
-        if where.cell is None and where.column is not None and where.line is not None:
-            found.append(f"{where.path}:{where.line}:{where.column}: {d.code} [{labels[d.severity]}] {d.message}")
+        code, severity, path, line, column, _, cell, message, _, _ = d
+        if cell is None and column is not None and line is not None:
+            found.append(f"{path}:{line}:{column}: {code} [{labels[severity]}] {message}")
         else:
             found.append(_line(d))
     return found
@@ -155,28 +194,32 @@ def format_text(diagnostics: list[Diagnostic]) -> str:
     from .rules import RULES  # rules imports this module
 
     open_ = [d for d in diagnostics if d.acknowledged is None]
-    counts: dict[str, int] = {}
-    for d in open_:
-        counts[d.code] = counts.get(d.code, 0) + 1
-    lines: list[str] = []
+    counts = Counter(map(_CODE, open_))
     shown = _lines(open_)
-    by_code: dict[str, list[str]] = {}  # a grouped rule's lines, in order: one pass, not one per rule
+    lines: list[str] = []
+    grouped = {code for code, count in counts.items() if count >= GROUP_THRESHOLD}
+    if grouped:
+        # A grouped rule's lines, in order, gathered in one pass (not one per rule); the rule is
+        # shown at its first finding.
+        by_code: dict[str, list[str]] = {code: [] for code in grouped}
+        for d, line in zip(open_, shown):
+            found = by_code.get(d.code)
+            if found is not None:
+                found.append(line)
     for d, line in zip(open_, shown):
-        if counts[d.code] >= GROUP_THRESHOLD:
-            by_code.setdefault(d.code, []).append(f"  {line}")
-    for d, line in zip(open_, shown):
-        if counts[d.code] < GROUP_THRESHOLD:
+        code = d.code
+        if code not in grouped:
             lines.append(line)
             if d.hint:
                 lines.append(f"    提示：{d.hint}")
             continue
-        group = by_code.pop(d.code, None)
+        group = by_code.pop(code, None)
         if group is None:
             continue  # grouped at its first finding
-        rule = RULES[d.code]
-        lines.append(f"── {d.code} {rule.name}（{d.severity.label}，共 {counts[d.code]} 处；"
-                     f"规则说明见网站 rules/{d.code}/）")
-        lines += group
+        rule = RULES[code]
+        lines.append(f"── {code} {rule.name}（{d.severity.label}，共 {counts[code]} 处；"
+                     f"规则说明见网站 rules/{code}/）")
+        lines.append("  " + "\n  ".join(group))
         lines.append(f"    提示：{rule.fix}")
     acknowledged = [d for d in diagnostics if d.acknowledged is not None]
     if acknowledged:

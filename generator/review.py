@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 
 from . import rules
@@ -45,7 +44,7 @@ def apply_settings(found: Iterable[Diagnostic], settings: RuleSettings) -> list[
             if diagnostic.code in ignored or (selected and diagnostic.code not in selected):
                 continue
             if diagnostic.code in severity:
-                diagnostic = dataclasses.replace(diagnostic, severity=severity[diagnostic.code])
+                diagnostic = diagnostic.replace(severity=severity[diagnostic.code])
         kept.append(diagnostic)
     return kept + problems
 
@@ -92,7 +91,7 @@ def apply_acknowledgements(found: list[Diagnostic], projects: Iterable[Project])
             if not hits:
                 add(rules.make("C001", ack.rule.location, code=ack.rule.value, location=ack.location.value))
             for index in hits:
-                result[index] = dataclasses.replace(result[index], acknowledged=ack.reason.value)
+                result[index] = result[index].replace(acknowledged=ack.reason.value)
     return result
 
 

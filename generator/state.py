@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 # Only what a no-op build needs (noop.py): the records' models (compute, model) are imported
 # where records are unpacked, by builds that changed something.
 from . import cache
-from .diagnostics import Diagnostic, Location, Severity
+from .diagnostics import Diagnostic, Location, from_row
 
 if TYPE_CHECKING:  # annotations only: imported where records are unpacked
     from .compute import ProjectHead
@@ -54,16 +54,10 @@ SETTLE_NS = 2_000_000_000
 
 
 def pack(diagnostics: list[Diagnostic]) -> tuple[tuple, ...]:
-    """Diagnostics as plain tuples: at 10,000 projects the state holds tens of thousands, and
-    plain tuples load several times faster than dataclasses holding an Enum."""
-    return tuple(map(_PACKED, diagnostics))
-
-
-# The fields pack() takes, in one call per diagnostic.
-# The severity is the member, not its value: Severity is a str Enum, equal to its value (unpack
-# takes either), and a member's value is a Python property, a call per diagnostic.
-_PACKED = attrgetter("code", "severity", "location.path", "location.line", "location.column",
-                     "location.sheet", "location.cell", "message", "hint", "acknowledged")
+    """Diagnostics as plain tuples of their fields: at 10,000 projects the state holds tens of
+    thousands, and plain tuples pickle and load without a call each. The severity stays the
+    member (pickle writes it once per pickle), as from_row needs it."""
+    return tuple(map(tuple, diagnostics))
 
 
 def _maker(cls):
@@ -94,15 +88,8 @@ def _make(cls):
     return made
 
 
-_SEVERITIES = {severity.value: severity for severity in Severity}
-
-
 def unpack(packed: tuple[tuple, ...]) -> list[Diagnostic]:
-    severities = _SEVERITIES
-    diagnostic, location = _make(Diagnostic), _make(Location)
-    return [diagnostic(code, severities[severity], location(path, line, column, sheet, cell), message, hint,
-                       acknowledged)
-            for code, severity, path, line, column, sheet, cell, message, hint, acknowledged in packed]
+    return list(map(from_row, packed))
 
 
 def _text(text: Text | None) -> tuple | None:
@@ -1141,7 +1128,7 @@ def all_outputs_unchanged(prior: BuildState, out_dir: Path) -> bool:
     """Every file the last build wrote has the size and mtime it left: an output edited or
     deleted by hand is made again. One lstat per file (61,000 at 10,000 projects)."""
     compact = prior.compact()
-    return _unchanged(out_dir, _paths(compact.output_paths), array("q", compact.output_stats))
+    return _unchanged(out_dir, compact.output_path_list(), array("q", compact.output_stats))
 
 
 def data_paths(prior: BuildState) -> list[str]:
@@ -1151,7 +1138,7 @@ def data_paths(prior: BuildState) -> list[str]:
 
 def written(prior: BuildState) -> tuple[str, ...]:
     """Every file the last build wrote (what a no-op reports as unchanged)."""
-    return tuple(_paths(prior.compact().output_paths))
+    return tuple(prior.compact().output_path_list())
 
 
 def output_stats(out_dir: Path, paths) -> tuple[tuple[str, int, int], ...]:

@@ -229,6 +229,38 @@ def test_no_request_leaves_127_0_0_1_on_the_review_page(page, review_site):
             and urlparse(u).hostname != "127.0.0.1"] == []
 
 
+def _network(requested: list[str]) -> list[str]:
+    """The paths fetched over the network (a blob: URL is the page's own memory)."""
+    return [urlparse(u).path for u in requested if urlparse(u).scheme in ("http", "https")]
+
+
+def test_search_fetches_pagefind_js_gzipped(page, site):
+    """pagefind.js comes as its gzipped copy, unpacked in the page: a third of the bytes from a
+    server that sends JavaScript uncompressed. The plain file is not fetched."""
+    fetched = _network(_requests_of(page, site))
+    assert "/pagefind/pagefind-js.gzip" in fetched
+    assert "/pagefind/pagefind.js" not in fetched
+    assert page.locator(".md-search-result__item a").count() > 0
+
+
+@pytest.mark.parametrize("obstacle", ["missing copy", "policy without blob:"])
+def test_search_falls_back_to_plain_pagefind_js(page, site, obstacle):
+    """Where the gzipped copy cannot be used (a server without it, a Content-Security-Policy that
+    does not allow importing from blob: URLs), search imports pagefind.js itself and still answers."""
+    if obstacle == "missing copy":
+        page.route("**/pagefind-js.gzip", lambda route: route.fulfill(status=404, body="not found"))
+    else:
+        def with_policy(route):
+            response = route.fetch()
+            headers = {**response.headers, "content-security-policy":
+                       "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'"}
+            route.fulfill(response=response, headers=headers)
+        page.route(lambda url: urlparse(url).path == "/", with_policy)
+    fetched = _network(_requests_of(page, site))
+    assert "/pagefind/pagefind.js" in fetched
+    assert page.locator(f".md-search-result__item a[href*='{PROJECT}']").count() > 0
+
+
 # ---- accessibility ---------------------------------------------------------------------------
 
 def _axe(page, url: str | None) -> list[dict]:

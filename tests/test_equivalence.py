@@ -460,8 +460,6 @@ def test_format_text_equals_the_pass_per_rule(diagnostics):
 def _reference_apply_acknowledgements(found, projects):
     """review.apply_acknowledgements as it was before its index: every acknowledgement tested
     against every finding."""
-    import dataclasses
-
     from generator import review, rules
 
     result = list(found)
@@ -474,7 +472,7 @@ def _reference_apply_acknowledgements(found, projects):
                 result.append(rules.make("C001", ack.rule.location, code=ack.rule.value,
                                          location=ack.location.value))
             for index in hits:
-                result[index] = dataclasses.replace(result[index], acknowledged=ack.reason.value)
+                result[index] = result[index].replace(acknowledged=ack.reason.value)
     return result
 
 

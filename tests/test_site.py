@@ -177,6 +177,18 @@ def test_search_index_is_built_by_mkdocs_and_holds_chinese_pages(site):
     assert 'class="md-search__input"' in page and "assets/javascripts/search.js" in page
 
 
+def test_search_bundle_holds_pagefind_js_gzipped_and_reproducible(site):
+    """search.js fetches pagefind.js gzipped (the hook's PACKED_SCRIPT) and unpacks it itself: the
+    copy is that file exactly, and carries no time stamp (the same site gives the same bytes)."""
+    import gzip
+
+    packed = (site / "pagefind" / "pagefind-js.gzip").read_bytes()
+    script = (site / "pagefind" / "pagefind.js").read_bytes()
+    assert gzip.decompress(packed) == script
+    assert packed == gzip.compress(script, 9, mtime=0)
+    assert len(packed) < len(script) / 2
+
+
 def test_site_language_is_chinese(site):
     assert '<html lang="zh"' in (site / "index.html").read_text(encoding="utf-8")
 
