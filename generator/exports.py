@@ -846,12 +846,11 @@ def package_table(project_rows: list[bytes]) -> bytes:
     return b"".join([_package_csv([_PACKAGE_HEADER]), *project_rows])
 
 
-def package_table_key(project_rows: list[bytes]) -> str:
-    """The SHA-256 of package_table(project_rows), without joining them."""
-    digest = hashlib.sha256(_package_csv([_PACKAGE_HEADER]))
-    for rows in project_rows:
-        digest.update(rows)
-    return digest.hexdigest()
+def package_table_key(row_digests: list[bytes]) -> str:
+    """The key of package_table(rows), from the digests of its projects' rows in order (each a
+    SHA-256: state.row_digest): the same key means the same bytes, and it is made without the rows
+    themselves (13 MB at 10,000 projects, which a narrative edit then never reads)."""
+    return hashlib.sha256(_package_csv([_PACKAGE_HEADER]) + b"".join(row_digests)).hexdigest()
 
 
 def package_descriptor(years: list[int], title: str, publisher: str, version: str) -> bytes:

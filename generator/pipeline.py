@@ -477,7 +477,7 @@ def build(data_dir: Path, out_dir: Path, templates: Path, root: Path, *, strict:
 # ones after one change at 10,000 projects) walked the tables of kept jobs and the new state.
 _FEW_JOBS = 100
 
-# The data package's jobs in the build state: its table, keyed by its content
+# The data package's jobs in the build state: its table, keyed by its rows' digests
 # (exports.package_table_key), and its descriptor, made by every build (it names the data version).
 PACKAGE_JOB = "[package]"
 PACKAGE_DESCRIPTOR_JOB = "[package-descriptor]"
@@ -582,25 +582,46 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
         sources.rows.update(job_rows)
         done_jobs[job.path] = (job.key, tuple(paths))
     old_rows = records.rows if records is not None else {}
+    old_digests = records.digests if records is not None else {}
     row_keys = [collected.project_keys[listed.project.key] for listed in portal.projects]
+    made_rows = sources.rows
 
-    def package_rows(listed, key: str) -> bytes:
-        """Made by this build's job, kept from the records, or (records lost) made from the model.
-        A project without a breakdown has no lines: b"" is a value, not a miss."""
-        for made in (sources.rows, old_rows):
-            if key in made:
-                return made[key]
-        return exports.package_rows(sources.view(listed))
-    rows = [package_rows(listed, key) for listed, key in zip(portal.projects, row_keys)]
+    def made_row(listed, key: str) -> bytes:
+        """A project's lines made from its model (its record's are lost, or not of this content)."""
+        made_rows[key] = exports.package_rows(sources.view(listed))
+        return made_rows[key]
+
+    def row_digest(listed, key: str) -> bytes:
+        """Of the lines made by this build's job, kept in the records, or (records lost) made from
+        the model. A project without a breakdown has no lines: b"" is a value, not a miss."""
+        made = made_rows.get(key)
+        if made is None:
+            known = old_digests.get(key)
+            if known is not None:
+                return known
+            made = made_row(listed, key)
+        return state.row_digest(made)
+    digests = [row_digest(listed, key) for listed, key in zip(portal.projects, row_keys)]
     package = {exports.PACKAGE_DESCRIPTOR: exports.package_descriptor(
         sorted({listed.project.year for listed in portal.projects}), dataset.portal.title.value,
         dataset.portal.publisher.value, dataset.data_version)}
-    # The package's table (13 MB at 10,000 projects), keyed by its content: joined, compared with
-    # the live file and written only when it differs from the one the last build left.
-    table_key = exports.package_table_key(rows)
+    # The package's table (13 MB at 10,000 projects), keyed by its rows' digests: the lines are
+    # read (state.load_rows), joined, compared with the live file and written only when a row
+    # differs from the table the last build left.
+    table_key = exports.package_table_key(digests)
     kept_table = state.kept_job(prior, out_dir, PACKAGE_JOB, table_key)
     if kept_table is None:
-        package[exports.PACKAGE_TABLE] = exports.package_table(rows)
+        if records is not None:
+            old_rows = state.load_rows(store, records)
+
+        def row(listed, key: str) -> bytes | memoryview:
+            for found in (made_rows, old_rows):
+                lines = found.get(key)
+                if lines is not None:
+                    return lines
+            return made_row(listed, key)
+        package[exports.PACKAGE_TABLE] = exports.package_table(
+            [row(listed, key) for listed, key in zip(portal.projects, row_keys)])
     else:
         publisher.keep(exports.PACKAGE_TABLE)
     for path, content in sorted(package.items()):
@@ -631,9 +652,11 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
         options=options, scanned_ns=scanned_ns, inputs=inputs, jobs=jobs_state,
         result=state.Result(state.pack(diagnostics), notes, counts["project_count"], counts["unit_target_count"]),
         folders=_folder_record(begun, collected.raw, inputs, template_folders, template_files))
+    # The lines at hand (made, or loaded: the delta's, or all when the table was made again).
+    at_hand = {key: lines for key in row_keys
+               if (lines := made_rows.get(key, old_rows.get(key))) is not None}
     new_records = state.Records(
-        projects=collected.records, units=collected.unit_records,
-        rows=dict(zip(row_keys, rows)))
+        projects=collected.records, units=collected.unit_records, rows=at_hand, digests=dict(zip(row_keys, digests)))
     store.keep_all(collected.records)  # spared from pruning, though not read
     # The downloads' copies, by their jobs' keys (exports.downloads_key), made again or not.
     store.keep_all(job.key for job in jobs if job.path.endswith("/"))

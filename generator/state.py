@@ -29,6 +29,7 @@ checked by size and modification time, so an output edited or deleted by hand is
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import sys
@@ -45,6 +46,8 @@ from . import cache
 from .diagnostics import Diagnostic, Location, from_row
 
 if TYPE_CHECKING:  # annotations only: imported where records are unpacked
+    from collections.abc import Iterable
+
     from .compute import ProjectHead
     from .model import Text
 
@@ -732,14 +735,25 @@ class Records:
     the rows of the slots count only under the delta saved with them, which names the state it
     was saved with (as the folder keys do). A delta that is lost, damaged or of another state
     means no row is reused (each is made again from its model), never an older row.
+
+    The lines (13 MB at 10,000 projects) are kept in slots of their own (``slot:rows-0`` …), read
+    only when the package's table is made again (load_rows): the records' slots hold each one's
+    SHA-256 (``digests``), which is what the table is keyed by (exports.package_table_key). A
+    narrative edit, the usual change, reads none of them. A line read is used only if it has the
+    digest its record gives, so lines and digests that a failed write left apart never mix.
     """
 
     projects: dict[str, ProjectRecord] = field(default_factory=dict)
     units: dict[str, UnitRecord] = field(default_factory=dict)
-    rows: dict[str, bytes | memoryview] = field(default_factory=dict)  # a project's data package lines, by key
+    # A project's data package lines, by key: those at hand (made by the build, the delta's, the
+    # slots' once load_rows read them).
+    rows: dict[str, bytes | memoryview] = field(default_factory=dict)
+    digests: dict[str, bytes] = field(default_factory=dict)  # SHA-256 of each project's lines, by key
     # Loaded only: the entries the delta gave (they hide the slots' entries of the same key).
     delta_projects: dict[str, ProjectRecord] = field(default_factory=dict, repr=False)
     delta_rows: dict[str, bytes] = field(default_factory=dict, repr=False)
+    # Loaded only: the buckets whose lines load_rows has read into ``rows``.
+    rows_read: set[str] = field(default_factory=set, repr=False)
 
 
 # The store is already one per output folder (cache.store_for).
@@ -753,6 +767,18 @@ FOLD_AFTER = 64
 
 def _bucket_slot(bucket: str) -> str:
     return f"slot:records-{bucket}"
+
+
+def _rows_slot(bucket: str) -> str:
+    return f"slot:rows-{bucket}"
+
+
+_DIGEST_SIZE = 32  # SHA-256
+
+
+def row_digest(lines: bytes | memoryview) -> bytes:
+    """What a project's data package lines are known by (Records.digests)."""
+    return hashlib.sha256(lines).digest()
 
 
 def load(store: cache.Store) -> BuildState | None:
@@ -775,33 +801,60 @@ def load(store: cache.Store) -> BuildState | None:
 
 
 def load_records(store: cache.Store, prior: BuildState) -> Records:
-    """The records saved with ``prior`` (the state loaded), as far as they can be read."""
+    """The records saved with ``prior`` (the state loaded), as far as they can be read; their
+    package lines only as digests (see load_rows)."""
     records = Records()
     for bucket in _BUCKETS:
         found = store.get(_bucket_slot(bucket))
-        if isinstance(found, tuple) and len(found) == 4 and isinstance(found[0], dict) and type(found[1]) is tuple \
-                and type(found[2]) is bytes and type(found[3]) in (bytes, memoryview):
-            projects, keys, ends, lines = found
-            ends = array("q", ends)
-            if len(ends) != len(keys) or (ends[-1] if ends else 0) != len(lines):
+        if isinstance(found, tuple) and len(found) == 3 and isinstance(found[0], dict) and type(found[1]) is tuple \
+                and type(found[2]) is bytes:
+            projects, keys, digests = found
+            if len(digests) != _DIGEST_SIZE * len(keys):
                 continue  # never: the store verifies the slot
             records.projects.update(projects)
-            # Each project's lines a view of the slot's (read as bytes of their own, cache._put_slot):
-            # 625 bytes objects of 1.4 KB each were a third of the slot's load; the package joins
-            # views as it joins bytes.
-            records.rows.update(zip(keys, map(memoryview(lines).__getitem__, map(slice, chain((0,), ends), ends))))
+            records.digests.update(zip(keys, map(digests.__getitem__, map(slice, range(0, len(digests), _DIGEST_SIZE),
+                                                                         range(_DIGEST_SIZE, len(digests) + 1,
+                                                                               _DIGEST_SIZE)))))
     delta = store.get(DELTA_SLOT)
     if isinstance(delta, tuple) and len(delta) == 3 and delta[0] == prior.scanned_ns and \
             isinstance(delta[1], dict) and isinstance(delta[2], dict):
         records.delta_projects, records.delta_rows = delta[1], delta[2]
         records.projects.update(delta[1])
         records.rows.update(delta[2])
+        records.digests.update(zip(delta[2], map(row_digest, delta[2].values())))
     else:
-        records.rows = {}  # the slots' rows may be older than the state's pages: none is reused
+        records.digests = {}  # the slots' lines may be older than the state's pages: none is reused
+        records.rows_read.update(_BUCKETS)  # nor read
     units = _loaded_units(store.get(_bucket_slot("units")))
     if isinstance(units, dict):
         records.units.update(units)
     return records
+
+
+def load_rows(store: cache.Store, records: Records, buckets: Iterable[str] = _BUCKETS) -> dict[str, bytes | memoryview]:
+    """``records.rows`` with the slots' lines of ``buckets`` read in: those lines whose digest is
+    the one their record gives (the delta's lines hide the slots'). A slot lost or damaged, or a
+    line of another digest, means that line is made again from its project's model."""
+    rows, digests = records.rows, records.digests
+    for bucket in buckets:
+        if bucket in records.rows_read:
+            continue
+        records.rows_read.add(bucket)
+        found = store.get(_rows_slot(bucket))
+        if not (isinstance(found, tuple) and len(found) == 3 and type(found[0]) is tuple and type(found[1]) is bytes
+                and type(found[2]) in (bytes, memoryview)):
+            continue
+        keys, ends, lines = found
+        ends = array("q", ends)
+        if len(ends) != len(keys) or (ends[-1] if ends else 0) != len(lines):
+            continue  # never: the store verifies the slot
+        # Each project's lines a view of the slot's (read as bytes of their own, cache._put_slot):
+        # 625 bytes objects of 1.4 KB each were a third of the slot's load; the package joins
+        # views as it joins bytes.
+        for key, line in zip(keys, map(memoryview(lines).__getitem__, map(slice, chain((0,), ends), ends))):
+            if key not in rows and digests.get(key) == row_digest(line):
+                rows[key] = line
+    return rows
 
 
 def _fresh(new: dict, old: dict) -> list[str]:
@@ -822,12 +875,15 @@ def _bucket(entries: dict, bucket: str) -> dict:
     return {key: value for key, value in entries.items() if key[0] == bucket}  # keys are SHA-256 hex digests
 
 
-def _bucket_value(records: Records, bucket: str) -> tuple:
-    """A slot's records, and its projects' package lines as keys, where each one's lines end, and
-    the lines end to end (bytes, or views of a loaded slot's)."""
+def _bucket_values(records: Records, bucket: str) -> tuple[tuple, tuple]:
+    """A records slot (the records, and the keys and digests of its projects' package lines) and
+    its lines' slot (the keys of the lines at hand, where each one's ends, the lines end to end:
+    bytes, or views of a loaded slot's)."""
+    digests = _bucket(records.digests, bucket)
     rows = _bucket(records.rows, bucket)
-    return (_bucket(records.projects, bucket), tuple(rows), array("q", accumulate(map(len, rows.values()))).tobytes(),
-            pickle.PickleBuffer(b"".join(rows.values())))
+    return ((_bucket(records.projects, bucket), tuple(digests), b"".join(digests.values())),
+            (tuple(rows), array("q", accumulate(map(len, rows.values()))).tobytes(),
+             pickle.PickleBuffer(b"".join(rows.values()))))
 
 
 def _share_strings(records) -> None:
@@ -867,11 +923,18 @@ def save(store: cache.Store, state: BuildState, records: Records, loaded: Record
     fresh_rows = _fresh(records.rows, loaded.rows)
     delta_rows.update(zip(fresh_rows, map(records.rows.__getitem__, fresh_rows)))
     if len(delta_projects) + len(delta_rows) > FOLD_AFTER or not loaded.projects:
-        # The slots of the delta's entries, and of the entries gone, written whole.
+        # The slots of the delta's entries, and of the entries gone, written whole; the lines of
+        # their other projects read first (those whose record the build reused).
         touched = {key[0] for key in chain(delta_projects, delta_rows)}
         touched.update(key[0] for key in loaded.projects.keys() - records.projects.keys())
-        touched.update(key[0] for key in loaded.rows.keys() - records.rows.keys())
-        written = [store.put(_bucket_slot(bucket), _bucket_value(records, bucket)) for bucket in sorted(touched)]
+        touched.update(key[0] for key in loaded.digests.keys() - records.digests.keys())
+        at_hand = load_rows(store, loaded, sorted(touched)) if loaded.projects else {}
+        records.rows.update((key, at_hand[key]) for key in records.digests.keys() - records.rows.keys()
+                            if key[0] in touched and key in at_hand and records.digests[key] == loaded.digests.get(key))
+        written = []
+        for bucket in sorted(touched):
+            kept, lines = _bucket_values(records, bucket)
+            written += [store.put(_bucket_slot(bucket), kept), store.put(_rows_slot(bucket), lines)]
         if all(written):  # else the delta keeps what a slot lost
             delta_projects, delta_rows = {}, {}
     store.put(DELTA_SLOT, (state.scanned_ns, delta_projects,

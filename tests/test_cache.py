@@ -3,6 +3,7 @@ damaged cache never changes the output."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -614,7 +615,8 @@ def test_the_records_delta_is_folded_into_the_slots_when_it_grows(workspace, mon
     assert _delta(workspace)[1:] == ({}, {})
     assert any(slot.stat().st_mtime_ns != before[slot] for slot in slots)
     records = state.load_records(_store(workspace), state.load(_store(workspace)))
-    assert len(records.projects) >= 13 and len(records.rows) >= 13
+    assert len(records.projects) >= 13 and len(records.digests) >= 13 and records.rows == {}  # lines not read
+    assert len(state.load_rows(_store(workspace), records)) >= 13
     clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
     assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
 
@@ -642,7 +644,8 @@ def test_a_lost_damaged_or_stale_records_delta_never_changes_the_output(workspac
         path.write_bytes(path.read_bytes()[:-10])
     else:
         store.put(state.DELTA_SLOT, (scanned_ns - 1, projects, rows))
-    assert state.load_records(store, state.load(store)).rows == {}
+    records = state.load_records(store, state.load(store))
+    assert (records.rows, records.digests) == ({}, {}) and state.load_rows(store, records) == {}
     workspace.replace("budget_data/projects/2026/copy-4/project.yaml", "- 2、开展", "- 2、开展（改）")
     assert workspace.build().code == 0
     clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
@@ -876,14 +879,53 @@ def test_a_slot_keeps_its_buffers_apart_and_checked(tmp_path):
         assert cache.Store(tmp_path / "store").get("slot:test") is None and not path.exists()
 
 
-def test_record_slots_with_damaged_package_lines_never_change_the_output(workspace, monkeypatch):
-    """The package lines are the end of each record slot: a byte flipped there drops the slot."""
+def _edit_a_budget_line_and_build(workspace) -> None:
+    """An edit that makes the data package's table again (so the slots' lines are read); the
+    output checked against a clean build's."""
+    workspace.replace("budget_data/projects/2026/copy-4/budget_items.csv", "流动人员人事档案邮政快递费用",
+                      "流动人员人事档案邮寄费用")
+    assert workspace.build().code == 0
+    clean, expected = _clean_build(workspace, workspace.root.parent / "clean")
+    assert expected.code == 0 and _outputs(workspace) == _outputs(clean)
+
+
+def test_damaged_package_line_slots_never_change_the_output(workspace, monkeypatch):
+    """The package lines are in slots of their own: a byte flipped there drops the slot, and
+    the lines it held are made again from the projects' models."""
     _settled_copies(workspace, monkeypatch)
-    for slot in _store(workspace).folder.glob("records-[0-9a-f].slot"):
+    slots = list(_store(workspace).folder.glob("rows-[0-9a-f].slot"))
+    assert slots
+    for slot in slots:
         data = bytearray(slot.read_bytes())
         data[-2] ^= 0x20
         slot.write_bytes(bytes(data))
-    _edit_copy_and_build(workspace, monkeypatch)  # the output checked against a clean build's
+    _edit_a_budget_line_and_build(workspace)
+
+
+def test_package_lines_of_another_digest_are_never_used(workspace, monkeypatch):
+    """Lines and digests that a failed write left apart (well-formed slots that disagree) never
+    mix: a line is used only with the digest its record gives."""
+    from generator import exports, state
+
+    _settled_copies(workspace, monkeypatch)
+    store = _store(workspace)
+    made = []
+    real = exports.package_rows
+    monkeypatch.setattr(exports, "package_rows", lambda view: made.append(view.project.id) or real(view))
+    for bucket in "0123456789abcdef":
+        found = store.get(f"slot:rows-{bucket}")
+        if found is None:
+            continue
+        keys, ends, lines = found
+        other = bytes(lines).replace("人事档案".encode(), "人事资料".encode())
+        assert other != bytes(lines)
+        store.put(f"slot:rows-{bucket}", (keys, ends, pickle.PickleBuffer(other)))
+    store.close()
+    records = state.load_records(_store(workspace), state.load(_store(workspace)))
+    assert len(records.digests) >= 13 and state.load_rows(_store(workspace), records) == records.rows
+    assert len(records.rows) <= 1  # the delta's line only: every slot line disagrees with its digest
+    _edit_a_budget_line_and_build(workspace)
+    assert len(made) >= 12  # the other projects' lines made again from their models
 
 
 def _project_and_unit_keys(workspace) -> list[tuple[str, str]]:
