@@ -198,7 +198,8 @@ class _Reader:
         self.root, self.data_dir = root, data_dir
         self.tree = tree  # recorded_tree(), when every folder is as the last build's walk saw it
         self.known, self.settled_ns, self.stats = known or {}, settled_ns, raw.stats
-        self.scanned = scanned or {}  # (size, mtime_ns) by shown path, when the caller has looked already
+        # (size, mtime_ns) by shown path, when the caller has looked already (a dict, or state.Seen)
+        self.scanned = scanned or {}
         self._data_text = str(data_dir) + os.sep
         self._data_display = Path(os.path.relpath(data_dir, root)).as_posix() + "/"
         self.raw = raw

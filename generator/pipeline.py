@@ -515,7 +515,7 @@ def _build(begun: noop.Start, data_dir: Path, templates: Path, root: Path, stric
     stages("load records")
     in_place, recorded = begun.in_place, None
     if in_place is not None:
-        scanned = in_place.stats
+        scanned = in_place.seen()
         if in_place.folders_same:
             data_shown = Path(os.path.relpath(data_dir, root)).as_posix() + "/"
             files = state.data_paths(prior)

@@ -1083,38 +1083,28 @@ def inputs_unchanged(prior: BuildState, found: dict[str, tuple[int, int]]) -> bo
 
 
 class InPlace:
-    """What state.compare_in_place saw. The stats and the folder record are made into
-    dictionaries only when asked for: a build with changes reads them, a no-op never does
-    (41,000 and 10,000 entries at 10,000 projects)."""
+    """What state.compare_in_place saw. A no-op asks nothing more of it; a build with changes looks
+    up the stats of the files it reads (seen) and takes the folder record: no dictionary of the
+    41,000 inputs is made (nor of the 10,000 folders, for a no-op)."""
 
-    __slots__ = ("unchanged", "folders_same", "changed", "_paths", "_pairs", "_changes", "_folder_paths",
-                 "_folder_pairs", "_stats", "_folders")
+    __slots__ = ("unchanged", "folders_same", "changed", "_prior", "_changes", "_folder_paths", "_folder_pairs",
+                 "_folders")
 
-    def __init__(self, unchanged: bool, folders_same: bool, changed: list[str], paths: list[str], pairs: array,
+    def __init__(self, unchanged: bool, folders_same: bool, changed: list[str], prior: BuildState,
                  changes: list[tuple[str, tuple[int, int] | None]], folder_paths: list[str], folder_pairs: array):
         self.unchanged = unchanged  # every folder and input as the last build left it, and settled
         self.folders_same = folders_same  # every folder: then each holds exactly the entries the last walk saw
         # The inputs whose stats differ from the last build's (or are gone), and those modified too
         # close before that build looked at them (read again whatever their stats), by shown path.
         self.changed = changed
-        self._paths, self._pairs, self._changes = paths, pairs, changes
+        self._prior, self._changes = prior, changes
         self._folder_paths, self._folder_pairs = folder_paths, folder_pairs
-        self._stats: dict[str, tuple[int, int]] | None = None
         self._folders: dict[str, tuple[int, int]] | None = None
 
-    @property
-    def stats(self) -> dict[str, tuple[int, int]]:
-        """(size, mtime_ns) of every input still there, by shown path."""
-        if self._stats is None:
-            pairs = self._pairs
-            found = dict(zip(self._paths, zip(pairs[0::2], pairs[1::2]), strict=True))
-            for shown, current in self._changes:  # as the last build saw them; then what changed
-                if current is None:
-                    found.pop(shown, None)
-                else:
-                    found[shown] = current
-            self._stats = found
-        return self._stats
+    def seen(self) -> Seen:
+        """What the check saw of each input, looked up (what load_tree asks of the few files it
+        reads), without a dictionary of them all."""
+        return Seen(dict(self._changes), self._prior)
 
     @property
     def folders(self) -> dict[str, tuple[int, int]]:
@@ -1123,6 +1113,25 @@ class InPlace:
             pairs = self._folder_pairs
             self._folders = dict(zip(self._folder_paths, zip(pairs[0::2], pairs[1::2]))) if self.folders_same else {}
         return self._folders
+
+
+class Seen:
+    """InPlace.stats for looking up: a changed input's (size, mtime_ns) now (None: gone), any other's
+    as the last build recorded it, which the check found the same (None: not an input then)."""
+
+    __slots__ = ("_changed", "_prior")
+
+    def __init__(self, changed: dict[str, tuple[int, int] | None], prior: BuildState):
+        self._changed, self._prior = changed, prior
+
+    def get(self, shown: str) -> tuple[int, int] | None:
+        if shown in self._changed:
+            return self._changed[shown]
+        known = self._prior.inputs.get(shown)
+        return None if known is None else known[:2]
+
+    def __bool__(self) -> bool:  # as the dictionary: an input still there
+        return len(self._prior.inputs) > sum(current is None for current in self._changed.values())
 
 
 def compare_in_place(prior: BuildState, data_dir: Path, data_shown: str, templates: Path) -> InPlace | None:
@@ -1155,7 +1164,6 @@ def compare_in_place(prior: BuildState, data_dir: Path, data_shown: str, templat
     data = _paths(inside)
     templates_inside = [shown[len(TEMPLATES):] for shown in template_shown_paths]
     cut = 2 * len(data)
-    shown_paths = data_shown_paths + template_shown_paths
     changes = _stats(data_dir, data, data_shown_paths, input_stats[:cut])
     same = not changes
     template_changes = _stats(templates, templates_inside, template_shown_paths, input_stats[cut:])
@@ -1164,9 +1172,9 @@ def compare_in_place(prior: BuildState, data_dir: Path, data_shown: str, templat
     changed = [shown for shown, _ in changes]
     settled_all = max(input_stats[1::2], default=0) < settled
     if not settled_all:  # the file edited right before the last build, as a rule: read again
-        changed += compress(shown_paths, [mtime >= settled for mtime in input_stats[1::2]])
+        changed += compress(data_shown_paths + template_shown_paths, [mtime >= settled for mtime in input_stats[1::2]])
     unchanged = folders_same and same and settled_all
-    return InPlace(unchanged, folders_same, changed, shown_paths, input_stats, changes, folder_paths, folder_stats)
+    return InPlace(unchanged, folders_same, changed, prior, changes, folder_paths, folder_stats)
 
 
 def _stats(folder: Path, paths: list[str], shown: list[str], stats: array) -> list[tuple[str, tuple[int, int] | None]]:
