@@ -619,8 +619,7 @@ def _reusable_folders(reader: _Reader, reuse: dict[str, str] | None, changed_inp
     for shown in [shown for shown in merged if not shown.startswith(data_shown)]:
         del merged[shown]  # the templates: the build adds those it finds
     merged.update(stats)
-    stats.clear()
-    stats.update(merged)
+    reader.stats = reader.raw.stats = merged  # taken over, not copied again
     reader.contents.update(zip(map(itemgetter(slice(skip, None)), merged), map(itemgetter(2), merged.values())))
     return {folder: key for folder, key in reuse.items() if folder not in changed}
 
