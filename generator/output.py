@@ -466,8 +466,34 @@ def _sync(source: Path, target: Path, relative: str = "", folders: list[str] | N
 
 # A folder modified this close before its times were recorded may change again within the same
 # clock tick unseen (file systems keep coarse times): it is compared again next time (as state.py).
+# The file system's own clock, read before the times are taken (_unsure_from), narrows that to the
+# folders modified in the tick the times were taken in; this is the bound without it.
 SPARE_SETTLE_NS = 2_000_000_000
-_SPARE_FORMAT = "spare-record-4"
+_SPARE_FORMAT = "spare-record-5"
+
+
+def _unsure_from(tree: Path, clock: Path | None) -> int:
+    """The time from which a folder's times, taken after this call, may hide a change made in
+    the same clock tick: the file system's clock (``clock``, a file beside the tree on its device,
+    touched and read: the times it gives are the tree's), before which any later change moves a
+    folder's times; without it (another device, an error) SPARE_SETTLE_NS before the wall
+    clock, as the bound for coarse file systems. Whichever is later: the wall clock's bound alone
+    is what tests set to zero to count moved times only."""
+    wall = time.time_ns() - SPARE_SETTLE_NS
+    if clock is None:
+        return wall
+    try:
+        handle = os.open(clock, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+        try:
+            os.utime(handle)  # now, by the file system's clock (a server's, over NFS)
+            info = os.fstat(handle)
+        finally:
+            os.close(handle)
+        if info.st_dev != os.lstat(tree).st_dev:
+            return wall
+    except OSError:
+        return wall
+    return max(min(info.st_mtime_ns, info.st_ctime_ns), wall)
 
 
 def _identity(path: Path) -> tuple[int, int, int, int] | None:
@@ -495,15 +521,14 @@ def _folder_times(top: Path, folders: list[str]) -> list[tuple[str, int, int]]:
     return found
 
 
-def _table(top: Path, folders) -> tuple:
-    """The times of ``top``'s folders: (recorded_ns, the folders sorted, their mtime_ns and
-    ctime_ns two by two in an array, the folders too recent to tell at recorded_ns). A table
-    describes one tree; the record keeps one for the output folder and one for the spare, each
-    patched (_patched) after a publish, not made again."""
-    recorded_ns = time.time_ns()
-    settled = recorded_ns - SPARE_SETTLE_NS
+def _table(top: Path, folders, clock: Path | None = None) -> tuple:
+    """The times of ``top``'s folders: (unsure_ns, the folders sorted, their mtime_ns and ctime_ns
+    two by two in an array, the folders too recent to tell: times at or after unsure_ns, see
+    _unsure_from). A table describes one tree; the record keeps one for the output folder and
+    one for the spare, each patched (_patched) after a publish, not made again."""
+    settled = _unsure_from(top, clock)
     found = _folder_times(top, sorted(set(folders)))
-    return (recorded_ns, [relative for relative, _, _ in found],
+    return (settled, [relative for relative, _, _ in found],
             array("q", chain.from_iterable((mtime, ctime) for _, mtime, ctime in found)),
             tuple(relative for relative, mtime, ctime in found if mtime >= settled or ctime >= settled))
 
@@ -515,13 +540,12 @@ def table_times(table: tuple) -> dict[str, tuple[int, int]]:
     return dict(zip(names, zip(pairs, pairs)))
 
 
-def _patched(top: Path, table: tuple, touched) -> tuple:
+def _patched(top: Path, table: tuple, touched, clock: Path | None = None) -> tuple:
     """``table`` brought up to now: the ``touched`` folders (those this process changed, or made)
     and those too recent to tell are looked at again; the others keep their times. Sound because
     a folder changed after its time was taken (and settled) no longer has it: it is compared
     again (_changed_folders), never taken as unchanged."""
-    recorded_ns = time.time_ns()
-    settled = recorded_ns - SPARE_SETTLE_NS
+    settled = _unsure_from(top, clock)
     _, names, flat, unsettled = table
     names, flat = list(names), array("q", flat)
     recent = []
@@ -545,7 +569,7 @@ def _patched(top: Path, table: tuple, touched) -> tuple:
             flat[2 * index:2 * index] = array("q", (info.st_mtime_ns, info.st_ctime_ns))
         if info.st_mtime_ns >= settled or info.st_ctime_ns >= settled:
             recent.append(relative)
-    return recorded_ns, names, flat, tuple(recent)
+    return settled, names, flat, tuple(recent)
 
 
 def _ancestors(paths) -> set[str]:
@@ -572,20 +596,20 @@ def spare_record(spare: Path, live: tuple, manifest: tuple | None = None, kept: 
 
 
 def _packed(table: tuple) -> tuple:
-    recorded_ns, names, flat, recent = table
-    return recorded_ns, "\0".join(names), flat, "\0".join(recent)
+    unsure_ns, names, flat, recent = table
+    return unsure_ns, "\0".join(names), flat, "\0".join(recent)
 
 
 def _unpacked(table) -> tuple:
     """A _table from _packed; ValueError for anything else."""
-    recorded_ns, names, flat, recent = table
-    if not isinstance(recorded_ns, int) or not isinstance(names, str) or not isinstance(flat, array) \
+    unsure_ns, names, flat, recent = table
+    if not isinstance(unsure_ns, int) or not isinstance(names, str) or not isinstance(flat, array) \
             or flat.typecode != "q" or not isinstance(recent, str):
         raise ValueError("not a table")
     names_list = names.split("\0") if flat else []
     if len(flat) != 2 * len(names_list):
         raise ValueError("not a table")
-    return recorded_ns, names_list, flat, tuple(recent.split("\0")) if recent else ()
+    return unsure_ns, names_list, flat, tuple(recent.split("\0")) if recent else ()
 
 
 def _tables(record) -> tuple | None:
@@ -607,15 +631,13 @@ def _manifest_identity(out_dir: Path) -> tuple | None:
         return None
 
 
-def _changed_folders(out_dir: Path, table: tuple) -> tuple[list[str], tuple] | None:
+def _changed_folders(out_dir: Path, table: tuple, clock: Path | None = None) -> tuple[list[str], tuple] | None:
     """The folders of ``out_dir`` that may differ from the spare (their times moved since the
     table of ``out_dir`` was made, or were too recent to tell), and the table of ``out_dir`` as
     seen now; None when the folder cannot be read."""
     try:
-        recorded_ns, names, flat, _ = table
-        settled = recorded_ns - SPARE_SETTLE_NS
-        now = time.time_ns()
-        now_settled = now - SPARE_SETTLE_NS
+        settled, names, flat, _ = table
+        now_settled = _unsure_from(out_dir, clock)
         changed = []
         fresh = array("q", flat)
         gone = []
@@ -643,7 +665,7 @@ def _changed_folders(out_dir: Path, table: tuple) -> tuple[list[str], tuple] | N
         for index in reversed(gone):
             del kept[index]
             del fresh[2 * index:2 * index + 2]
-        return changed, (now, kept, fresh, tuple(recent))
+        return changed, (now_settled, kept, fresh, tuple(recent))
     except (OSError, TypeError, ValueError):
         return None
 
@@ -780,6 +802,8 @@ class Publisher:
     def __init__(self, out_dir: Path, spare: Path | None = None, record=None):
         self.out_dir = out_dir.resolve()  # a linked output folder: stage beside the real one
         self.spare = spare
+        # Beside the spare (on the output folder's device, _same_device): read for the file system's clock.
+        self._clock = None if spare is None else spare.with_name("clock-" + spare.name)
         self.record = record  # spare_record() of the spare as the last publish left it, if any
         self._record = _tables(record)
         self.folders: list[str] | None = None  # the live tree's folders, once the staging tree is made
@@ -807,7 +831,7 @@ class Publisher:
                 record = self._record
                 seen = None
                 if record is not None and record[1] is not None and record[1] == _identity(spare):
-                    seen = _changed_folders(self.out_dir, record[2])
+                    seen = _changed_folders(self.out_dir, record[2], self._clock)
                 os.rename(spare, staging)
                 if seen is None:
                     self.folders = _sync(self.out_dir, staging)
@@ -923,10 +947,11 @@ class Publisher:
             # Equal to the live tree unless files were staged into it already.
             if self._retire(self.staging) and not self.changed and self.folders is not None:
                 manifest = _manifest_identity(self.out_dir)
-                live = self._live_table if self._live_table is not None else _table(self.out_dir, self.folders)
+                live = self._live_table if self._live_table is not None else \
+                    _table(self.out_dir, self.folders, self._clock)
                 # Renamed back: its top folder's times moved ("").
                 kept = None if self._spare_table is None else \
-                    _patched(self.spare, self._spare_table, self._touched | {""})
+                    _patched(self.spare, self._spare_table, self._touched | {""}, self._clock)
                 self.record = spare_record(self.spare, live, manifest if manifest == self._manifest.seen else None,
                                            kept)
             else:
@@ -982,10 +1007,13 @@ class Publisher:
         # those the sync found new (made by hand in the old tree, copied into the new one).
         touched = _ancestors(changed + removals) | self._touched
         if self._spare_table is not None:  # the tree just swapped in, as its record had it, patched
-            table = _patched(self.out_dir, self._spare_table, touched)
+            table = _patched(self.out_dir, self._spare_table, touched, self._clock)
         else:
-            table = _table(self.out_dir, set(self.folders) | touched)
-        kept = None if self._live_table is None else _patched(spare, self._live_table, touched)
+            table = _table(self.out_dir, set(self.folders) | touched, self._clock)
+        # The spare's own table: patched, or (no record to patch: a first build, a lost record) made
+        # here, in the build that wrote the whole tree, not by the first change after it.
+        kept = _patched(spare, self._live_table, touched, self._clock) if self._live_table is not None else \
+            _table(spare, set(self.folders) | touched, self._clock)
         # The live manifest is the one manifest_bytes made for this publish (written, or found equal).
         self.record = spare_record(spare, table, _manifest_identity(self.out_dir), kept)
 

@@ -96,3 +96,73 @@ def test_the_patched_record_has_every_folders_times_after_each_publish(workspace
                  if p != "about.md" and not p.startswith(("assets/", "projects/2026/handmade", "units/hand"))}
     assert generated == {p: b for p, b in _tree(clean.path("docs_src")).items()
                          if p != "about.md" and not p.startswith("assets/")}
+
+
+def test_folders_written_before_the_file_system_clock_reading_are_not_synced_again(workspace, monkeypatch):
+    """The record's "too recent to tell" bound is the file system's clock, read before the times
+    are taken (output._unsure_from): after a build, the next publish looks again only at the folders
+    that moved, not at every folder the build wrote in its last two seconds (SPARE_SETTLE_NS, the
+    bound without that clock). At 10,000 projects that was the folder of 10,000 pages and hundreds
+    of others, listed again by the first change after every full build."""
+    assert workspace.build().code == 0
+    time.sleep(0.05)  # past the file system's clock tick
+    synced = []
+    real = output._sync
+    monkeypatch.setattr(output, "_sync", lambda source, target, relative="", *args, **kwargs:
+                        synced.append(relative) or real(source, target, relative, *args, **kwargs))
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
+    _, _, live_table, _ = output._tables(_record(workspace))
+    assert set(synced) <= {""} and len(output.table_times(live_table)) > 10  # none of the build's folders
+    assert _inodes(workspace.path(".cache/generator").glob("spare-*").__next__()) == _inodes(workspace.path("docs_src"))
+
+
+def test_a_hand_edit_right_after_a_build_reaches_the_next_publish(workspace):
+    """No sleep: a file added by hand within the clock tick of the build's record is still seen
+    (its folder is too recent to tell, or its times moved), and kept by the next publish."""
+    assert workspace.build().code == 0
+    docs = workspace.path("docs_src")
+    (docs / "projects/2026/hand.md").write_text("手写\n", encoding="utf-8")
+    (docs / "assets/hand.md").write_text("手写\n", encoding="utf-8")
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
+    assert (docs / "projects/2026/hand.md").read_text(encoding="utf-8") == "手写\n"
+    assert (docs / "assets/hand.md").read_text(encoding="utf-8") == "手写\n"
+    [spare] = workspace.path(".cache/generator").glob("spare-*")
+    assert _inodes(spare) == _inodes(docs)
+
+
+def test_the_file_system_clock_falls_back_to_the_wall_clocks_bound(tmp_path):
+    """A clock file that cannot be used (a link planted in its place, a missing folder) gives the
+    bound without it; a usable one gives the file system's time, at or after every folder time
+    taken before it."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    before = os.stat(tree).st_mtime_ns
+    found = output._unsure_from(tree, tmp_path / "clock-spare")
+    assert found >= before and found > time.time_ns() - output.SPARE_SETTLE_NS
+    (tmp_path / "elsewhere").write_text("x", encoding="utf-8")
+    (tmp_path / "clock-link").symlink_to(tmp_path / "elsewhere")
+    linked_times = os.stat(tmp_path / "elsewhere").st_mtime_ns
+    wall = time.time_ns() - output.SPARE_SETTLE_NS
+    assert wall <= output._unsure_from(tree, tmp_path / "clock-link") <= time.time_ns() - output.SPARE_SETTLE_NS
+    assert os.stat(tmp_path / "elsewhere").st_mtime_ns == linked_times  # not touched through the link
+    assert output._unsure_from(tree, tmp_path / "missing" / "clock") <= time.time_ns() - output.SPARE_SETTLE_NS
+
+
+def test_a_first_build_records_the_spare_trees_times_too(workspace, monkeypatch):
+    """The build that writes the whole tree also records its spare's folders, so the first change
+    after it patches both tables instead of taking the times of every folder again."""
+    monkeypatch.setattr(output, "SPARE_SETTLE_NS", 0)  # only moved times count: the record must be exact
+    assert workspace.build().code == 0
+    [spare] = workspace.path(".cache/generator").glob("spare-*")
+    _, _, live_table, kept_table = output._tables(_record(workspace))
+    assert kept_table is not None
+    assert output.table_times(kept_table) == _folder_times(spare)
+    assert output.table_times(live_table) == _folder_times(workspace.path("docs_src"))
+    looked = []
+    real = output._table
+    monkeypatch.setattr(output, "_table", lambda *args, **kwargs: looked.append(args[0]) or real(*args, **kwargs))
+    workspace.replace(f"{PROJECT_DIR}/project.yaml", "- 2、开展", "- 2、开展（改）")
+    assert workspace.build().code == 0
+    assert looked == []  # both tables patched
