@@ -812,9 +812,8 @@ def load_records(store: cache.Store, prior: BuildState) -> Records:
             if len(digests) != _DIGEST_SIZE * len(keys):
                 continue  # never: the store verifies the slot
             records.projects.update(projects)
-            records.digests.update(zip(keys, map(digests.__getitem__, map(slice, range(0, len(digests), _DIGEST_SIZE),
-                                                                         range(_DIGEST_SIZE, len(digests) + 1,
-                                                                               _DIGEST_SIZE)))))
+            records.digests.update(zip(keys, [digests[at:at + _DIGEST_SIZE]
+                                              for at in range(0, len(digests), _DIGEST_SIZE)]))
     delta = store.get(DELTA_SLOT)
     if isinstance(delta, tuple) and len(delta) == 3 and delta[0] == prior.scanned_ns and \
             isinstance(delta[1], dict) and isinstance(delta[2], dict):
@@ -1116,8 +1115,8 @@ class InPlace:
 
 
 class Seen:
-    """InPlace.stats for looking up: a changed input's (size, mtime_ns) now (None: gone), any other's
-    as the last build recorded it, which the check found the same (None: not an input then)."""
+    """The no-op check's stats, looked up: a changed input's (size, mtime_ns) now (None: gone), any
+    other's as the last build recorded it, which the check found the same (None: not an input then)."""
 
     __slots__ = ("_changed", "_prior")
 
@@ -1164,16 +1163,13 @@ def compare_in_place(prior: BuildState, data_dir: Path, data_shown: str, templat
     data = _paths(inside)
     templates_inside = [shown[len(TEMPLATES):] for shown in template_shown_paths]
     cut = 2 * len(data)
-    changes = _stats(data_dir, data, data_shown_paths, input_stats[:cut])
-    same = not changes
-    template_changes = _stats(templates, templates_inside, template_shown_paths, input_stats[cut:])
-    same = same and not template_changes
-    changes += template_changes
+    changes = _stats(data_dir, data, data_shown_paths, input_stats[:cut]) + \
+        _stats(templates, templates_inside, template_shown_paths, input_stats[cut:])
     changed = [shown for shown, _ in changes]
     settled_all = max(input_stats[1::2], default=0) < settled
     if not settled_all:  # the file edited right before the last build, as a rule: read again
         changed += compress(data_shown_paths + template_shown_paths, [mtime >= settled for mtime in input_stats[1::2]])
-    unchanged = folders_same and same and settled_all
+    unchanged = folders_same and not changes and settled_all
     return InPlace(unchanged, folders_same, changed, prior, changes, folder_paths, folder_stats)
 
 

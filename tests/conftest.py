@@ -109,6 +109,13 @@ class Workspace:
         }
 
 
+def flip_byte(path: Path, at: int, mask: int) -> None:
+    """Damage a file in place: the byte at ``at`` (negative: from the end) XOR ``mask``."""
+    data = bytearray(path.read_bytes())
+    data[at] ^= mask
+    path.write_bytes(bytes(data))
+
+
 def line_of(ws: Workspace, relative: str, needle: str) -> int:
     """1-based line of the first line of ``relative`` that contains ``needle``."""
     for number, line in enumerate(ws.read(relative).splitlines(), start=1):

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR, REPO, UNIT_FILE, Workspace
+from conftest import PROJECT_DIR, REPO, UNIT_FILE, Workspace, flip_byte
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -637,9 +637,7 @@ def test_a_lost_damaged_or_stale_records_delta_never_changes_the_output(workspac
     if damage == "lost":
         path.unlink()
     elif damage == "garbage":
-        data = bytearray(path.read_bytes())
-        data[len(data) // 2] ^= 0x40
-        path.write_bytes(bytes(data))
+        flip_byte(path, path.stat().st_size // 2, 0x40)
     elif damage == "truncated":
         path.write_bytes(path.read_bytes()[:-10])
     else:
@@ -896,9 +894,7 @@ def test_damaged_package_line_slots_never_change_the_output(workspace, monkeypat
     slots = list(_store(workspace).folder.glob("rows-[0-9a-f].slot"))
     assert slots
     for slot in slots:
-        data = bytearray(slot.read_bytes())
-        data[-2] ^= 0x20
-        slot.write_bytes(bytes(data))
+        flip_byte(slot, -2, 0x20)
     _edit_a_budget_line_and_build(workspace)
 
 

@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from conftest import PROJECT_DIR, UNIT_FILE, Workspace
+from conftest import PROJECT_DIR, UNIT_FILE, Workspace, flip_byte
 
 from generator import cache, noop, state
 
@@ -127,9 +127,7 @@ def test_another_data_folder_is_not_a_noop(settled):
 def test_a_damaged_or_old_state_means_a_full_build_with_the_same_pages(settled, monkeypatch):
     expected = {path: data for path, (data, _) in settled.snapshot().items()}
     [slot] = settled.build_states()
-    data = bytearray(slot.read_bytes())
-    data[-20] ^= 0xFF  # damaged: the store's seal refuses it
-    slot.write_bytes(bytes(data))
+    flip_byte(slot, -20, 0xFF)  # damaged: the store's seal refuses it
     assert not _is_noop(settled)
     assert settled.build().code == 0
     assert {path: data for path, (data, _) in settled.snapshot().items()} == expected
@@ -288,9 +286,7 @@ def test_a_state_without_its_path_tables_means_a_full_build(settled, damage):
     if damage == "lost":
         slot.unlink()
     elif damage == "flipped-byte":
-        data = bytearray(slot.read_bytes())
-        data[len(data) // 3] ^= 0x01
-        slot.write_bytes(bytes(data))
+        flip_byte(slot, slot.stat().st_size // 3, 0x01)
     else:
         token, *paths = store.get(state.PATHS_SLOT)
         store.put(state.PATHS_SLOT, (token[::-1], *paths))
