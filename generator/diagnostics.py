@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import operator
 from collections import Counter
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from enum import Enum
 
 
@@ -44,22 +44,37 @@ class Severity(str, Enum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
-@compact
-@dataclass(frozen=True, order=True, slots=True)
-class Location:
+class Location(tuple):
     """A place in the data: repository-relative POSIX path, 1-based line and column.
 
     ``line``/``column`` are None when the finding concerns a whole file or folder.
     Files without lines (workbooks, Word documents) name the place instead: ``sheet``
     and ``cell`` ("C7") for a workbook, ``cell`` alone for a part of a document
     ("第 12 段", "表 2 第 3 行第 4 列").
+
+    A tuple of (path, line, column, sheet, cell), compared and ordered as one: a first build
+    makes hundreds of thousands of them (every value read from YAML carries one), and a frozen
+    dataclass set each field through object.__setattr__, twice the cost of the tuple.
     """
 
-    path: str
-    line: int | None = None
-    column: int | None = None
-    sheet: str | None = None
-    cell: str | None = None
+    __slots__ = ()
+
+    def __new__(cls, path: str, line: int | None = None, column: int | None = None, sheet: str | None = None,
+                cell: str | None = None):
+        return tuple.__new__(cls, (path, line, column, sheet, cell))
+
+    path = property(operator.itemgetter(0))
+    line = property(operator.itemgetter(1))
+    column = property(operator.itemgetter(2))
+    sheet = property(operator.itemgetter(3))
+    cell = property(operator.itemgetter(4))
+
+    def __reduce__(self):
+        return Location, tuple(self)
+
+    def __repr__(self) -> str:
+        return (f"Location(path={self[0]!r}, line={self[1]!r}, column={self[2]!r}, sheet={self[3]!r}, "
+                f"cell={self[4]!r})")
 
     def __str__(self) -> str:
         if self.cell is not None:
@@ -86,8 +101,7 @@ class Diagnostic(tuple):
 
     def __new__(cls, code: str, severity: Severity, location: Location, message: str, hint: str = "",
                 acknowledged: str | None = None):
-        return tuple.__new__(cls, (code, severity, location.path, location.line, location.column,
-                                   location.sheet, location.cell, message, hint, acknowledged))
+        return tuple.__new__(cls, (code, severity, *location, message, hint, acknowledged))
 
     code = property(operator.itemgetter(0))
     severity = property(operator.itemgetter(1))

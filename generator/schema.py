@@ -462,14 +462,17 @@ def _cell_location(path: str, cell: Cell) -> Location:
 def _read_number(cell: Cell, path: str, field: str, diagnostics: list[Diagnostic], *,
                  required: bool, max_places: int | None) -> tuple[Decimal | None, bool]:
     """Returns (value, ok). Notes become S211 warnings; errors S208/S209/S210/S212."""
-    location = _cell_location(path, cell)
+    # The cell's Location is made for a finding only: a first build reads a million numbers.
     if not cell.text.strip():
         if required:
-            diagnostics.append(rules.make("S212", location, field=field))
+            diagnostics.append(rules.make("S212", _cell_location(path, cell), field=field))
             return None, False
         return None, True
     parsed = money.parse_decimal(cell.text, max_places=max_places)
+    if parsed.error is None and not parsed.notes:
+        return parsed.value, True
     value_text = cell.text.strip()
+    location = _cell_location(path, cell)
     if parsed.error == money.ERR_NEGATIVE:
         diagnostics.append(rules.make("S209", location, field=field, value=value_text))
         return None, False

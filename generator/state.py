@@ -67,8 +67,10 @@ def _maker(cls):
     """A function making ``cls`` (a frozen, slotted dataclass without __post_init__) from its field
     values in order, without its __init__: that one sets each field through object.__setattr__,
     which made unpacking the records of 10,000 projects (heads, diagnostics) twice as slow."""
-    from dataclasses import fields
+    from dataclasses import fields, is_dataclass
 
+    if not is_dataclass(cls):
+        return cls  # a Location: a tuple, made as fast as a maker would
     names = [f.name for f in fields(cls)]
     if hasattr(cls, "__post_init__") or not all(f.init for f in fields(cls)) or \
             any(getattr(cls, name, None) is None or not hasattr(getattr(cls, name), "__set__") for name in names):
@@ -962,15 +964,13 @@ def _save_paths(store: cache.Store, compact: _Compact) -> None:
 
 
 # The units' records: 1,000 units at 10,000 projects are 28,000 frozen dataclasses (mostly the
-# Texts of their duties and the Locations of those), each made by its __init__ when unpickled,
-# which sets every field through object.__setattr__: 0.02 s. Pickled by this module's makers
-# (_make) instead, a quarter faster; a class not named here is pickled as it always is.
-_UNIT_CLASSES = ("Unit", "CreditCode", "Text", "Location")
+# Texts of their duties), each made by its __init__ when unpickled, which sets every field
+# through object.__setattr__: 0.02 s. Pickled by this module's makers (_make) instead, a
+# quarter faster; a class not named here is pickled as it always is (a Location is a tuple).
+_UNIT_CLASSES = ("Unit", "CreditCode", "Text")
 
 
 def _unit_class(name: str):
-    if name == "Location":
-        return Location
     from . import model
     return getattr(model, name)
 

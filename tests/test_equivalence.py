@@ -535,3 +535,87 @@ def test_a_packed_head_unpacks_equal(head):
     from generator import state
 
     assert state.unpack_head(state.pack_head(head)) == head
+
+
+# _brackets as it was before the brackets were found with a regex (a loop per character).
+def _reference_brackets(text):
+    from generator import rules
+    from generator.checks._text import at
+    from generator.checks.text import CLOSERS, PAIRS
+
+    stack = []
+    for index, char in enumerate(text.value):
+        if char in PAIRS:
+            stack.append((char, index))
+        elif char in CLOSERS:
+            if stack and PAIRS[stack[-1][0]] == char:
+                stack.pop()
+            elif stack:
+                opener, start = stack.pop()
+                yield rules.make("T101", at(text, start), open=opener, close=char)
+            else:
+                yield rules.make("T101", at(text, index), open="（缺失）", close=char)
+    for opener, start in stack:
+        yield rules.make("T101", at(text, start), open=opener, close="（缺失）")
+
+
+_BRACKET_TEXT = st.lists(st.sampled_from(list("（）()〔〕【】《》〈〉<>[]［］“”\"'a 字\n号")), max_size=40).map("".join)
+
+
+@SETTINGS
+@given(_BRACKET_TEXT, st.integers(1, 3))
+def test_brackets_found_by_regex_equal_the_loop_per_character(value, line):
+    from generator.checks.text import _brackets
+
+    text = model.Text(value, Location("p/project.yaml", line, 5))
+    assert list(_brackets(text)) == list(_reference_brackets(text))
+
+
+_CITATION_TEXT = st.lists(st.sampled_from(
+    ["呈办通", "人社部发", "依据", "〔", "〕", "【", "】", "[", "]", "（", "）", "(", ")", "〈", "〉", "<", ">",
+     "2024", "202", "18", "0", "号", " ", "\n", "文", "，"]), max_size=16).map("".join)
+
+
+@SETTINGS
+@given(_CITATION_TEXT)
+def test_citations_behind_the_tail_look_equal_every_doc_number_match(value):
+    """_citations looks for the end of a 文号 first: it finds what DOC_NUMBER finds in the whole text."""
+    from generator.checks._text import at
+    from generator.checks.references import DOC_NUMBER, _citations
+
+    text = model.Text(value, Location("p/project.yaml", 2, 5))
+    assert [(m.group(0), where) for m, where in _citations(text)] == \
+        [(m.group(0), at(text, m.start())) for m in DOC_NUMBER.finditer(value)]
+
+
+def test_no_character_but_yuan_normalizes_to_yuan():
+    """The amount checks skip paragraphs without 元 unnormalized: NFKC makes 元 of nothing else."""
+    import sys
+    import unicodedata
+
+    assert [c for c in range(sys.maxunicode + 1) if "元" in unicodedata.normalize("NFKC", chr(c))] == [ord("元")]
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(["元", "圆", "万", "５", "5", "０", "（", "）", "/", "＝", "×", "份", "\u3000", "ｘ"]),
+                max_size=20).map("".join))
+def test_paragraphs_with_yuan_are_those_whose_nfkc_form_has_it(value):
+    import unicodedata
+
+    from generator.checks.arithmetic import _with_yuan
+
+    normalized = unicodedata.normalize("NFKC", value)
+    assert _with_yuan(value) == (normalized if "元" in normalized else None)
+
+
+@SETTINGS
+@given(st.builds(Location, st.sampled_from(["a.csv", "b/c.yaml"]), st.none() | st.integers(1, 9),
+                 st.none() | st.integers(1, 9), st.none() | st.just("表1"), st.none() | st.sampled_from(["C7", "第 2 段"])))
+def test_a_location_is_its_fields(location):
+    """A Location is a tuple of its fields: it pickles, compares and sorts as they do."""
+    fields = (location.path, location.line, location.column, location.sheet, location.cell)
+    assert tuple(location) == fields
+    assert pickle.loads(pickle.dumps(location)) == location
+    assert type(pickle.loads(pickle.dumps(location))) is Location
+    assert Location(*fields) == location and hash(Location(*fields)) == hash(location)
+    assert Diagnostic("S212", Severity.ERROR, location, "m").location == location

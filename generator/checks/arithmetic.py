@@ -7,6 +7,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache, partial
 
 from .. import money, rules
 from ..diagnostics import Diagnostic
@@ -22,6 +23,16 @@ _RATE = re.compile(_NUMBER + r"\s*(万)?\s*元\s*/\s*(" + _UNIT_CHARS + r"{1,2}(
 # "200份*25元/份=5000元"
 _EQUATION = re.compile(_NUMBER + r"\s*([^\d\s*×xX]{0,2})\s*[*×xX]\s*" + _NUMBER + r"\s*元\s*/\s*\S{1,2}?\s*=\s*"
                        + _NUMBER + r"\s*(万)?\s*元")
+
+
+def _with_yuan(text: str) -> str | None:
+    """The NFKC form of a paragraph that names an amount in 元 (what _AMOUNT, _RATE and
+    _EQUATION look for), else None. No other character normalizes to 元, so a paragraph without
+    it is not normalized at all; the three checks share the rest (one paragraph after another)."""
+    return _nfkc(text) if "元" in text else None
+
+
+_nfkc = lru_cache(maxsize=64)(partial(unicodedata.normalize, "NFKC"))
 
 
 def _value(number: str, wan: str | None) -> Decimal:
@@ -78,7 +89,9 @@ def check_narrative_amounts(project: Project) -> Iterator[Diagnostic]:
         return  # no 资金测算明细 to compare the text with
     figures = _budget_figures(project)
     for text in narrative(project):
-        normalized = unicodedata.normalize("NFKC", text.value)
+        normalized = _with_yuan(text.value)
+        if normalized is None:
+            continue
         for match in _AMOUNT.finditer(normalized):
             value = _value(match.group(1), match.group(2))
             if value not in figures:
@@ -91,7 +104,9 @@ def check_narrative_rates(project: Project) -> Iterator[Diagnostic]:
         return  # no 资金测算明细 to compare the text with
     rates = {(item.unit_price, item.measure_unit) for item in project.budget_items if item.unit_price is not None}
     for text in narrative(project):
-        normalized = unicodedata.normalize("NFKC", text.value)
+        normalized = _with_yuan(text.value)
+        if normalized is None:
+            continue
         for match in _RATE.finditer(normalized):
             value, unit = _value(match.group(1), match.group(2)), match.group(3)
             if (value, unit) not in rates:
@@ -100,7 +115,9 @@ def check_narrative_rates(project: Project) -> Iterator[Diagnostic]:
 
 def check_narrative_equations(project: Project) -> Iterator[Diagnostic]:
     for text in narrative(project):
-        normalized = unicodedata.normalize("NFKC", text.value)
+        normalized = _with_yuan(text.value)
+        if normalized is None:
+            continue
         for match in _EQUATION.finditer(normalized):
             quantity, price = Decimal(match.group(1)), Decimal(match.group(3))
             result = _value(match.group(4), match.group(5))

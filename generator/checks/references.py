@@ -13,9 +13,14 @@ from ._text import at, narrative
 # 机关代字 + 年份 in some bracket + 序号 + 号, e.g. 呈办通〔2024〕18号, 人社部发【2021】112号.
 DOC_NUMBER = re.compile(
     r"([\u4e00-\u9fff]{1,12})\s*([〔【\[［（(〈<])\s*(\d{4})\s*([〕】\]］）)〉>])\s*(\d+)(\s*)号")
+# What every DOC_NUMBER match ends with. DOC_NUMBER tries up to 12 characters at every Chinese
+# character of a paragraph; this scans for a digit, and most paragraphs cite nothing.
+_DOC_NUMBER_TAIL = re.compile(r"\d\s*[〕】\]］）)〉>]\s*\d+\s*号").search
 
 
 def _citations(text: Text) -> Iterator[tuple[re.Match, Location]]:
+    if _DOC_NUMBER_TAIL(text.value) is None:
+        return
     for match in DOC_NUMBER.finditer(text.value):
         yield match, at(text, match.start())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from .. import rules
@@ -13,9 +14,14 @@ PAIRS = {"（": "）", "(": ")", "〔": "〕", "【": "】", "《": "》", "〈"
 CLOSERS = {close: open_ for open_, close in PAIRS.items()}
 
 
+# Any bracket: a paragraph is scanned in C for them, not character by character in Python.
+_BRACKET = re.compile("[" + re.escape("".join(PAIRS) + "".join(CLOSERS)) + "]")
+
+
 def _brackets(text: Text) -> Iterator[Diagnostic]:
     stack: list[tuple[str, int]] = []
-    for index, char in enumerate(text.value):
+    for found in _BRACKET.finditer(text.value):
+        char, index = found.group(), found.start()
         if char in PAIRS:
             stack.append((char, index))
         elif char in CLOSERS:
