@@ -378,17 +378,22 @@ class _Reader:
         # text (and spaces where lines fold).
         clean = text is not None and "\\" not in text and _clean(text)
 
+        may_hold = personal.may_hold_numbers
+
         def walk(node: YNode, key: str) -> int:
             nonlocal ok
             if isinstance(node, YScalar):
-                ok &= self._value(node.raw, node.line, node.column, key, path, clean=clean)
+                # A clean file's value needs only the personal-number look (_value, clean=True).
+                if not clean or may_hold(node.raw):
+                    ok &= self._value(node.raw, node.line, node.column, key, path, clean=clean)
                 return len(node.raw)
             if isinstance(node, YSeq):
                 return sum(walk(item, key) for item in node.items)
             if isinstance(node, YMap):
                 total = 0
                 for name, (key_node, value) in node.entries.items():
-                    ok &= self._value(name, key_node.line, key_node.column, key or name, path, clean=clean)
+                    if not clean or may_hold(name):
+                        ok &= self._value(name, key_node.line, key_node.column, key or name, path, clean=clean)
                     size = walk(value, key or name)
                     if not key and size > limits.MAX_FIELD_CHARS:
                         self.diagnostics.append(rules.make("F117", key_node.location(path), field=name,

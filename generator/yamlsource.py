@@ -31,6 +31,7 @@ SCALAR_KINDS = {
     _CORE + "timestamp": "timestamp",
 }
 MAP_TAG = _CORE + "map"
+_SCALAR = yaml.ScalarNode
 SEQ_TAG = _CORE + "seq"
 
 
@@ -141,15 +142,17 @@ def _diagnose_yaml_error(error: yaml.YAMLError, text: str, path: str) -> Diagnos
 
 
 def _convert(node: yaml.Node, path: str, seen: set[int], diagnostics: list[Diagnostic]) -> YNode:
-    line, column = _mark(node.start_mark)
+    mark = node.start_mark
+    line, column = mark.line + 1, mark.column + 1
     if id(node) in seen:
         raise _Unsupported("锚点与别名（& 和 *）", line, column)
     seen.add(id(node))
-    if isinstance(node, yaml.ScalarNode):
+    if type(node) is _SCALAR or isinstance(node, yaml.ScalarNode):
         kind = SCALAR_KINDS.get(node.tag)
         if kind is None:
             raise _Unsupported(f"标签 {node.tag.replace(_CORE, '!!')}", line, column)
-        return YScalar(line, column, raw=node.value, kind=kind, plain=not node.style, literal=node.style == "|")
+        style = node.style
+        return YScalar(line, column, node.value, kind, not style, style == "|")
     if isinstance(node, yaml.SequenceNode):
         if node.tag != SEQ_TAG:
             raise _Unsupported(f"标签 {node.tag.replace(_CORE, '!!')}", line, column)
