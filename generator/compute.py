@@ -13,9 +13,11 @@ from decimal import (MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, Inexact, In
 from operator import attrgetter
 
 from . import money
+from .diagnostics import slot_init
 from .model import Acknowledgement, Classification, Dataset, Indicator, Project, Text, Unit
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Amount:
     value: Decimal
@@ -38,6 +40,7 @@ def amount(value: Decimal) -> Amount:
     return Amount(value, money.format_yuan(value), money.format_wan(value))
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ItemRow:
     depth: int  # 0 for a top-level item
@@ -53,6 +56,7 @@ class ItemRow:
     basis: str
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class IndicatorRow:
     id: str
@@ -68,6 +72,7 @@ class IndicatorRow:
     cells: tuple[tuple[str, str], ...] = ()
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class StatedRow:
     """One line of the 项目资金 block as the source states it: label, as printed, and in 元."""
@@ -77,6 +82,7 @@ class StatedRow:
     amount: Amount
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ProjectView:
     project: Project
@@ -88,6 +94,7 @@ class ProjectView:
     columns: tuple[tuple[str, str], ...] = ()  # indicator columns shown: (key, title as printed)
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class TotalRow:
     key: str
@@ -96,6 +103,7 @@ class TotalRow:
     year: str = ""  # the fiscal year of this total, where the key is not the year itself
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ChangeRow:
     """One line of a year-over-year comparison, formatted for the page."""

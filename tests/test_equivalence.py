@@ -619,3 +619,35 @@ def test_a_location_is_its_fields(location):
     assert type(pickle.loads(pickle.dumps(location))) is Location
     assert Location(*fields) == location and hash(Location(*fields)) == hash(location)
     assert Diagnostic("S212", Severity.ERROR, location, "m").location == location
+
+
+def test_slot_inits_set_what_the_dataclass_inits_set():
+    """compact and slot_init replace a frozen dataclass's __init__: given the required fields only,
+    and given every field, both set the same values (defaults and default factories included)."""
+    import inspect
+    from dataclasses import fields
+
+    from generator import diagnostics
+
+    assert {cls.__name__ for cls in diagnostics.REPLACED_INITS} >= {"Text", "Project", "Indicator", "ItemRow", "Amount"}
+    for cls, original in diagnostics.REPLACED_INITS.items():
+        assert inspect.signature(cls.__init__) == inspect.signature(original), cls.__name__
+        required = [p for p in inspect.signature(original).parameters.values()
+                    if p.name != "self" and p.default is inspect.Parameter.empty]
+        given = {p.name: f"value of {p.name}" for p in required}
+        every = {f.name: f"value of {f.name}" for f in fields(cls) if f.init}
+        for arguments in (given, every):
+            made, expected = object.__new__(cls), object.__new__(cls)
+            made.__init__(**arguments)
+            original(expected, **arguments)
+            for f in fields(cls):
+                assert hasattr(made, f.name) == hasattr(expected, f.name), (cls.__name__, f.name)
+                if hasattr(expected, f.name):
+                    assert getattr(made, f.name) == getattr(expected, f.name), (cls.__name__, f.name)
+        if required:
+            try:
+                cls()
+            except TypeError:
+                pass
+            else:
+                raise AssertionError(f"{cls.__name__}() made without its required fields")
