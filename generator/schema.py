@@ -517,8 +517,10 @@ def read_budget_items(table: Table | None, path: str) -> tuple[tuple[BudgetItem,
         return None, diagnostics
     items: list[BudgetItem] = []
     ok = True
+    placed = tuple(positions.items())
     for record in table.rows:
-        cells = {key: record.cells[index] for key, index in positions.items()}
+        row = record.cells
+        cells = {key: row[index] for key, index in placed}
         name = cells["name"].text.strip()
         if not name:
             diagnostics.append(rules.make("S212", _cell_location(path, cells["name"]), field="明细项目"))
@@ -538,7 +540,7 @@ def read_budget_items(table: Table | None, path: str) -> tuple[tuple[BudgetItem,
             unit_price=price,
             amount=amount,
             basis=cells["basis"].text.strip(),
-            cells=CellLocations(path, {key: (cell.line, cell.column) for key, cell in cells.items()}),
+            cells=CellLocations(path, {key: cell[1:] for key, cell in cells.items()}),  # (line, column)
         ))
     return (tuple(items) if ok else None), diagnostics
 
@@ -619,9 +621,13 @@ def read_indicators(table: Table | None, path: str
     previous: dict[str, str] = {}
     ok = True
     titles = dict(printed)
+    placed = tuple(positions.items())
     for record in table.rows:
-        cells = {key: record.cells[index] for key, index in positions.items()}
-        values = {key: cell.text.strip() for key, cell in cells.items()}
+        row = record.cells
+        cells = {key: row[index] for key, index in placed}
+        # A Cell is (text, line, column): indexed, not through its properties, in this loop over
+        # every row of every indicator table.
+        values = {key: cell[0].strip() for key, cell in cells.items()}
         if values["level1"] and not values["level2"]:
             previous.pop("level2", None)  # a new 一级 group cannot inherit the old 二级
         for key in _FILL_DOWN:
@@ -636,10 +642,11 @@ def read_indicators(table: Table | None, path: str
         if not row_ok:
             ok = False
             continue
-        full = {key: values.get(key, "") for key in INDICATOR_TITLES}
+        full = dict.fromkeys(INDICATOR_TITLES, "")  # in INDICATOR_TITLES' order, as before
+        full.update(values)
         indicators.append(Indicator(
             location=Location(path, record.line, 1),
-            cells=CellLocations(path, {key: (cell.line, cell.column) for key, cell in cells.items()}),
+            cells=CellLocations(path, {key: cell[1:] for key, cell in cells.items()}),
             parsed=parse_value(full["value"]),
             medium_parsed=parse_value(full["medium_value"]) if full["medium_value"] else None,
             **full,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 
 from .model import ParsedValue
 
@@ -31,14 +32,23 @@ def normalize(value: str) -> str:
     return unicodedata.normalize("NFKC", value).strip()
 
 
+# Tried in this order: the longest trailing word first ("及以上" before "以上").
+_TRAILING_LONGEST_FIRST = tuple(sorted(_TRAILING, key=lambda pair: -len(pair[0])))
+_LEADING_WORDS = tuple(word for word, _ in _LEADING)
+_TRAILING_WORDS = tuple(word for word, _ in _TRAILING)
+
+
+# The same printed values ("100%", "≥95%", "12个月") recur across a portal's indicators, and a
+# ParsedValue is immutable: each is read once per build.
+@lru_cache(maxsize=4096)
 def parse_value(printed: str) -> ParsedValue:
     text = _NOTE.sub("", normalize(printed)).replace(",", "")
     comparison = ""
-    for word, symbol in _LEADING:
+    for word, symbol in _LEADING if text.startswith(_LEADING_WORDS) else ():
         if text.startswith(word):
             comparison, text = symbol, text[len(word):].strip()
             break
-    for word, symbol in sorted(_TRAILING, key=lambda pair: -len(pair[0])):
+    for word, symbol in _TRAILING_LONGEST_FIRST if text.endswith(_TRAILING_WORDS) else ():
         if text.endswith(word) and len(text) > len(word):
             if not comparison:
                 comparison = symbol

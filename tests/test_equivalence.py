@@ -651,3 +651,34 @@ def test_slot_inits_set_what_the_dataclass_inits_set():
                 pass
             else:
                 raise AssertionError(f"{cls.__name__}() made without its required fields")
+
+
+# parse_value as it was before its comparison words were looked for all at once.
+def _reference_parse_value(printed: str):
+    from generator.values import _LEADING, _NOTE, _NUMBER_UNIT, _TRAILING, normalize
+
+    text = _NOTE.sub("", normalize(printed)).replace(",", "")
+    comparison = ""
+    for word, symbol in _LEADING:
+        if text.startswith(word):
+            comparison, text = symbol, text[len(word):].strip()
+            break
+    for word, symbol in sorted(_TRAILING, key=lambda pair: -len(pair[0])):
+        if text.endswith(word) and len(text) > len(word):
+            if not comparison:
+                comparison = symbol
+            text = text[: -len(word)].strip()
+            break
+    match = _NUMBER_UNIT.fullmatch(text)
+    if not match:
+        return model.ParsedValue(comparison, None, "", False)
+    return model.ParsedValue(comparison, Decimal(match.group(1)), match.group(2).strip(), True)
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(["≥", ">=", "＞", "不低于", "达到", "大于", "95", "3.5", ",", "%", "天", "以上", "及以上",
+                                 "以内", "前", "之后", "（说明）", " ", "万元", "份"]), max_size=6).map("".join))
+def test_parse_value_equals_the_word_by_word_reading(printed):
+    from generator.values import parse_value
+
+    assert parse_value(printed) == _reference_parse_value(printed)
