@@ -111,6 +111,10 @@ _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
+def _labelled_if_a_card(code: str) -> str:
+    return f"统一社会信用代码{code}" if code.isdigit() and personal._card_ok(code) else code
+
+
 def _credit_code(body: str) -> str:
     total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(body, _CREDIT_WEIGHTS))
     return body + _CREDIT_ALPHABET[(31 - total % 31) % 31]
@@ -127,7 +131,9 @@ dates = st.dates(date(1990, 1, 1), date(2035, 12, 31)).flatmap(lambda d: st.samp
 doc_numbers = st.builds(lambda org, year, n, open_, close: f"{org}{open_}{year}{close}{n}号",
                         st.sampled_from(["呈办通", "人社部发", "昆政发", "云财预"]), st.integers(1990, 2035),
                         st.integers(1, 400), st.sampled_from("〔【[（"), st.sampled_from("〕】]）"))
-credit_codes = st.builds(lambda head, region, org: _credit_code(f"{head}{region}{org}"),
+# A code that is also a valid card number (digits only, a card's prefix, Luhn) is written after
+# its label, as documents write it: alone it is reported (test_a_code_that_is_also_a_card_number…).
+credit_codes = st.builds(lambda head, region, org: _labelled_if_a_card(_credit_code(f"{head}{region}{org}")),
                          st.sampled_from(["11", "12", "13", "19", "51", "52", "91", "92", "93", "Y1"]),
                          st.integers(110000, 829999).map(str),
                          st.text(_CREDIT_ALPHABET, min_size=9, max_size=9))
@@ -152,6 +158,7 @@ def test_amounts_dates_doc_numbers_and_credit_codes_are_not_personal(pieces, joi
 @example(["1999-01-01", "100"], " ")  # once read as the mobile 19990101100 (found in CI)
 @example(["19990101", "100"], "\n")
 @example(["13000000000.00"], " ")  # once read as the mobile 13000000000 (found with the CI profile)
+@example(["统一社会信用代码521408510000000001"], " ")  # a 民非 code that passes Luhn: once read as a bank card
 def test_written_figures_separated_by_spaces_or_line_breaks_are_not_personal(pieces, joiner):
     """Spaces and line breaks between digits are ignored, so bare integers separated only by a
     space ("4000 2000 3000 1000") are by design read like a spaced-out card number; figures as
@@ -310,3 +317,15 @@ def test_fuzzed_data_never_crashes_escapes_or_leaks(mutations):
         if result.code == 1:
             # A located diagnostic (path:line[:column]: CODE), alone or indented under its rule's group heading.
             assert any(LOCATED.match(line) for line in result.stderr.splitlines()), result.stderr
+
+
+def test_a_code_that_is_also_a_card_number_is_reported_unless_labelled():
+    """521408510000000001 is a valid 统一社会信用代码 and passes the bank-card checks too: written
+    alone it is reported (fail closed); after the words 统一社会信用代码 it is the unit's code."""
+    assert [f.code for f in personal.find("账户 521408510000000001")] == ["P903"]
+    assert personal.find("统一社会信用代码：521408510000000001") == []
+    assert personal.find("统一社会信用代码为 521408510000000001。") == []
+    # A card number under the label that is not a valid code (its check character is wrong): reported.
+    assert [f.code for f in personal.find("统一社会信用代码：521408510000000019")] == ["P903"]
+    # Spaced out, the code is not written as one word: reported.
+    assert [f.code for f in personal.find("统一社会信用代码：5214 0851 0000 0000 01")] == ["P903"]

@@ -133,6 +133,23 @@ def _card_ok(digits: str) -> bool:
     return 16 <= len(digits) <= 19 and bool(_CARD_PREFIX.match(digits)) and luhn_ok(digits)
 
 
+# What a unit's 统一社会信用代码 is written after: "统一社会信用代码：52140851…".
+_CREDIT_LABEL = re.compile(r"(?:统一社会信用代码|社会信用代码|信用代码)\s*[:：]?\s*(?:为|是)?\s*\Z")
+
+
+def _credit_code(text: str, digits: str, positions: list[int], match: re.Match) -> bool:
+    """18 digits written as one word right after the words 统一社会信用代码 that are a valid code
+    (GB 32100-2015 check character): a unit's public code, not a card. A 民政 code (社会团体
+    51…, 民办非企业 52…) with an all-digit organisation code passes the Luhn check one time in
+    ten. Without the label such a number is reported: a card number written alone is not let
+    through because it happens to carry a code's check character too."""
+    from .identifiers import credit_code_problem
+
+    start = positions[match.start(1)]
+    return len(digits) == 18 and positions[match.end(1) - 1] - start == 17 \
+        and credit_code_problem(digits) is None and _CREDIT_LABEL.search(text, 0, start) is not None
+
+
 def _normalise(text: str) -> tuple[str, list[int]]:
     """Full-width to ASCII, invisible characters dropped; with each character's original index."""
     out, where = [], []
@@ -186,7 +203,7 @@ def find(text: str) -> list[Finding]:
             for match in pattern.finditer(source):
                 digits = re.sub(r"\D", "", match.group(1))
                 if any(match.start() in r for r in taken) or not _card_ok(digits) or _money(source, match) \
-                        or spans_a_date(positions, match):
+                        or spans_a_date(positions, match) or _credit_code(text, digits, positions, match):
                     continue
                 taken.append(range(match.start(), match.end()))
                 add("P903", digits, positions[match.start()])
