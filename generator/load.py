@@ -197,6 +197,23 @@ def _data_prefixes(data_dir: str, root: str) -> tuple[str, str]:
     return data_dir + os.sep, Path(os.path.relpath(data_dir, root)).as_posix() + "/"
 
 
+def _read_to_end(handle: int, size: int, limit: int) -> bytes:
+    """What is left to read from ``handle`` (at most ``limit`` bytes), asking first for the size
+    fstat gave and one byte more. A buffered read of ``limit`` bytes allocated all of them (5
+    MiB) for every file: half the CPU of reading 30,000 small files. A file that grows or shrinks
+    meanwhile is read to its end as it is then."""
+    parts: list[bytes] = []
+    read, want = 0, min(size + 1, limit)
+    while read < limit:
+        chunk = os.read(handle, min(want, limit - read))
+        if not chunk:
+            break
+        parts.append(chunk)
+        read += len(chunk)
+        want = 1 << 16
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
 class _Reader:
     def __init__(self, root: Path, raw: RawData, data_dir: Path,
                  known: dict[str, tuple[int, int, bytes]] | None = None, settled_ns: int = 0,
@@ -289,8 +306,7 @@ class _Reader:
                 self.diagnostics.append(rules.make("F114", Location(shown), size=_mib(info.st_size),
                                                    limit=_mib(limits.MAX_FILE_BYTES)))
                 return None
-            with os.fdopen(handle, "rb", closefd=False) as stream:
-                data = stream.read(limits.MAX_FILE_BYTES + 1)
+            data = _read_to_end(handle, info.st_size, limits.MAX_FILE_BYTES + 1)
         except OSError as error:
             self.diagnostics.append(rules.make("F110", Location(shown), detail=error.strerror or str(error)))
             return None

@@ -756,7 +756,8 @@ def _same_content(path: Path, content: bytes) -> bool:
             return False
         done, read = 0, os.read
         while done < len(content):
-            chunk = read(handle, _CHUNK)
+            # No more than is left: os.read allocates what it is asked for (a page is a few KiB).
+            chunk = read(handle, min(_CHUNK, len(content) - done))
             if not chunk or not content.startswith(chunk, done):
                 return False
             done += len(chunk)

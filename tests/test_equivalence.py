@@ -682,3 +682,29 @@ def test_parse_value_equals_the_word_by_word_reading(printed):
     from generator.values import parse_value
 
     assert parse_value(printed) == _reference_parse_value(printed)
+
+
+@SETTINGS
+@given(before=st.binary(max_size=300), grown=st.binary(max_size=200), limit=st.integers(1, 400), shrink=st.booleans())
+def test_read_to_end_reads_what_a_buffered_read_of_the_limit_reads(tmp_path_factory, before, grown, limit, shrink):
+    """load._read_to_end asks for the size fstat gave: the file read whole (to ``limit``) as a
+    buffered read of ``limit`` bytes reads it, also when it grew or shrank after the fstat."""
+    import os
+
+    from generator.load import _read_to_end
+
+    path = tmp_path_factory.mktemp("read") / "f"
+    path.write_bytes(before)
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(handle).st_size
+        if shrink:
+            path.write_bytes(before[: len(before) // 2])
+        else:
+            with open(path, "ab") as more:
+                more.write(grown)
+        with open(path, "rb") as stream:
+            expected = stream.read(limit)
+        assert _read_to_end(handle, size, limit) == expected
+    finally:
+        os.close(handle)
