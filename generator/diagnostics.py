@@ -70,7 +70,10 @@ def slot_init(cls):
         else:
             parameters.append(f.name)
         body.append(f"    set_{index}(self, {f.name})\n")
-    exec(f"def __init__(self, {', '.join(parameters)}):\n{''.join(body) or '    pass'}\n", scope)
+    # Compiled as dataclasses compiles the methods it writes: from the store while a build imports
+    # the pipeline (classcode.kept sets dataclasses.exec), not 23 compilations per build.
+    run = getattr(dataclasses, "exec", exec)
+    run(f"def __init__(self, {', '.join(parameters)}):\n{''.join(body) or '    pass'}\n", scope)
     made = scope["__init__"]
     made.__qualname__ = f"{cls.__qualname__}.__init__"
     made.__annotations__ = dict(getattr(cls.__init__, "__annotations__", {}))

@@ -1111,3 +1111,35 @@ def test_dataclass_methods_are_compiled_once_per_store(tmp_path, monkeypatch, st
             (1, 2, True, True, True, "_point_class.<locals>.Point(x=1, y=2)")
         with pytest.raises(dataclasses.FrozenInstanceError):
             a.x = 3
+
+
+def test_slot_inits_are_compiled_once_per_store_too(tmp_path, monkeypatch):
+    """diagnostics.slot_init writes an __init__ as dataclasses writes its methods: while the
+    pipeline is imported it is compiled once per store, and the class behaves the same."""
+    import dataclasses
+
+    from generator import cache, classcode
+    from generator.diagnostics import slot_init
+
+    def make():
+        @slot_init
+        @dataclasses.dataclass(frozen=True, slots=True)
+        class Pair:
+            a: int
+            b: tuple = ()
+        return Pair
+
+    compiled = _compiles(monkeypatch)
+    store = cache.Store(tmp_path / "store")
+    with classcode.kept(store):
+        first = make()
+    store.close()
+    assert any(source.startswith("def __init__(self, a, b=default_1)") for source in compiled)
+    compiled.clear()
+    with classcode.kept(cache.Store(tmp_path / "store")):
+        second = make()
+    assert compiled == []
+    for pair in (first, second):
+        assert (pair(1).a, pair(1).b, pair(1, (2,)).b) == (1, (), (2,))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            pair(1).a = 2
