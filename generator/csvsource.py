@@ -13,49 +13,27 @@ import re
 import sys
 import unicodedata
 from dataclasses import dataclass
-from operator import itemgetter
+from typing import NamedTuple
 
 from . import rules
 from .diagnostics import Diagnostic, Location
 from .limits import MAX_TABLE_ROWS
 
 
-class Cell(tuple):
+class Cell(NamedTuple):
     """(text, line, column): a tuple, as Location is. A first build splits a million cells, and a
     frozen dataclass set each field through object.__setattr__, twice the cost of the tuple."""
 
-    __slots__ = ()
-
-    def __new__(cls, text: str, line: int, column: int):
-        return tuple.__new__(cls, (text, line, column))
-
-    text = property(itemgetter(0))
-    line = property(itemgetter(1))
-    column = property(itemgetter(2))
-
-    def __reduce__(self):
-        return Cell, tuple(self)
-
-    def __repr__(self) -> str:
-        return f"Cell(text={self[0]!r}, line={self[1]!r}, column={self[2]!r})"
+    text: str
+    line: int
+    column: int
 
 
-class Record(tuple):
+class Record(NamedTuple):
     """(line, cells): a row of the file, from the line it starts on."""
 
-    __slots__ = ()
-
-    def __new__(cls, line: int, cells: tuple[Cell, ...]):
-        return tuple.__new__(cls, (line, cells))
-
-    line = property(itemgetter(0))
-    cells = property(itemgetter(1))
-
-    def __reduce__(self):
-        return Record, tuple(self)
-
-    def __repr__(self) -> str:
-        return f"Record(line={self[0]!r}, cells={self[1]!r})"
+    line: int
+    cells: tuple[Cell, ...]
 
     @property
     def is_blank(self) -> bool:

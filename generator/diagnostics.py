@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import operator
 from collections import Counter
-import dataclasses
 from dataclasses import fields
 from enum import Enum
+from typing import NamedTuple
 
 
 def compact(cls):
@@ -96,7 +97,7 @@ class Severity(str, Enum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
-class Location(tuple):
+class Location(NamedTuple):
     """A place in the data: repository-relative POSIX path, 1-based line and column.
 
     ``line``/``column`` are None when the finding concerns a whole file or folder.
@@ -109,24 +110,11 @@ class Location(tuple):
     dataclass set each field through object.__setattr__, twice the cost of the tuple.
     """
 
-    __slots__ = ()
-
-    def __new__(cls, path: str, line: int | None = None, column: int | None = None, sheet: str | None = None,
-                cell: str | None = None):
-        return tuple.__new__(cls, (path, line, column, sheet, cell))
-
-    path = property(operator.itemgetter(0))
-    line = property(operator.itemgetter(1))
-    column = property(operator.itemgetter(2))
-    sheet = property(operator.itemgetter(3))
-    cell = property(operator.itemgetter(4))
-
-    def __reduce__(self):
-        return Location, tuple(self)
-
-    def __repr__(self) -> str:
-        return (f"Location(path={self[0]!r}, line={self[1]!r}, column={self[2]!r}, sheet={self[3]!r}, "
-                f"cell={self[4]!r})")
+    path: str
+    line: int | None = None
+    column: int | None = None
+    sheet: str | None = None
+    cell: str | None = None
 
     def __str__(self) -> str:
         if self.cell is not None:

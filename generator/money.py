@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from operator import itemgetter
+from typing import NamedTuple
 
 from . import limits
 
@@ -41,22 +41,14 @@ _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?\Z")
 _SCIENTIFIC = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+\Z")
 
 
-class ParsedNumber(tuple):
+class ParsedNumber(NamedTuple):
     """Outcome of reading one numeric cell: a value, or an error kind, plus notes.
 
-    A tuple (value, error, notes), as a Location is: a first build reads a million numbers."""
+    A tuple, as a Location is: a first build reads a million numbers."""
 
-    __slots__ = ()
-
-    def __new__(cls, value: Decimal | None, error: str | None = None, notes: tuple[str, ...] = ()):
-        return tuple.__new__(cls, (value, error, notes))
-
-    value = property(itemgetter(0))
-    error = property(itemgetter(1))
-    notes = property(itemgetter(2))
-
-    def __repr__(self) -> str:
-        return f"ParsedNumber(value={self[0]!r}, error={self[1]!r}, notes={self[2]!r})"
+    value: Decimal | None
+    error: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 # The only characters read as something else: full-width digits and the full-width forms of
