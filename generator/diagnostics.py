@@ -44,8 +44,7 @@ def slot_init(cls):
     refuses): a first build makes a million such objects, and this halves their cost. The same
     signature, defaults, default factories and fields left out of __init__; a class with
     __post_init__ or keyword-only fields keeps its own."""
-    from dataclasses import MISSING
-
+    MISSING = dataclasses.MISSING
     if hasattr(cls, "__post_init__") or any(f.kw_only or not hasattr(getattr(cls, f.name, None), "__set__")
                                             for f in fields(cls)):
         return cls

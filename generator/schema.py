@@ -540,7 +540,7 @@ def read_budget_items(table: Table | None, path: str) -> tuple[tuple[BudgetItem,
             unit_price=price,
             amount=amount,
             basis=cells["basis"].text.strip(),
-            cells=CellLocations(path, {key: cell[1:] for key, cell in cells.items()}),  # (line, column)
+            cells=CellLocations(path, {key: (cell.line, cell.column) for key, cell in cells.items()}),
         ))
     return (tuple(items) if ok else None), diagnostics
 
@@ -625,9 +625,7 @@ def read_indicators(table: Table | None, path: str
     for record in table.rows:
         row = record.cells
         cells = {key: row[index] for key, index in placed}
-        # A Cell is (text, line, column): indexed, not through its properties, in this loop over
-        # every row of every indicator table.
-        values = {key: cell[0].strip() for key, cell in cells.items()}
+        values = {key: cell.text.strip() for key, cell in cells.items()}
         if values["level1"] and not values["level2"]:
             previous.pop("level2", None)  # a new 一级 group cannot inherit the old 二级
         for key in _FILL_DOWN:
@@ -646,7 +644,7 @@ def read_indicators(table: Table | None, path: str
         full.update(values)
         indicators.append(Indicator(
             location=Location(path, record.line, 1),
-            cells=CellLocations(path, {key: cell[1:] for key, cell in cells.items()}),
+            cells=CellLocations(path, {key: (cell.line, cell.column) for key, cell in cells.items()}),
             parsed=parse_value(full["value"]),
             medium_parsed=parse_value(full["medium_value"]) if full["medium_value"] else None,
             **full,

@@ -35,8 +35,9 @@ import pickle
 import sys
 from array import array
 from itertools import accumulate, chain, compress, count
-from operator import attrgetter, is_, is_not, itemgetter, ne
+from operator import is_, is_not, itemgetter, ne
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,36 +64,6 @@ def pack(diagnostics: list[Diagnostic]) -> tuple[tuple, ...]:
     return tuple(map(tuple, diagnostics))
 
 
-def _maker(cls):
-    """A function making ``cls`` (a frozen, slotted dataclass without __post_init__) from its field
-    values in order, without its __init__: that one sets each field through object.__setattr__,
-    which made unpacking the records of 10,000 projects (heads, diagnostics) twice as slow."""
-    from dataclasses import fields, is_dataclass
-
-    if not is_dataclass(cls):
-        return cls  # a Location: a tuple, made as fast as a maker would
-    names = [f.name for f in fields(cls)]
-    if hasattr(cls, "__post_init__") or not all(f.init for f in fields(cls)) or \
-            any(getattr(cls, name, None) is None or not hasattr(getattr(cls, name), "__set__") for name in names):
-        return cls  # checks of its own to run: the class makes it
-    scope = {"new": object.__new__, "cls": cls, **{f"set_{i}": getattr(cls, name).__set__
-                                                   for i, name in enumerate(names)}}
-    arguments = ", ".join(f"a{i}" for i in range(len(names)))
-    body = "".join(f"    set_{i}(made, a{i})\n" for i in range(len(names)))
-    exec(f"def make({arguments}):\n    made = new(cls)\n{body}    return made\n", scope)
-    return scope["make"]
-
-
-_makers: dict = {}
-
-
-def _make(cls):
-    made = _makers.get(cls)
-    if made is None:
-        made = _makers[cls] = _maker(cls)
-    return made
-
-
 def unpack(packed: tuple[tuple, ...]) -> list[Diagnostic]:
     return list(map(from_row, packed))
 
@@ -109,7 +80,7 @@ def _untext(packed: tuple | None) -> Text | None:
         return None
     from .model import Text
     value, path, line, column, sheet, cell = packed
-    return _make(Text)(value, _make(Location)(path, line, column, sheet, cell))
+    return Text(value, Location(path, line, column, sheet, cell))
 
 
 def pack_head(head: ProjectHead | None) -> tuple | None:
@@ -125,16 +96,15 @@ def pack_head(head: ProjectHead | None) -> tuple | None:
             head.is_unit_target)
 
 
+@lru_cache(maxsize=1)
 def _head_makers() -> tuple:
-    made = _makers.get("head")
-    if made is None:
-        from decimal import Decimal
+    """The classes a head is made of (imported when first needed; they set their slots directly,
+    diagnostics.slot_init)."""
+    from decimal import Decimal
 
-        from .compute import _LATER, Amount, ProjectHead
-        from .model import Acknowledgement, Classification
-        made = _makers["head"] = (ProjectHead, _make(Amount), Decimal, _LATER, _make(Classification),
-                                  _make(Acknowledgement))
-    return made
+    from .compute import _LATER, Amount, ProjectHead
+    from .model import Acknowledgement, Classification
+    return ProjectHead, Amount, Decimal, _LATER, Classification, Acknowledgement
 
 
 def unpack_head(packed: tuple | None) -> ProjectHead | None:
@@ -963,58 +933,9 @@ def _save_paths(store: cache.Store, compact: _Compact) -> None:
         compact._paths_saved = (token, paths)
 
 
-# The units' records: 1,000 units at 10,000 projects are 28,000 frozen dataclasses (mostly the
-# Texts of their duties), each made by its __init__ when unpickled, which sets every field
-# through object.__setattr__: 0.02 s. Pickled by this module's makers (_make) instead, a
-# quarter faster; a class not named here is pickled as it always is (a Location is a tuple).
-_UNIT_CLASSES = ("Unit", "CreditCode", "Text")
-
-
-def _unit_class(name: str):
-    from . import model
-    return getattr(model, name)
-
-
-def __getattr__(name: str):
-    """``_make_<class>``: the maker of a unit record's class, as pickle finds it by name."""
-    if name.startswith("_make_") and name[len("_make_"):] in _UNIT_CLASSES:
-        maker = _make(_unit_class(name[len("_make_"):]))
-        if maker is not _unit_class(name[len("_make_"):]):
-            maker.__module__, maker.__qualname__, maker.__name__ = __name__, name, name
-            globals()[name] = maker
-            return maker
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class _UnitsPickler(pickle.Pickler):
-    def __init__(self, file):
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        from dataclasses import fields
-
-        self._makers = {}
-        for name in _UNIT_CLASSES:
-            cls = _unit_class(name)
-            try:
-                maker = getattr(sys.modules[__name__], f"_make_{name}")
-            except AttributeError:
-                continue  # made by its class: checks of its own to run
-            self._makers[cls] = (maker, attrgetter(*(f.name for f in fields(cls))))
-
-    def reducer_override(self, obj):
-        found = self._makers.get(type(obj))
-        if found is None:
-            return NotImplemented
-        maker, values = found
-        made = values(obj)
-        return maker, made if type(made) is tuple else (made,)
-
-
 def _dumped_units(units: dict[str, UnitRecord]) -> pickle.PickleBuffer:
-    import io
-
-    buffer = io.BytesIO()
-    _UnitsPickler(buffer).dump(units)
-    return pickle.PickleBuffer(buffer.getvalue())  # read back as bytes of its own (cache._put_slot)
+    # Read back as bytes of its own (cache._put_slot).
+    return pickle.PickleBuffer(pickle.dumps(units, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _loaded_units(found) -> dict | None:

@@ -23,6 +23,7 @@ from datetime import date
 
 from .. import rules
 from ..diagnostics import Diagnostic, Location
+from .identifiers import credit_code_problem
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -143,8 +144,6 @@ def _credit_code(text: str, digits: str, positions: list[int], match: re.Match) 
     51…, 民办非企业 52…) with an all-digit organisation code passes the Luhn check one time in
     ten. Without the label such a number is reported: a card number written alone is not let
     through because it happens to carry a code's check character too."""
-    from .identifiers import credit_code_problem
-
     start = positions[match.start(1)]
     return len(digits) == 18 and positions[match.end(1) - 1] - start == 17 \
         and credit_code_problem(digits) is None and _CREDIT_LABEL.search(text, 0, start) is not None
